@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hostsig: build, test and demo. See README.md.
+#
+#   make                 hostsig.ko for KDIR (or the running kernel, or every
+#                        installed Debian kernel) and the userspace programs
+#   make modules-all     hostsig.ko for every installed Debian kernel
+#   make check           every test; ends with "N passed, N failed"
+#   make lint            checkpatch.pl --strict and sparse on the kernel code
+#   make demo            the product at work in a test VM
+#   make bench           benchmarks, printed as ratios against references
+#
+# Everything generated goes to build/ (BUILD=...), including the caches that
+# make a second "make check" fast.
+
+SRCDIR := $(CURDIR)
+BUILD ?= $(SRCDIR)/build
+export SRCDIR BUILD
+
+# Kernels with headers installed, oldest first (e.g. 6.1.0-56-amd64).
+KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
+
+# Suites run by "make check", in order; each is selftests/<suite>/run.sh.
+CHECK_SUITES ?= unit vm
+
+.PHONY: all modules modules-all userspace check deps lint demo bench clean
+.DEFAULT_GOAL := all
+
+all: modules userspace
+
+# --- hostsig.ko -------------------------------------------------------------
+#
+# Each kernel gets its own tree of symlinks to the sources, so objects built
+# for different kernels never mix: build/modules/<release>/hostsig.ko.
+
+# $(call module_rule,KDIR,RELEASE)
+define module_rule
+	@mkdir -p $(BUILD)/modules/$(2)
+	@cp -rsf $(SRCDIR)/Kbuild $(SRCDIR)/kmod $(SRCDIR)/include $(BUILD)/modules/$(2)/
+	$(MAKE) -C $(1) M=$(BUILD)/modules/$(2) $(KBUILD_EXTRA) modules
+endef
+
+release_of = $(shell cat $(1)/include/config/kernel.release 2>/dev/null)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+
+ifneq ($(KDIR),)
+modules:
+	$(call module_rule,$(KDIR),$(call release_of,$(KDIR)))
+else ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+modules:
+	$(call module_rule,$(RUNNING_KDIR),$(shell uname -r))
+else
+modules: modules-all
+endif
+
+modules-all: $(addprefix module-,$(KVERS))
+	@test -n "$(KVERS)" || { echo "no kernel headers installed (make deps)"; exit 1; }
+
+module-%:
+	$(call module_rule,/lib/modules/$*/build,$*)
+
+# --- userspace -------------------------------------------------------------
+
+userspace:
+	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace
+
+# --- tests ------------------------------------------------------------------
+
+deps:
+	@$(SRCDIR)/selftests/lib/deps.sh
+
+check: deps
+	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
+
+lint: deps
+	@$(SRCDIR)/selftests/lib/lint.sh $(KVERS)
+
+demo: deps
+	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	@$(SRCDIR)/selftests/demo/run.sh
+
+bench: deps
+	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	@$(SRCDIR)/selftests/bench.sh
+
+clean:
+	rm -rf $(BUILD)/modules $(BUILD)/userspace $(BUILD)/results $(BUILD)/tests
+
+# Also removes the caches (extracted kernel sources, initramfs parts).
+distclean:
+	rm -rf $(BUILD)
