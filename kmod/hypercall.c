@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hostsig hypercalls. The hook (hook.c) sends a call here only when it
+ * came from CPL 0 in 64-bit mode and its number is ours; everything else
+ * stays with KVM.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_para.h>
+
+#include "hostsig.h"
+
+bool hostsig_hypercall_is_ours(unsigned long nr)
+{
+	return nr == HOSTSIG_HC_PROBE;
+}
+
+static unsigned long hostsig_hc_probe(void)
+{
+	return HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION, HOSTSIG_F_ALL);
+}
+
+unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
+				unsigned long a0, unsigned long a1,
+				unsigned long a2, unsigned long a3)
+{
+	switch (nr) {
+	case HOSTSIG_HC_PROBE:
+		return hostsig_hc_probe();
+	default:
+		/* Unreachable while hostsig_hypercall_is_ours() agrees. */
+		return -KVM_ENOSYS;
+	}
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by hostsig's VM tests: they run inside the test VM (the "host" of
+ * hostsig), create their own KVM guests with the kernel's KVM selftest
+ * library, and report through the kselftest harness.
+ */
+#ifndef HOSTSIG_TEST_H
+#define HOSTSIG_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/kvm_para.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+
+/* 6.1's test_util.h has an ASSERT_EQ of its own; the harness's wins. */
+#undef ASSERT_EQ
+#include "kselftest_harness.h"
+
+#include <linux/hostsig.h>
+
+/* Where the test VM's /init puts the module. */
+#define HOSTSIG_KO_DEFAULT "/lib/modules/hostsig.ko"
+
+static inline const char *hostsig_ko_path(void)
+{
+	const char *path = getenv("HOSTSIG_KO");
+
+	return path ? path : HOSTSIG_KO_DEFAULT;
+}
+
+/* Load hostsig.ko; 0 or -errno. */
+static inline int hostsig_module_load(void)
+{
+	int fd = open(hostsig_ko_path(), O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unload hostsig.ko; 0 or -errno. */
+static inline int hostsig_module_unload(void)
+{
+	return syscall(__NR_delete_module, "hostsig", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline bool hostsig_module_loaded(void)
+{
+	return access("/sys/module/hostsig", F_OK) == 0;
+}
+
+/* Make sure the module is loaded, whatever an earlier test left. */
+static inline int hostsig_module_ensure_loaded(void)
+{
+	int ret = hostsig_module_load();
+
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/*
+ * A hypercall with the CPU's own instruction. kvm_hypercall() always uses
+ * vmcall, which KVM emulates on AMD after the #UD it raises; KVM's emulator
+ * refuses it at CPL 3 with #GP before the hypercall path is reached, so
+ * tests of CPL 3 callers use the native instruction.
+ */
+static inline uint64_t hostsig_native_hypercall(uint64_t nr, uint64_t a0,
+						uint64_t a1, uint64_t a2,
+						uint64_t a3)
+{
+	uint64_t ret;
+
+	if (is_amd_cpu())
+		asm volatile("vmmcall"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "memory");
+	else
+		asm volatile("vmcall"
+			     : "=a"(ret)
+			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+			     : "memory");
+	return ret;
+}
+
+/*
+ * Run the vCPU to its next ucall and return it; fail the test on a guest
+ * assertion or any exit that is not a ucall.
+ */
+static inline uint64_t hostsig_next_ucall(struct kvm_vcpu *vcpu,
+					  struct ucall *uc)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO,
+		    "unexpected exit reason %u (%s)", vcpu->run->exit_reason,
+		    exit_reason_str(vcpu->run->exit_reason));
+	switch (get_ucall(vcpu, uc)) {
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT_2(*uc, "values: %#lx, %#lx");
+		break;
+	case UCALL_SYNC:
+	case UCALL_DONE:
+		break;
+	default:
+		TEST_FAIL("unexpected ucall %lu", uc->cmd);
+	}
+	return uc->cmd;
+}
+
+/* Run to the next GUEST_SYNC(value) and return the value. */
+static inline uint64_t hostsig_next_sync(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	TEST_ASSERT(hostsig_next_ucall(vcpu, &uc) == UCALL_SYNC,
+		    "guest finished early");
+	return uc.args[1];
+}
+
+static inline void hostsig_expect_done(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	TEST_ASSERT(hostsig_next_ucall(vcpu, &uc) == UCALL_DONE,
+		    "guest did not finish");
+}
+
+#endif /* HOSTSIG_TEST_H */
