@@ -21,9 +21,9 @@ export SRCDIR BUILD
 KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
-CHECK_SUITES ?= unit vm
+CHECK_SUITES ?= unit lint vm
 
-.PHONY: all modules modules-all userspace check deps lint demo bench clean
+.PHONY: all modules modules-all userspace check deps lint demo bench clean distclean
 .DEFAULT_GOAL := all
 
 all: modules userspace
@@ -37,7 +37,7 @@ all: modules userspace
 define module_rule
 	@mkdir -p $(BUILD)/modules/$(2)
 	@cp -rsf $(SRCDIR)/Kbuild $(SRCDIR)/kmod $(SRCDIR)/include $(BUILD)/modules/$(2)/
-	$(MAKE) -C $(1) M=$(BUILD)/modules/$(2) $(KBUILD_EXTRA) modules
+	$(MAKE) -C $(1) M=$(BUILD)/modules/$(2) CONFIG_DEBUG_INFO_BTF_MODULES= $(KBUILD_EXTRA) modules
 endef
 
 release_of = $(shell cat $(1)/include/config/kernel.release 2>/dev/null)
@@ -75,7 +75,8 @@ check: deps
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
 
 lint: deps
-	@$(SRCDIR)/selftests/lib/lint.sh $(KVERS)
+	@$(SRCDIR)/selftests/lib/ksrc.sh $(BUILD) 6.1 scripts >/dev/null
+	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results lint
 
 demo: deps
 	$(MAKE) modules-all userspace

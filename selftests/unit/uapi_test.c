@@ -59,20 +59,20 @@ int main(void)
 	int code, retryable = 0;
 
 	printf("TAP version 13\n");
-	check(HOSTSIG_PROBE_VALID(answer), "probe answer is valid");
+	check(hostsig_probe_valid(answer), "probe answer is valid");
 	check(HOSTSIG_PROBE_VERSION(answer) == HOSTSIG_ABI_VERSION,
 	      "probe version round-trips");
 	check(HOSTSIG_PROBE_FEATURES(answer) == 0x7fffffff,
 	      "probe features round-trip, sign bit clear");
-	check(!HOSTSIG_PROBE_VALID(enosys), "-KVM_ENOSYS is not a probe answer");
-	check(!HOSTSIG_PROBE_VALID(eperm), "-KVM_EPERM is not a probe answer");
-	check(!HOSTSIG_PROBE_VALID(-(int64_t)HOSTSIG_EINVAL),
+	check(!hostsig_probe_valid(enosys), "-KVM_ENOSYS is not a probe answer");
+	check(!hostsig_probe_valid(eperm), "-KVM_EPERM is not a probe answer");
+	check(!hostsig_probe_valid(-(int64_t)HOSTSIG_EINVAL),
 	      "a hostsig error is not a probe answer");
-	check(!HOSTSIG_PROBE_VALID(0x1234ULL), "no signature, no probe answer");
+	check(!hostsig_probe_valid(0x1234ULL), "no signature, no probe answer");
 	for (code = HOSTSIG_EBASE + 1; code <= HOSTSIG_ELAST; code++)
-		retryable += !!HOSTSIG_E_RETRYABLE(code);
-	check(retryable == 3 && HOSTSIG_E_RETRYABLE(HOSTSIG_EAGAIN) &&
-	      !HOSTSIG_E_RETRYABLE(HOSTSIG_EINVAL),
+		retryable += !!hostsig_error_retryable(code);
+	check(retryable == 3 && hostsig_error_retryable(HOSTSIG_EAGAIN) &&
+	      !hostsig_error_retryable(HOSTSIG_EINVAL),
 	      "exactly EAGAIN, EQUOTA and ENOMEM are retryable");
 	printf("1..%d\n", n);
 	return failed;

@@ -21,8 +21,10 @@
 #include "processor.h"
 
 /* 6.1's test_util.h has an ASSERT_EQ of its own; the harness's wins. */
+#ifndef HOSTSIG_NO_HARNESS
 #undef ASSERT_EQ
 #include "kselftest_harness.h"
+#endif
 
 #include <linux/hostsig.h>
 

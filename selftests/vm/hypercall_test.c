@@ -28,7 +28,7 @@ TEST(probe_answers_version_and_features)
 	for (i = 0; i < 2; i++) {
 		ret = hostsig_next_sync(vcpu);
 		TH_LOG("PROBE #%d returned %#lx", i, ret);
-		ASSERT_TRUE(HOSTSIG_PROBE_VALID(ret));
+		ASSERT_TRUE(hostsig_probe_valid(ret));
 		ASSERT_EQ(HOSTSIG_ABI_VERSION, HOSTSIG_PROBE_VERSION(ret));
 		ASSERT_EQ(HOSTSIG_F_ALL, HOSTSIG_PROBE_FEATURES(ret));
 		ASSERT_EQ(HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION,
@@ -152,7 +152,7 @@ TEST(cpl0_control_for_cpl3)
 	ASSERT_EQ(0, hostsig_module_ensure_loaded());
 	vm = vm_create_with_one_vcpu(&vcpu, guest_user);
 	ret = hostsig_next_sync(vcpu);
-	ASSERT_TRUE(HOSTSIG_PROBE_VALID(ret));
+	ASSERT_TRUE(hostsig_probe_valid(ret));
 	ASSERT_EQ(0, hostsig_next_sync(vcpu));
 	ASSERT_EQ((uint64_t)-KVM_ENOSYS, hostsig_next_sync(vcpu));
 	hostsig_expect_done(vcpu);

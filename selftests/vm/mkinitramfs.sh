@@ -4,6 +4,7 @@
 # Build the parts of the test VM's initramfs. The VM boots with the
 # concatenation of:
 #   base.cpio        busybox, /init, device nodes, the static test programs
+#                    and the demo
 #   <kernel>.cpio    that kernel's KVM modules (in load order) and hostsig.ko
 # and, for speed, from the uncompressed vmlinux cut out of Debian's bzImage.
 #
@@ -39,6 +40,7 @@ build_base() {
 	for t in "$build"/tests/vm/*_test; do
 		[ -x "$t" ] && cp "$t" "$stage/tests/"
 	done
+	cp "$build/tests/vm/demo" "$stage/bin/hostsig-demo"
 	make_cpio "$stage" "$out/base.cpio.tmp"
 	# /dev/console must exist before /init runs.
 	{ cpio_dir dev; cpio_chardev dev/console 5 1; cpio_trailer; } >>"$out/base.cpio.tmp"

@@ -37,8 +37,8 @@
  *        bits 32..62  HOSTSIG_F_* feature bits
  *        bit  63      0 (the result is never negative)
  *
- *    Use HOSTSIG_PROBE_VERSION(), HOSTSIG_PROBE_FEATURES() and
- *    HOSTSIG_PROBE_VALID() to take it apart. A guest proxy must check the
+ *    Use hostsig_probe_valid(), HOSTSIG_PROBE_VERSION() and
+ *    HOSTSIG_PROBE_FEATURES() to take it apart. A guest proxy must check the
  *    signature and the version before it uses any other call, and only use
  *    a feature whose bit is set.
  *
@@ -51,7 +51,7 @@
  * -----------
  *
  * HOSTSIG_E* codes are positive numbers in a range of their own (4001 and
- * up), returned negated. HOSTSIG_E_RETRYABLE() says whether the same call
+ * up), returned negated. hostsig_error_retryable() says whether the same call
  * may succeed later without any change by the guest (the host was short of
  * room or rate); every other code means the call itself was wrong and will
  * fail again.
@@ -87,9 +87,6 @@ typedef int64_t __s64;
 #define HOSTSIG_PROBE_SIGNATURE		0x4853U
 #define HOSTSIG_PROBE_VERSION(ret)	((__u16)((__u64)(ret) & 0xffffU))
 #define HOSTSIG_PROBE_FEATURES(ret)	((__u32)(((__u64)(ret) >> 32) & 0x7fffffffU))
-#define HOSTSIG_PROBE_VALID(ret)					\
-	((__s64)(ret) >= 0 &&						\
-	 (((__u64)(ret) >> 16) & 0xffffU) == HOSTSIG_PROBE_SIGNATURE)
 #define HOSTSIG_PROBE_ANSWER(version, features)				\
 	(((__u64)((features) & 0x7fffffffU) << 32) |			\
 	 ((__u64)HOSTSIG_PROBE_SIGNATURE << 16) | ((__u64)(version) & 0xffffU))
@@ -112,8 +109,17 @@ typedef int64_t __s64;
 #define HOSTSIG_ENOTSUPP		4008	/* format or feature not supported */
 #define HOSTSIG_ELAST			HOSTSIG_ENOTSUPP
 
-#define HOSTSIG_E_RETRYABLE(code)					\
-	((code) == HOSTSIG_EAGAIN || (code) == HOSTSIG_EQUOTA ||	\
-	 (code) == HOSTSIG_ENOMEM)
+/* Whether a PROBE result comes from a hostsig host. */
+static inline int hostsig_probe_valid(__u64 ret)
+{
+	return !(ret >> 63) && ((ret >> 16) & 0xffffU) == HOSTSIG_PROBE_SIGNATURE;
+}
+
+/* Whether a call that failed with -code may succeed if simply repeated. */
+static inline int hostsig_error_retryable(__s64 code)
+{
+	return code == HOSTSIG_EAGAIN || code == HOSTSIG_EQUOTA ||
+	       code == HOSTSIG_ENOMEM;
+}
 
 #endif /* _UAPI_LINUX_HOSTSIG_H */
