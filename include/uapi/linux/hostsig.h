@@ -28,8 +28,7 @@
  * -HOSTSIG_E* (or one of KVM's own -KVM_E* codes, which never collide with
  * ours).
  *
- * HOSTSIG_HC_PROBE
- *    Arguments: none (ignored).
+ * HOSTSIG_HC_PROBE()
  *    Returns the ABI version and the feature bits of the host:
  *
  *        bits  0..15  HOSTSIG_ABI_VERSION
@@ -37,24 +36,204 @@
  *        bits 32..62  HOSTSIG_F_* feature bits
  *        bit  63      0 (the result is never negative)
  *
- *    Use hostsig_probe_valid(), HOSTSIG_PROBE_VERSION() and
- *    HOSTSIG_PROBE_FEATURES() to take it apart. A guest proxy must check the
- *    signature and the version before it uses any other call, and only use
- *    a feature whose bit is set.
+ *    hostsig_probe_valid(), HOSTSIG_PROBE_VERSION() and
+ *    HOSTSIG_PROBE_FEATURES() take it apart. A guest proxy checks the
+ *    signature and the version before it uses any other call, and only uses
+ *    a feature whose bit is set. Arguments are ignored.
  *
- * HOSTSIG_HC_REGISTER, HOSTSIG_HC_QUERY, HOSTSIG_HC_UNREGISTER
- *    Reserved numbers of the component calls (announce a loaded component,
- *    ask for its verdict, end its tracking). A host that does not advertise
- *    HOSTSIG_F_COMPONENTS answers them -KVM_ENOSYS.
+ * HOSTSIG_HC_REGISTER(argblock_gva, argblock_len)
+ *    A component was loaded. argblock_gva is the guest virtual address of a
+ *    struct hostsig_argblock of argblock_len bytes (which must equal its
+ *    size field). The host reads the block, then every region it names,
+ *    page by page through the guest's page tables as they are at the time
+ *    of the call (so the caller's address space), into a record of its ring
+ *    buffer for the verifier, and remembers the guest physical pages.
+ *    Returns the component id (> 0, never reused while the module stays
+ *    loaded) or:
+ *      -HOSTSIG_EINVAL   bad magic, version, size, format, flags, region
+ *                        kind, zero length, overlapping regions, no IMAGE
+ *                        region, non-zero reserved fields
+ *      -HOSTSIG_EFAULT   an address is non-canonical, wraps, or is not
+ *                        mapped readable in the guest
+ *      -HOSTSIG_E2BIG    too many regions, or more bytes in all than the
+ *                        host accepts for one component (max_component_mib)
+ *      -HOSTSIG_EQUOTA   the VM has too many components, too many bytes
+ *                        waiting for a verdict, or registers too fast
+ *      -HOSTSIG_EAGAIN   the host's ring buffer is full for now
+ *      -HOSTSIG_ENOMEM   the host is short of memory
+ *    On any error nothing was registered and nothing changed.
+ *
+ * HOSTSIG_HC_QUERY(component_id)
+ *    The gate: may the component's entry point run? Returns, on success,
+ *    a non-negative value with the decision (HOSTSIG_DECISION_PENDING,
+ *    _ALLOW or _DENY) in bits 0..7 and the component's state
+ *    (HOSTSIG_STATE_*) in bits 8..15: HOSTSIG_QUERY_DECISION(),
+ *    HOSTSIG_QUERY_STATE(). The decision follows the verdict and the policy
+ *    of the VM (see "Policy" below). A proxy polls while PENDING.
+ *    -HOSTSIG_ENOENT: no such component in this VM (also for another VM's
+ *    ids, and for components this VM unregistered).
+ *
+ * HOSTSIG_HC_UNREGISTER(component_id)
+ *    The component was unloaded; the host stops tracking it. Returns 0 or
+ *    -HOSTSIG_ENOENT (as for QUERY; a second UNREGISTER of the same id).
+ *
+ * The argument block
+ * ------------------
+ *
+ * struct hostsig_argblock, then nr_regions struct hostsig_region, all
+ * little-endian, in one virtually contiguous guest buffer (it may cross
+ * pages). At most HOSTSIG_MAX_REGIONS regions; every region has a kind:
+ *
+ *    HOSTSIG_REGION_IMAGE      the component as loaded: for PE/COFF the
+ *                              mapped image from its load address,
+ *                              SizeOfImage long; a format whose loader
+ *                              makes several allocations gives one IMAGE
+ *                              region each, told apart by tag. At least one.
+ *    HOSTSIG_REGION_SIGNATURE  the signature block, when the loader did not
+ *                              map it (a PE certificate table)
+ *    HOSTSIG_REGION_TAIL       file bytes the loader did not map (PE data
+ *                              after the last section, without the
+ *                              certificate table)
+ *    HOSTSIG_REGION_FILE       the original file buffer, for formats whose
+ *                              loader keeps it (Linux kernel modules)
+ *
+ * Regions must not overlap and lie in canonical guest virtual memory. The
+ * host does not interpret them: it copies them for the verifier, which can
+ * only be convinced by bytes that match a signature, so a lie in the block
+ * can only make a verdict worse. load_base and image_base are loader facts
+ * for the verifier (the load address, and the preferred base from the file
+ * since Windows and UEFI loaders overwrite it in the mapped header, which
+ * HOSTSIG_ARG_F_HEADER_REBASED says). name is informative only.
+ *
+ * The ring buffer (/dev/hostsig)
+ * ------------------------------
+ *
+ * The host module hands captured components to userspace through a ring
+ * buffer that its single consumer (the verifier daemon) maps. Opening
+ * /dev/hostsig needs CAP_SYS_ADMIN; while one process has it open, another
+ * open fails with EBUSY. The consumer maps it read-only (PROT_READ,
+ * MAP_SHARED, offset 0, HOSTSIG_IOC_RING_INFO's mmap_size bytes):
+ *
+ *    [0, data_offset)                          struct hostsig_ring_ctrl
+ *    [data_offset, data_offset + data_size)    the data area
+ *    [data_offset + data_size, + 2 * data_size) the data area again
+ *
+ * The data area is mapped twice in a row so that a record is always
+ * contiguous in the mapping, even where it wraps around the ring. Positions
+ * are byte counters that only grow; a position's place in the data area is
+ * pos & (data_size - 1) from data_offset.
+ *
+ * Records start at ctrl.consumer_pos, follow one another (the next one at
+ * pos + record.len), and end at ctrl.producer_pos. Each starts with struct
+ * hostsig_record; read producer_pos and each record's flags with acquire
+ * semantics (__atomic_load_n(.., __ATOMIC_ACQUIRE)): the host publishes
+ * them with release semantics after the bytes they cover.
+ *
+ *    HOSTSIG_RECORD_BUSY      being written: stop here and wait
+ *    HOSTSIG_RECORD_DISCARD   nothing to do (the VM went away or the guest
+ *                             unregistered the component first): skip it
+ *    HOSTSIG_RECORD_RELEASED  the consumer already released it: skip it
+ *
+ * A record's bytes are the concatenation of its regions, in the order of
+ * its region table, each at its offset from the start of the record.
+ * poll() reports POLLIN when there is a record after the position the
+ * consumer last said it had seen (HOSTSIG_IOC_SEEN) or, before any
+ * HOSTSIG_IOC_SEEN, when there is any record.
+ *
+ * The consumer gives a record back with HOSTSIG_IOC_RELEASE(record_id)
+ * when it is done with it, in any order: normally after its verdict was
+ * accepted. The host advances consumer_pos over the records released at
+ * its front. Nothing is released when the consumer exits or crashes: the
+ * next consumer finds every unreleased record again, from consumer_pos.
+ * A component that does not fit the free space is refused to the guest
+ * with -HOSTSIG_EAGAIN (and counted, and announced as a ring-full event);
+ * a record is never truncated.
+ *
+ * Generic netlink
+ * ---------------
+ *
+ * Family HOSTSIG_GENL_NAME, version HOSTSIG_GENL_VERSION, multicast group
+ * HOSTSIG_GENL_MCGRP_EVENTS. Every attribute has a type and bounds in the
+ * kernel's policy; messages are validated strictly (unknown attributes and
+ * non-zero reserved header fields are rejected). Commands marked (admin)
+ * need CAP_NET_ADMIN; the others may be used by anyone.
+ * Documentation/netlink/specs/hostsig.yaml describes the same family in the
+ * kernel's YNL format.
+ *
+ * HOSTSIG_CMD_VERDICT (admin; only from the process that holds
+ *    /dev/hostsig open)
+ *    Request: HOSTSIG_A_COMP_ID, HOSTSIG_A_COMP_RECORD_ID (the record
+ *    being answered), HOSTSIG_A_COMP_VERDICT, HOSTSIG_A_COMP_REASON, and
+ *    optionally HOSTSIG_A_COMP_MESSAGE, HOSTSIG_A_COMP_DIGEST,
+ *    HOSTSIG_A_COMP_DIGEST_ALG. Errors: ENOENT (no such component),
+ *    ESTALE (the record is not the one the component waits for: an older
+ *    record, another component's, or the component was unloaded),
+ *    EALREADY (that record was answered already), EPERM (not the ring's
+ *    consumer), EINVAL (missing or malformed attributes).
+ *
+ * HOSTSIG_CMD_GET_COMPONENT
+ *    do: request HOSTSIG_A_COMP_ID; dump: optionally HOSTSIG_A_COMP_VM_ID
+ *    to list one VM's components. Reply: every HOSTSIG_A_COMP_* that
+ *    applies to the component's state.
+ *
+ * HOSTSIG_CMD_GET_VM
+ *    dump (or do with HOSTSIG_A_VM_ID): the VMs that ever used hostsig and
+ *    still exist, with HOSTSIG_A_VM_* attributes.
+ *
+ * HOSTSIG_CMD_GET_STATS
+ *    do: every HOSTSIG_A_STATS_* counter (u64, since the module loaded).
+ *
+ * HOSTSIG_CMD_GET_POLICY
+ *    do: without HOSTSIG_A_POLICY_VM_ID the global default, with it the
+ *    policy in force for that VM (HOSTSIG_A_POLICY_OVERRIDE says whether
+ *    it is the VM's own).
+ *
+ * HOSTSIG_CMD_SET_POLICY (admin)
+ *    Request: optionally HOSTSIG_A_POLICY_VM_ID (else the global default),
+ *    and any of HOSTSIG_A_POLICY_MODE, _UNKNOWN, _TIMEOUT_MS; or
+ *    HOSTSIG_A_POLICY_RESET with a VM id to drop that VM's own policy.
+ *    A VM's own policy starts as a copy of the global one.
+ *
+ * HOSTSIG_CMD_REVERIFY (admin)
+ *    Request: HOSTSIG_A_COMP_ID. The host captures the component again
+ *    from guest memory into a new record; the component is PENDING until
+ *    that record is answered.
+ *
+ * HOSTSIG_CMD_EVENT (multicast only, group "events")
+ *    HOSTSIG_A_COMP_EVENT (HOSTSIG_EVENT_*) and the HOSTSIG_A_COMP_*
+ *    attributes of the component concerned (HOSTSIG_A_COMP_VM_ID alone
+ *    for events of a VM).
+ *
+ * Policy
+ * ------
+ *
+ * Per VM (or the global default): a mode, what UNKNOWN means, and a
+ * verdict timeout. QUERY decides:
+ *
+ *    state             audit    enforce           quarantine
+ *    UNVERIFIED        PENDING  PENDING           PENDING
+ *    PENDING           PENDING  PENDING           PENDING
+ *    AUTHENTIC         ALLOW    ALLOW             ALLOW
+ *    NOT_AUTHENTIC     ALLOW    DENY              DENY (and the VM stops)
+ *    UNKNOWN           ALLOW    unknown=allow ?   as enforce
+ *                               ALLOW : DENY
+ *    MODIFIED          ALLOW    DENY              DENY (and the VM stops)
+ *
+ * A component that has no verdict timeout_ms after it became PENDING is
+ * UNKNOWN with reason "timeout" (timeout 0: wait for ever). In quarantine
+ * mode a NOT_AUTHENTIC verdict (or a modification) stops every vCPU of the
+ * VM for good (KVM_RUN fails with EIO); its memory stays for forensics.
  *
  * Error codes
  * -----------
  *
  * HOSTSIG_E* codes are positive numbers in a range of their own (4001 and
- * up), returned negated. hostsig_error_retryable() says whether the same call
- * may succeed later without any change by the guest (the host was short of
- * room or rate); every other code means the call itself was wrong and will
- * fail again.
+ * up), returned negated by the hypercalls. hostsig_error_retryable() says
+ * whether the same call may succeed later without any change by the guest
+ * (the host was short of room, memory or rate); every other code means the
+ * call itself was wrong and will fail again. HOSTSIG_ENOTSUPP: the format
+ * (or another field) has a value this host does not know, maybe because the
+ * guest proxy is newer.
  */
 
 #ifndef _UAPI_LINUX_HOSTSIG_H
@@ -95,7 +274,9 @@ typedef int64_t __s64;
  * Feature bits (HOSTSIG_PROBE_FEATURES()). A host sets only the bits of what
  * it implements; HOSTSIG_F_ALL is what this header describes.
  */
-#define HOSTSIG_F_ALL			0U
+#define HOSTSIG_F_COMPONENTS		(1U << 0)	/* REGISTER, QUERY, UNREGISTER */
+#define HOSTSIG_F_FMT_PE		(1U << 1)	/* HOSTSIG_FMT_PE */
+#define HOSTSIG_F_ALL			(HOSTSIG_F_COMPONENTS | HOSTSIG_F_FMT_PE)
 
 /* Error codes, returned as -HOSTSIG_E*. */
 #define HOSTSIG_EBASE			4000
@@ -121,5 +302,298 @@ static inline int hostsig_error_retryable(__s64 code)
 	return code == HOSTSIG_EAGAIN || code == HOSTSIG_EQUOTA ||
 	       code == HOSTSIG_ENOMEM;
 }
+
+/* QUERY result layout. */
+#define HOSTSIG_QUERY_DECISION(ret)	((__u32)((__u64)(ret) & 0xffU))
+#define HOSTSIG_QUERY_STATE(ret)	((__u32)(((__u64)(ret) >> 8) & 0xffU))
+
+/* Decisions of QUERY. */
+enum hostsig_decision {
+	HOSTSIG_DECISION_PENDING = 0,
+	HOSTSIG_DECISION_ALLOW = 1,
+	HOSTSIG_DECISION_DENY = 2,
+};
+
+/* Component states. */
+enum hostsig_state {
+	HOSTSIG_STATE_UNVERIFIED = 1,	/* being captured */
+	HOSTSIG_STATE_PENDING = 2,	/* captured, waiting for a verdict */
+	HOSTSIG_STATE_AUTHENTIC = 3,
+	HOSTSIG_STATE_NOT_AUTHENTIC = 4,
+	HOSTSIG_STATE_UNKNOWN = 5,	/* no trusted signature, or timeout */
+	HOSTSIG_STATE_MODIFIED = 6,	/* written to after it was captured */
+	HOSTSIG_STATE_UNLOADED = 7,	/* unregistered, or its VM is gone */
+};
+
+/* Verdicts of the verifier (HOSTSIG_CMD_VERDICT). */
+enum hostsig_verdict {
+	HOSTSIG_VERDICT_AUTHENTIC = 1,
+	HOSTSIG_VERDICT_NOT_AUTHENTIC = 2,
+	HOSTSIG_VERDICT_UNKNOWN = 3,
+};
+
+/* Component formats. */
+enum hostsig_format {
+	HOSTSIG_FMT_PE = 1,		/* PE/COFF: Windows drivers, UEFI images */
+	HOSTSIG_FMT_ELF_MODULE = 2,	/* Linux kernel module */
+};
+
+/* ---- the argument block of REGISTER ------------------------------------- */
+
+#define HOSTSIG_ARG_MAGIC		0x42415348U	/* "HSAB" */
+#define HOSTSIG_ARG_VERSION		1
+#define HOSTSIG_NAME_LEN		64
+#define HOSTSIG_MAX_REGIONS		16
+
+/* The loader wrote the load address over the image base in the header. */
+#define HOSTSIG_ARG_F_HEADER_REBASED	(1U << 0)
+#define HOSTSIG_ARG_F_ALL		(HOSTSIG_ARG_F_HEADER_REBASED)
+
+enum hostsig_region_kind {
+	HOSTSIG_REGION_IMAGE = 1,
+	HOSTSIG_REGION_SIGNATURE = 2,
+	HOSTSIG_REGION_TAIL = 3,
+	HOSTSIG_REGION_FILE = 4,
+};
+
+struct hostsig_region {
+	__u32 kind;		/* enum hostsig_region_kind */
+	__u32 tag;		/* meaning set by the format; 0 if none */
+	__u64 gva;		/* guest virtual address */
+	__u64 len;		/* bytes, > 0 */
+};
+
+struct hostsig_argblock {
+	__u32 magic;		/* HOSTSIG_ARG_MAGIC */
+	__u16 version;		/* HOSTSIG_ARG_VERSION */
+	__u16 size;		/* of the whole block, regions included */
+	__u32 format;		/* enum hostsig_format */
+	__u32 flags;		/* HOSTSIG_ARG_F_* */
+	__u64 load_base;	/* where the loader put the component */
+	__u64 image_base;	/* the preferred base the file declares */
+	__u32 nr_regions;	/* 1..HOSTSIG_MAX_REGIONS */
+	__u32 reserved;		/* 0 */
+	char name[HOSTSIG_NAME_LEN];	/* informative, NUL-padded */
+	struct hostsig_region regions[];
+};
+
+#define HOSTSIG_ARGBLOCK_SIZE(nr_regions)				\
+	(sizeof(struct hostsig_argblock) +				\
+	 (nr_regions) * sizeof(struct hostsig_region))
+
+/* ---- the ring buffer (host side only) ------------------------------------ */
+
+#if defined(__KERNEL__) || defined(__linux__)
+#include <linux/ioctl.h>
+
+#define HOSTSIG_DEVICE			"/dev/hostsig"
+#define HOSTSIG_RING_VERSION		1
+
+/* Page 0 of the mapping; the host writes it, the consumer only reads it. */
+struct hostsig_ring_ctrl {
+	__u64 producer_pos;	/* end of the last reserved record */
+	__u64 consumer_pos;	/* start of the oldest unreleased record */
+	__u64 data_size;	/* a power of two */
+	__u32 version;		/* HOSTSIG_RING_VERSION */
+	__u32 reserved;
+};
+
+#define HOSTSIG_RECORD_BUSY		(1U << 0)
+#define HOSTSIG_RECORD_DISCARD		(1U << 1)
+#define HOSTSIG_RECORD_RELEASED		(1U << 2)
+
+/* Records start and end on 8-byte boundaries. */
+#define HOSTSIG_RECORD_ALIGN		8
+
+struct hostsig_record_region {
+	__u32 kind;		/* as in the argument block */
+	__u32 tag;
+	__u64 gva;
+	__u64 len;
+	__u64 offset;		/* of its bytes, from the start of the record */
+};
+
+struct hostsig_record {
+	__u32 len;		/* the whole record, padding included */
+	__u32 flags;		/* HOSTSIG_RECORD_* */
+	__u64 record_id;	/* unique while the module stays loaded */
+	__u64 component_id;
+	__u64 vm_id;		/* hostsig's id of the VM */
+	__u32 vmm_pid;		/* the VMM process (tgid) */
+	__u32 vcpu_id;		/* the vCPU that registered, or ~0U */
+	__u32 format;		/* enum hostsig_format */
+	__u32 nr_regions;
+	__u64 load_base;
+	__u64 image_base;
+	__u32 arg_flags;	/* HOSTSIG_ARG_F_* of the argument block */
+	__u32 header_len;	/* the region table ends here */
+	__u64 data_len;		/* the regions' bytes in all */
+	char name[HOSTSIG_NAME_LEN];
+	struct hostsig_record_region regions[];
+};
+
+struct hostsig_ring_info {
+	__u32 version;		/* HOSTSIG_RING_VERSION */
+	__u32 reserved;
+	__u64 data_offset;	/* of the data area in the mapping */
+	__u64 data_size;
+	__u64 mmap_size;	/* data_offset + 2 * data_size */
+	__u64 max_record;	/* the largest record the host will write */
+};
+
+#define HOSTSIG_IOC_MAGIC		0xE7
+#define HOSTSIG_IOC_RING_INFO		_IOR(HOSTSIG_IOC_MAGIC, 1, struct hostsig_ring_info)
+/* Give back the record with this id (a __u64). */
+#define HOSTSIG_IOC_RELEASE		_IOW(HOSTSIG_IOC_MAGIC, 2, __u64)
+/* The consumer has seen records up to this position (a __u64), for poll(). */
+#define HOSTSIG_IOC_SEEN		_IOW(HOSTSIG_IOC_MAGIC, 3, __u64)
+#endif /* __KERNEL__ || __linux__ */
+
+/* ---- generic netlink ----------------------------------------------------- */
+
+#define HOSTSIG_GENL_NAME		"hostsig"
+#define HOSTSIG_GENL_VERSION		1
+#define HOSTSIG_GENL_MCGRP_EVENTS	"events"
+
+#define HOSTSIG_REASON_LEN		64	/* with the NUL */
+#define HOSTSIG_MESSAGE_LEN		256	/* with the NUL */
+#define HOSTSIG_DIGEST_MAX		64
+#define HOSTSIG_DIGEST_ALG_LEN		16	/* with the NUL */
+
+enum hostsig_mode {
+	HOSTSIG_MODE_AUDIT = 1,		/* log, allow everything */
+	HOSTSIG_MODE_ENFORCE = 2,	/* deny what is not authentic */
+	HOSTSIG_MODE_QUARANTINE = 3,	/* enforce, and stop the VM on a bad one */
+};
+
+enum hostsig_unknown_action {
+	HOSTSIG_UNKNOWN_ALLOW = 1,	/* fail open */
+	HOSTSIG_UNKNOWN_DENY = 2,	/* fail closed */
+};
+
+enum hostsig_event {
+	HOSTSIG_EVENT_REGISTERED = 1,
+	HOSTSIG_EVENT_VERDICT = 2,
+	HOSTSIG_EVENT_TIMEOUT = 3,
+	HOSTSIG_EVENT_UNREGISTERED = 4,
+	HOSTSIG_EVENT_TAMPER = 5,
+	HOSTSIG_EVENT_QUARANTINE = 6,
+	HOSTSIG_EVENT_RING_FULL = 7,
+	HOSTSIG_EVENT_REVERIFY = 8,
+	HOSTSIG_EVENT_VM_GONE = 9,
+};
+
+enum hostsig_cmd {
+	HOSTSIG_CMD_UNSPEC,
+	HOSTSIG_CMD_VERDICT,
+	HOSTSIG_CMD_GET_COMPONENT,
+	HOSTSIG_CMD_GET_VM,
+	HOSTSIG_CMD_GET_STATS,
+	HOSTSIG_CMD_GET_POLICY,
+	HOSTSIG_CMD_SET_POLICY,
+	HOSTSIG_CMD_REVERIFY,
+	HOSTSIG_CMD_EVENT,
+
+	__HOSTSIG_CMD_MAX
+};
+#define HOSTSIG_CMD_MAX (__HOSTSIG_CMD_MAX - 1)
+
+/* Components (VERDICT, GET_COMPONENT, REVERIFY, EVENT). */
+enum hostsig_comp_attr {
+	HOSTSIG_A_COMP_UNSPEC,
+	HOSTSIG_A_COMP_PAD,
+	HOSTSIG_A_COMP_ID,		/* u64 */
+	HOSTSIG_A_COMP_VM_ID,		/* u64 */
+	HOSTSIG_A_COMP_RECORD_ID,	/* u64: the record waiting for a verdict */
+	HOSTSIG_A_COMP_NAME,		/* string, < HOSTSIG_NAME_LEN */
+	HOSTSIG_A_COMP_FORMAT,		/* u32: enum hostsig_format */
+	HOSTSIG_A_COMP_STATE,		/* u32: enum hostsig_state */
+	HOSTSIG_A_COMP_DECISION,	/* u32: what QUERY answers now */
+	HOSTSIG_A_COMP_SIZE,		/* u64: bytes captured */
+	HOSTSIG_A_COMP_LOAD_BASE,	/* u64 */
+	HOSTSIG_A_COMP_IMAGE_BASE,	/* u64 */
+	HOSTSIG_A_COMP_REGISTERED_NS,	/* u64: CLOCK_REALTIME */
+	HOSTSIG_A_COMP_VERDICT_NS,	/* u64: CLOCK_REALTIME */
+	HOSTSIG_A_COMP_MODIFIED_NS,	/* u64: CLOCK_REALTIME */
+	HOSTSIG_A_COMP_VERDICT,		/* u32: enum hostsig_verdict */
+	HOSTSIG_A_COMP_REASON,		/* string, < HOSTSIG_REASON_LEN */
+	HOSTSIG_A_COMP_MESSAGE,		/* string, < HOSTSIG_MESSAGE_LEN */
+	HOSTSIG_A_COMP_DIGEST,		/* binary, <= HOSTSIG_DIGEST_MAX */
+	HOSTSIG_A_COMP_DIGEST_ALG,	/* string, < HOSTSIG_DIGEST_ALG_LEN */
+	HOSTSIG_A_COMP_VMM_PID,		/* u32 */
+	HOSTSIG_A_COMP_EVENT,		/* u32: enum hostsig_event (events only) */
+	HOSTSIG_A_COMP_VERIFICATIONS,	/* u32: records made for it so far */
+
+	__HOSTSIG_A_COMP_MAX
+};
+#define HOSTSIG_A_COMP_MAX (__HOSTSIG_A_COMP_MAX - 1)
+
+/* VMs (GET_VM). */
+enum hostsig_vm_attr {
+	HOSTSIG_A_VM_UNSPEC,
+	HOSTSIG_A_VM_PAD,
+	HOSTSIG_A_VM_ID,		/* u64 */
+	HOSTSIG_A_VM_VMM_PID,		/* u32 */
+	HOSTSIG_A_VM_COMPONENTS,	/* u32: live components */
+	HOSTSIG_A_VM_PENDING_BYTES,	/* u64: captured, waiting for a verdict */
+	HOSTSIG_A_VM_REGISTERED,	/* u64: REGISTERs that succeeded */
+	HOSTSIG_A_VM_REFUSED,		/* u64: REGISTERs that failed */
+	HOSTSIG_A_VM_QUARANTINED,	/* u8: 1 once the VM was stopped */
+	HOSTSIG_A_VM_POLICY_OVERRIDE,	/* u8: 1 if it has its own policy */
+
+	__HOSTSIG_A_VM_MAX
+};
+#define HOSTSIG_A_VM_MAX (__HOSTSIG_A_VM_MAX - 1)
+
+/* Counters (GET_STATS), all u64. */
+enum hostsig_stats_attr {
+	HOSTSIG_A_STATS_UNSPEC,
+	HOSTSIG_A_STATS_PAD,
+	HOSTSIG_A_STATS_REGISTERED,	/* REGISTERs that succeeded */
+	HOSTSIG_A_STATS_REFUSED_INVAL,	/* ... refused with EINVAL */
+	HOSTSIG_A_STATS_REFUSED_FAULT,	/* ... EFAULT */
+	HOSTSIG_A_STATS_REFUSED_2BIG,	/* ... E2BIG */
+	HOSTSIG_A_STATS_REFUSED_QUOTA,	/* ... EQUOTA */
+	HOSTSIG_A_STATS_REFUSED_RING_FULL, /* ... EAGAIN */
+	HOSTSIG_A_STATS_REFUSED_NOMEM,	/* ... ENOMEM */
+	HOSTSIG_A_STATS_REFUSED_NOTSUPP, /* ... ENOTSUPP */
+	HOSTSIG_A_STATS_QUERIES,
+	HOSTSIG_A_STATS_QUERY_UNKNOWN_ID, /* QUERY/UNREGISTER of no such id */
+	HOSTSIG_A_STATS_UNREGISTERED,
+	HOSTSIG_A_STATS_VERDICTS,	/* accepted */
+	HOSTSIG_A_STATS_VERDICTS_REJECTED,
+	HOSTSIG_A_STATS_TIMEOUTS,
+	HOSTSIG_A_STATS_TAMPERS,
+	HOSTSIG_A_STATS_QUARANTINES,
+	HOSTSIG_A_STATS_REVERIFIES,
+	HOSTSIG_A_STATS_RECORDS,	/* records written to the ring */
+	HOSTSIG_A_STATS_RECORD_BYTES,
+	HOSTSIG_A_STATS_RECORDS_DISCARDED,
+	HOSTSIG_A_STATS_RECORDS_RELEASED,
+	HOSTSIG_A_STATS_RING_USED,	/* bytes between consumer and producer */
+	HOSTSIG_A_STATS_RING_SIZE,
+	HOSTSIG_A_STATS_COMPONENTS,	/* live now */
+	HOSTSIG_A_STATS_VMS,		/* tracked now */
+	HOSTSIG_A_STATS_MEMORY,		/* bytes hostsig has allocated now */
+	HOSTSIG_A_STATS_EVENTS_DROPPED,	/* events not delivered (no memory) */
+
+	__HOSTSIG_A_STATS_MAX
+};
+#define HOSTSIG_A_STATS_MAX (__HOSTSIG_A_STATS_MAX - 1)
+
+/* Policy (GET_POLICY, SET_POLICY). */
+enum hostsig_policy_attr {
+	HOSTSIG_A_POLICY_UNSPEC,
+	HOSTSIG_A_POLICY_PAD,
+	HOSTSIG_A_POLICY_VM_ID,		/* u64: absent for the global default */
+	HOSTSIG_A_POLICY_MODE,		/* u32: enum hostsig_mode */
+	HOSTSIG_A_POLICY_UNKNOWN,	/* u32: enum hostsig_unknown_action */
+	HOSTSIG_A_POLICY_TIMEOUT_MS,	/* u32: 0 waits for ever */
+	HOSTSIG_A_POLICY_OVERRIDE,	/* u8 (replies): the VM's own policy */
+	HOSTSIG_A_POLICY_RESET,		/* flag (SET with a VM id): drop it */
+
+	__HOSTSIG_A_POLICY_MAX
+};
+#define HOSTSIG_A_POLICY_MAX (__HOSTSIG_A_POLICY_MAX - 1)
 
 #endif /* _UAPI_LINUX_HOSTSIG_H */
