@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * PE/COFF headers: the DOS stub's pointer, the COFF file header, the
+ * optional header (PE32 or PE32+) with its data directories, the section
+ * table. Every field is read through a bounds check against the input; the
+ * result (struct pe_image) only holds values that were checked to be
+ * consistent with each other, so the later steps do not check them again.
+ *
+ * The same parser reads a file and a loaded image: up to SizeOfHeaders the
+ * two have the same layout.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DOS_LFANEW_OFF		0x3c
+#define DOS_HEADER_SIZE		0x40
+#define PE_SIGNATURE_SIZE	4
+#define COFF_HEADER_SIZE	20
+#define SECTION_HEADER_SIZE	40
+#define OPT_MAGIC_PE32		0x10b
+#define OPT_MAGIC_PE32PLUS	0x20b
+#define OPT_FIXED_PE32		96	/* optional header up to the data directories */
+#define OPT_FIXED_PE32PLUS	112
+#define OPT_CHECKSUM_OFF	64
+#define OPT_SECTION_ALIGN_OFF	32
+#define OPT_SIZE_OF_IMAGE_OFF	56
+#define OPT_SIZE_OF_HEADERS_OFF	60
+
+static int parse_optional_header(struct pe_image *pe, const uint8_t *buf,
+				 size_t len, uint64_t opt_off, uint16_t opt_size,
+				 struct hostsig_result *res)
+{
+	const uint8_t *opt;
+	uint32_t fixed;
+	uint16_t magic;
+
+	if (opt_size < 2 || !span_ok(len, opt_off, opt_size))
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "optional header (%u bytes) out of bounds", opt_size);
+	opt = buf + opt_off;
+	magic = le16(opt);
+	if (magic == OPT_MAGIC_PE32) {
+		pe->format = HOSTSIG_FORMAT_PE32;
+		pe->ptr_size = 4;
+		fixed = OPT_FIXED_PE32;
+	} else if (magic == OPT_MAGIC_PE32PLUS) {
+		pe->format = HOSTSIG_FORMAT_PE32PLUS;
+		pe->ptr_size = 8;
+		fixed = OPT_FIXED_PE32PLUS;
+	} else {
+		return result_set(res, HOSTSIG_R_UNSUPPORTED_FORMAT,
+				  "optional header magic 0x%x is neither PE32 nor PE32+",
+				  magic);
+	}
+	if (opt_size < fixed)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "optional header of %u bytes, %u needed", opt_size, fixed);
+	pe->nr_dirs = le32(opt + fixed - 4);
+	if (pe->nr_dirs > PE_MAX_DIRS || fixed + 8 * pe->nr_dirs > opt_size)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "%u data directories do not fit the optional header",
+				  pe->nr_dirs);
+	pe->image_base_off = (uint32_t)opt_off + (pe->ptr_size == 8 ? 24 : 28);
+	pe->image_base = get_le(buf + pe->image_base_off, pe->ptr_size);
+	pe->checksum_off = (uint32_t)opt_off + OPT_CHECKSUM_OFF;
+	pe->section_alignment = le32(opt + OPT_SECTION_ALIGN_OFF);
+	pe->size_of_image = le32(opt + OPT_SIZE_OF_IMAGE_OFF);
+	pe->size_of_headers = le32(opt + OPT_SIZE_OF_HEADERS_OFF);
+	for (uint32_t i = 0; i < pe->nr_dirs; i++) {
+		pe->dirs[i].rva = le32(opt + fixed + 8 * i);
+		pe->dirs[i].size = le32(opt + fixed + 8 * i + 4);
+	}
+	if (pe->nr_dirs > PE_DIR_SECURITY)
+		pe->cert_dirent_off = (uint32_t)opt_off + fixed + 8 * PE_DIR_SECURITY;
+	return 0;
+}
+
+static int parse_sections(struct pe_image *pe, const uint8_t *buf,
+			  uint64_t table_off, struct hostsig_result *res)
+{
+	pe->sections = calloc(pe->nr_sections ? pe->nr_sections : 1,
+			      sizeof(*pe->sections));
+	pe->raw_order = calloc(pe->nr_sections ? pe->nr_sections : 1,
+			       sizeof(*pe->raw_order));
+	if (!pe->sections || !pe->raw_order)
+		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
+	for (uint16_t i = 0; i < pe->nr_sections; i++) {
+		const uint8_t *sh = buf + table_off + (uint64_t)i * SECTION_HEADER_SIZE;
+		struct pe_section *s = &pe->sections[i];
+
+		s->vsize = le32(sh + 8);
+		s->vaddr = le32(sh + 12);
+		s->raw_size = le32(sh + 16);
+		s->raw_ptr = le32(sh + 20);
+		/* Loaders take a VirtualSize of 0 to mean SizeOfRawData. */
+		if (!s->vsize)
+			s->vsize = s->raw_size;
+	}
+	return 0;
+}
+
+/*
+ * Raw data in file order, each section after the headers and after the one
+ * before it: two pieces of the file that claim the same bytes would make
+ * "the file a loaded image came from" ambiguous.
+ */
+static int order_raw_data(struct pe_image *pe, struct hostsig_result *res)
+{
+	uint64_t end = pe->size_of_headers;
+
+	for (uint16_t i = 0; i < pe->nr_sections; i++) {
+		uint16_t j = pe->nr_raw;
+
+		if (!pe->sections[i].raw_size)
+			continue;
+		/* Insertion sort, stable; at most HOSTSIG_PE_MAX_SECTIONS. */
+		while (j > 0 && pe->sections[pe->raw_order[j - 1]].raw_ptr >
+				pe->sections[i].raw_ptr) {
+			pe->raw_order[j] = pe->raw_order[j - 1];
+			j--;
+		}
+		pe->raw_order[j] = i;
+		pe->nr_raw++;
+	}
+	for (uint16_t k = 0; k < pe->nr_raw; k++) {
+		const struct pe_section *s = &pe->sections[pe->raw_order[k]];
+
+		if (s->raw_ptr < end)
+			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+					  "raw data of section %u (0x%x) overlaps the headers or another section",
+					  pe->raw_order[k], s->raw_ptr);
+		end = (uint64_t)s->raw_ptr + s->raw_size;
+	}
+	if (end > UINT32_MAX)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "raw data beyond 4 GiB");
+	pe->raw_end = (uint32_t)end;
+	return 0;
+}
+
+int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
+	     struct hostsig_result *res)
+{
+	uint64_t pe_off, coff_off, opt_off, table_off, table_end;
+	uint16_t opt_size;
+
+	memset(pe, 0, sizeof(*pe));
+	if (len < DOS_HEADER_SIZE || buf[0] != 'M' || buf[1] != 'Z')
+		return result_set(res, HOSTSIG_R_UNSUPPORTED_FORMAT,
+				  "not a PE/COFF image (no MZ header)");
+	pe_off = le32(buf + DOS_LFANEW_OFF);
+	if (!span_ok(len, pe_off, PE_SIGNATURE_SIZE) ||
+	    memcmp(buf + pe_off, "PE\0\0", PE_SIGNATURE_SIZE))
+		return result_set(res, HOSTSIG_R_UNSUPPORTED_FORMAT,
+				  "not a PE/COFF image (no PE signature)");
+	coff_off = pe_off + PE_SIGNATURE_SIZE;
+	if (!span_ok(len, coff_off, COFF_HEADER_SIZE))
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "COFF header out of bounds");
+	pe->machine = le16(buf + coff_off);
+	pe->nr_sections = le16(buf + coff_off + 2);
+	opt_size = le16(buf + coff_off + 16);
+	opt_off = coff_off + COFF_HEADER_SIZE;
+	if (parse_optional_header(pe, buf, len, opt_off, opt_size, res))
+		return -1;
+	if (pe->nr_sections > HOSTSIG_PE_MAX_SECTIONS)
+		return result_set(res, HOSTSIG_R_UNSUPPORTED_IMAGE,
+				  "%u sections, more than %u", pe->nr_sections,
+				  HOSTSIG_PE_MAX_SECTIONS);
+	/* The section table must be inside the hashed headers. */
+	table_off = opt_off + opt_size;
+	table_end = table_off + (uint64_t)pe->nr_sections * SECTION_HEADER_SIZE;
+	if (table_end > pe->size_of_headers)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "section table ends at 0x%llx, beyond SizeOfHeaders 0x%x",
+				  (unsigned long long)table_end, pe->size_of_headers);
+	if (pe->size_of_headers > len)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+				  "SizeOfHeaders 0x%x beyond the end of the input",
+				  pe->size_of_headers);
+	if (parse_sections(pe, buf, table_off, res))
+		return -1;
+	return order_raw_data(pe, res);
+}
+
+void pe_release(struct pe_image *pe)
+{
+	free(pe->sections);
+	free(pe->raw_order);
+	pe->sections = NULL;
+	pe->raw_order = NULL;
+}

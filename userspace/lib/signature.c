@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Authenticode signatures: a PKCS#7 SignedData whose content is an
+ * SpcIndirectDataContent carrying the image digest, and whose signer may
+ * carry further, nested signatures in an unauthenticated attribute.
+ *
+ * Decoding (signatures_collect) happens before the image is hashed, so that
+ * the hash pass knows which algorithms it needs; checking (signature_check)
+ * happens after it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
+#include "internal.h"
+
+static void sig_fail(struct authenticode_sig *sig, enum hostsig_reason reason,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void sig_fail(struct authenticode_sig *sig, enum hostsig_reason reason,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	sig->decoded = false;
+	sig->status = reason;
+	va_start(ap, fmt);
+	vsnprintf(sig->why, sizeof(sig->why), fmt, ap);
+	va_end(ap);
+}
+
+static struct authenticode_sig *sig_add(struct sig_list *list,
+					unsigned int entry, unsigned int depth)
+{
+	struct authenticode_sig *sig;
+
+	if (list->nr >= ARRAY_SIZE(list->sig)) {
+		list->overflow = true;
+		return NULL;
+	}
+	sig = &list->sig[list->nr++];
+	memset(sig, 0, sizeof(*sig));
+	sig->entry = entry;
+	sig->depth = depth;
+	sig->status = HOSTSIG_R_BAD_SIGNATURE;
+	return sig;
+}
+
+/* Microsoft signs the content octets of the SEQUENCE, not its header. */
+static bool content_octets(const ASN1_STRING *seq, const uint8_t **content,
+			   size_t *len)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(seq);
+	int total = ASN1_STRING_length(seq);
+	int tag, class, ret;
+	long inner;
+
+	ret = ASN1_get_object(&p, &inner, &tag, &class, total);
+	if (ret != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE ||
+	    class != V_ASN1_UNIVERSAL)
+		return false;
+	if (p + inner != ASN1_STRING_get0_data(seq) + total)
+		return false;
+	*content = p;
+	*len = (size_t)inner;
+	return true;
+}
+
+static bool digest_allowed(const struct hostsig_trust *trust,
+			   enum hostsig_digest type)
+{
+	return type != HOSTSIG_DIGEST_NONE &&
+	       (type != HOSTSIG_DIGEST_SHA1 || trust->allow_sha1);
+}
+
+static void decode_one(const struct hostsig_trust *trust, struct sig_list *list,
+		       struct authenticode_sig *sig, const uint8_t *der,
+		       size_t len, bool padded);
+
+static void collect_nested(const struct hostsig_trust *trust,
+			   struct sig_list *list, struct authenticode_sig *sig,
+			   PKCS7_SIGNER_INFO *si)
+{
+	STACK_OF(X509_ATTRIBUTE) *attrs = PKCS7_get_attributes(si);
+	unsigned int entry = sig->entry, depth = sig->depth + 1;
+
+	if (depth > HOSTSIG_MAX_NESTING)
+		return;
+	for (int i = 0; i < X509at_get_attr_count(attrs); i++) {
+		X509_ATTRIBUTE *attr = X509at_get_attr(attrs, i);
+
+		if (OBJ_cmp(X509_ATTRIBUTE_get0_object(attr),
+			    trust->oid_spc_nested_signature))
+			continue;
+		for (int j = 0; j < X509_ATTRIBUTE_count(attr); j++) {
+			ASN1_TYPE *value = X509_ATTRIBUTE_get0_type(attr, j);
+			struct authenticode_sig *nested = sig_add(list, entry, depth);
+
+			if (!nested)
+				return;
+			if (!value || value->type != V_ASN1_SEQUENCE) {
+				sig_fail(nested, HOSTSIG_R_BAD_SIGNATURE,
+					 "nested signature is not a SEQUENCE");
+				continue;
+			}
+			decode_one(trust, list, nested,
+				   ASN1_STRING_get0_data(value->value.sequence),
+				   (size_t)ASN1_STRING_length(value->value.sequence),
+				   false);
+		}
+	}
+}
+
+static bool only_zeros(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static void decode_content(const struct hostsig_trust *trust,
+			   struct authenticode_sig *sig)
+{
+	PKCS7 *contents = sig->p7->d.sign->contents;
+	struct spc_indirect_data idc;
+	ASN1_TYPE *other;
+
+	if (!contents || OBJ_cmp(contents->type, trust->oid_spc_indirect_data))
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"content is not SpcIndirectDataContent");
+	other = contents->d.other;
+	if (!other || other->type != V_ASN1_SEQUENCE)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"SpcIndirectDataContent is not a SEQUENCE");
+	if (spc_indirect_data_decode(trust,
+				     ASN1_STRING_get0_data(other->value.sequence),
+				     (size_t)ASN1_STRING_length(other->value.sequence),
+				     &idc))
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"malformed SpcIndirectDataContent");
+	if (!idc.is_pe_image)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"the signature is not for a PE image");
+	if (!content_octets(other->value.sequence, &sig->content, &sig->content_len))
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"malformed SpcIndirectDataContent header");
+	sig->digest_type = idc.digest_type;
+	sig->digest_len = idc.digest_len;
+	memcpy(sig->digest, idc.digest, idc.digest_len);
+	if (idc.digest_type == HOSTSIG_DIGEST_NONE)
+		return sig_fail(sig, HOSTSIG_R_UNSUPPORTED_DIGEST,
+				"unknown image digest algorithm");
+	if (idc.digest_len != digest_size(idc.digest_type))
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"%s digest of %zu bytes",
+				hostsig_digest_name(idc.digest_type), idc.digest_len);
+	if (!digest_allowed(trust, idc.digest_type))
+		return sig_fail(sig, HOSTSIG_R_UNSUPPORTED_DIGEST,
+				"%s image digests are not allowed",
+				hostsig_digest_name(idc.digest_type));
+	sig->decoded = true;
+}
+
+static void decode_signer(const struct hostsig_trust *trust,
+			  struct authenticode_sig *sig, PKCS7_SIGNER_INFO *si)
+{
+	STACK_OF(X509) *signers;
+	const ASN1_OBJECT *alg;
+	int nid;
+
+	X509_ALGOR_get0(&alg, NULL, NULL, si->digest_alg);
+	nid = OBJ_obj2nid(alg);
+	if (nid == NID_sha1 && !trust->allow_sha1)
+		return sig_fail(sig, HOSTSIG_R_UNSUPPORTED_DIGEST,
+				"SHA-1 signer digests are not allowed");
+	signers = PKCS7_get0_signers(sig->p7, NULL, 0);
+	ERR_clear_error();
+	if (!signers || sk_X509_num(signers) != 1) {
+		sk_X509_free(signers);
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"signer certificate not in the signature");
+	}
+	sig->signer = sk_X509_value(signers, 0);
+	sk_X509_free(signers);
+}
+
+static void decode_one(const struct hostsig_trust *trust, struct sig_list *list,
+		       struct authenticode_sig *sig, const uint8_t *der,
+		       size_t len, bool padded)
+{
+	const unsigned char *p = der;
+	STACK_OF(PKCS7_SIGNER_INFO) *infos;
+	PKCS7_SIGNER_INFO *si;
+
+	if (len > INT32_MAX)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE, "signature too large");
+	sig->p7 = d2i_PKCS7(NULL, &p, (long)len);
+	ERR_clear_error();
+	if (!sig->p7)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"not a DER PKCS#7 structure");
+	/* A WIN_CERTIFICATE may pad its PKCS#7 to 8 bytes with zeros; nothing
+	 * else may follow it. */
+	if (p != der + len &&
+	    (!padded || der + len - p >= 8 || !only_zeros(p, (size_t)(der + len - p))))
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"data after the PKCS#7 structure");
+	if (!PKCS7_type_is_signed(sig->p7) || !sig->p7->d.sign)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"PKCS#7 structure is not SignedData");
+	if (sk_X509_num(sig->p7->d.sign->cert) > HOSTSIG_MAX_SIGNATURE_CERTS)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"more than %d certificates in the signature",
+				HOSTSIG_MAX_SIGNATURE_CERTS);
+	infos = PKCS7_get_signer_info(sig->p7);
+	if (sk_PKCS7_SIGNER_INFO_num(infos) != 1)
+		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
+				"%d signers instead of one",
+				sk_PKCS7_SIGNER_INFO_num(infos));
+	si = sk_PKCS7_SIGNER_INFO_value(infos, 0);
+	/* Nested signatures stand on their own: collect them even when this
+	 * one turns out unusable. */
+	collect_nested(trust, list, sig, si);
+	decode_content(trust, sig);
+	if (!sig->decoded)
+		return;
+	decode_signer(trust, sig, si);
+}
+
+int signatures_collect(const struct hostsig_trust *trust, const uint8_t *der,
+		       size_t len, unsigned int entry, struct sig_list *list)
+{
+	struct authenticode_sig *sig = sig_add(list, entry, 0);
+
+	if (!sig)
+		return -1;
+	decode_one(trust, list, sig, der, len, true);
+	return 0;
+}
+
+/* Authenticated attributes must say what they sign (RFC 2315 9.2). */
+static bool content_type_ok(const struct hostsig_trust *trust,
+			    PKCS7_SIGNER_INFO *si)
+{
+	ASN1_TYPE *type;
+
+	if (!PKCS7_get_signed_attributes(si) ||
+	    sk_X509_ATTRIBUTE_num(PKCS7_get_signed_attributes(si)) == 0)
+		return true;
+	type = PKCS7_get_signed_attribute(si, NID_pkcs9_contentType);
+	return type && type->type == V_ASN1_OBJECT &&
+	       !OBJ_cmp(type->value.object, trust->oid_spc_indirect_data);
+}
+
+static bool signature_verifies(const struct hostsig_trust *trust,
+			       struct authenticode_sig *sig)
+{
+	PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(
+		PKCS7_get_signer_info(sig->p7), 0);
+	BIO *content;
+	int ok;
+
+	if (!content_type_ok(trust, si))
+		return false;
+	content = BIO_new_mem_buf(sig->content, (int)sig->content_len);
+	if (!content)
+		return false;
+	/* Only the signature here: the chain is trust.c's business. */
+	ok = PKCS7_verify(sig->p7, NULL, NULL, content, NULL,
+			  PKCS7_NOVERIFY | PKCS7_BINARY);
+	BIO_free(content);
+	ERR_clear_error();
+	return ok == 1;
+}
+
+void signature_check(const struct hostsig_trust *trust,
+		     struct authenticode_sig *sig, const struct digest_set *ds)
+{
+	const uint8_t *computed;
+	int trusted;
+
+	if (!sig->decoded || !sig->signer)
+		return;
+	computed = ds->value[sig->digest_type];
+	if (trust_chain_denied(trust, sig->signer, sig->p7->d.sign->cert)) {
+		sig->status = HOSTSIG_R_DENIED_CERTIFICATE;
+		snprintf(sig->why, sizeof(sig->why),
+			 "a certificate in the signer's chain is denied");
+		return;
+	}
+	if (ds->len[sig->digest_type] != sig->digest_len ||
+	    memcmp(computed, sig->digest, sig->digest_len)) {
+		sig->status = HOSTSIG_R_DIGEST_MISMATCH;
+		snprintf(sig->why, sizeof(sig->why),
+			 "the image is not what was signed");
+		return;
+	}
+	if (!signature_verifies(trust, sig)) {
+		sig->status = HOSTSIG_R_BAD_SIGNATURE;
+		snprintf(sig->why, sizeof(sig->why),
+			 "the PKCS#7 signature does not verify");
+		return;
+	}
+	trusted = trust_verify_chain(trust, sig->signer, sig->p7->d.sign->cert,
+				     &sig->anchor);
+	if (trusted < 0) {
+		sig->status = HOSTSIG_R_INTERNAL_ERROR;
+		snprintf(sig->why, sizeof(sig->why), "chain verification failed");
+	} else if (!trusted) {
+		sig->status = HOSTSIG_R_UNTRUSTED;
+		snprintf(sig->why, sizeof(sig->why),
+			 "no trusted certificate in the signer's chain");
+	} else {
+		sig->status = HOSTSIG_R_OK;
+		sig->why[0] = '\0';
+	}
+}
+
+void signatures_release(struct sig_list *list)
+{
+	for (size_t i = 0; i < list->nr; i++) {
+		PKCS7_free(list->sig[i].p7);
+		free(list->sig[i].anchor);
+	}
+	list->nr = 0;
+}

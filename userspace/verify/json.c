@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --json: one object per run. Field names are part of the command contract.
+ */
+#include <string.h>
+
+#include "verify.h"
+
+/* Length of a valid UTF-8 sequence at s, 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Certificate names are whatever the signer put there: escape them all. */
+static void json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', out);
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (*p == '"' || *p == '\\') {
+			fprintf(out, "\\%c", *p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\u%04x", *p);
+		} else if (n == 0) {
+			fputs("\\ufffd", out);
+			n = 1;
+		} else {
+			fwrite(p, 1, n, out);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+	fputc('"', out);
+}
+
+static void json_hex(FILE *out, const uint8_t *p, size_t n)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%02x", p[i]);
+	fputc('"', out);
+}
+
+static void json_signature(FILE *out, const struct hostsig_signature *sig)
+{
+	fprintf(out, "{\"entry\":%u,\"depth\":%u,\"status\":", sig->entry, sig->depth);
+	json_string(out, hostsig_reason_name(sig->status));
+	fputs(",\"digest_algorithm\":", out);
+	json_string(out, hostsig_digest_name(sig->digest_type));
+	fputs(",\"digest\":", out);
+	json_hex(out, sig->digest, sig->digest_len);
+	if (sig->has_signer) {
+		fputs(",\"subject\":", out);
+		json_string(out, sig->subject);
+		fputs(",\"issuer\":", out);
+		json_string(out, sig->issuer);
+		fputs(",\"sha256\":", out);
+		json_hex(out, sig->fingerprint, sizeof(sig->fingerprint));
+	}
+	if (sig->anchor) {
+		fputs(",\"anchor\":", out);
+		json_string(out, sig->anchor);
+	}
+	fputc('}', out);
+}
+
+void print_json(FILE *out, const struct report *rep, const struct hostsig_result *res)
+{
+	fputs("{\"input\":", out);
+	json_string(out, rep->path);
+	fprintf(out, ",\"mode\":\"%s\"", rep->loaded ? "loaded" : "file");
+	if (rep->loaded)
+		fprintf(out, ",\"base\":\"0x%llx\"", (unsigned long long)rep->load_base);
+	fputs(",\"verdict\":", out);
+	json_string(out, hostsig_verdict_name(res->verdict));
+	fputs(",\"reason\":", out);
+	json_string(out, hostsig_reason_name(res->reason));
+	fputs(",\"message\":", out);
+	json_string(out, res->message);
+	fputs(",\"format\":", out);
+	json_string(out, hostsig_format_name(res->format));
+	fputs(",\"digest_algorithm\":", out);
+	json_string(out, hostsig_digest_name(res->digest_type));
+	fputs(",\"digest\":", out);
+	json_hex(out, res->digest, res->digest_len);
+	fputs(",\"signatures\":[", out);
+	for (size_t i = 0; i < res->nr_signatures; i++) {
+		if (i)
+			fputc(',', out);
+		json_signature(out, &res->signatures[i]);
+	}
+	fputs("],\"unverified_regions\":[", out);
+	for (size_t i = 0; i < res->nr_regions; i++) {
+		const struct hostsig_region *r = &res->regions[i];
+
+		fprintf(out, "%s{\"kind\":\"%s\",\"rva\":%u,\"size\":%u}", i ? "," : "",
+			hostsig_region_kind_name(r->kind), r->rva, r->size);
+	}
+	fputs("]}\n", out);
+}
