@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -38,18 +40,27 @@ static inline const char *hostsig_ko_path(void)
 	return path ? path : HOSTSIG_KO_DEFAULT;
 }
 
-/* Load hostsig.ko; 0 or -errno. */
-static inline int hostsig_module_load(void)
+/*
+ * Load hostsig.ko with module parameters ("ring_size_mib=1 ..." or ""); 0 or
+ * -errno.
+ */
+static inline int hostsig_module_load_params(const char *params)
 {
 	int fd = open(hostsig_ko_path(), O_RDONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = syscall(__NR_finit_module, fd, params, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* Load hostsig.ko with its default parameters; 0 or -errno. */
+static inline int hostsig_module_load(void)
+{
+	return hostsig_module_load_params("");
 }
 
 /* Unload hostsig.ko; 0 or -errno. */
@@ -69,6 +80,76 @@ static inline int hostsig_module_ensure_loaded(void)
 	int ret = hostsig_module_load();
 
 	return ret == -EEXIST ? 0 : ret;
+}
+
+/*
+ * Unload the module if it is loaded and load it again with these
+ * parameters: a fresh module, with no component, record or VM of an
+ * earlier test. 0 or -errno.
+ */
+static inline int hostsig_module_reload(const char *params)
+{
+	int ret = hostsig_module_unload();
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return hostsig_module_load_params(params);
+}
+
+/* Read a numeric module parameter; -errno if it cannot be read. */
+static inline long long hostsig_param_get(const char *name)
+{
+	char path[128], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/hostsig/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	return strtoll(buf, NULL, 0);
+}
+
+/* Write a module parameter (the 0644 ones); 0 or -errno. */
+static inline int hostsig_param_set(const char *name, long long value)
+{
+	char path[128], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/hostsig/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lld", value);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A line of /proc/meminfo in bytes ("SUnreclaim"), or -1. */
+static inline long long hostsig_meminfo(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long long kib = -1;
+	size_t n = strlen(key);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			kib = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kib < 0 ? -1 : kib * 1024;
 }
 
 /*

@@ -12,6 +12,9 @@
 include Makefile
 
 HOSTSIG_PROGS := $(addprefix $(OUTPUT)/,$(HOSTSIG_TESTS))
+# libnl-3 and libnl-genl-3 for the netlink tests, linked statically too.
+HOSTSIG_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0)
+HOSTSIG_NL_LIBS := $(shell pkg-config --static --libs libnl-genl-3.0)
 HOSTSIG_DEPS := $(wildcard $(HOSTSIG_SRCDIR)/selftests/vm/*.h) \
 		$(HOSTSIG_SRCDIR)/include/uapi/linux/hostsig.h
 
@@ -22,4 +25,5 @@ hostsig-tests: $(HOSTSIG_PROGS)
 $(HOSTSIG_PROGS): $(OUTPUT)/%: $(HOSTSIG_SRCDIR)/selftests/vm/%.c $(LIBKVM_OBJS) $(HOSTSIG_DEPS)
 	$(CC) $(CFLAGS) -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		-I$(HOSTSIG_SRCDIR)/include/uapi -I$(HOSTSIG_SRCDIR)/selftests/vm \
-		$(CPPFLAGS) -static $(LDFLAGS) $< $(LIBKVM_OBJS) $(LDLIBS) -o $@
+		$(HOSTSIG_NL_CFLAGS) $(CPPFLAGS) -static $(LDFLAGS) $< $(LIBKVM_OBJS) \
+		$(HOSTSIG_NL_LIBS) $(LDLIBS) -o $@

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A guest that does what the test tells it, one step at a time, and the
+ * guest memory the test lays components out in.
+ *
+ * The guest runs hs_guest_agent(): it reads a command from hs_guest_cmd (a
+ * global of the test binary, which the KVM selftest library loads into the
+ * guest at the same address), executes it (a hypercall, or writing a
+ * pattern into its own memory), and reports the result with GUEST_SYNC.
+ * The test writes the next command into the guest's copy of hs_guest_cmd
+ * and runs the vCPU again. So the hypercalls really come from the guest, at
+ * CPL 0 in 64-bit mode, with the guest's page tables, and every test can
+ * script any sequence of them.
+ *
+ * Guest memory for components is mapped page by page at virtual addresses
+ * far from what the library uses, onto physical pages in shuffled order,
+ * with an unmapped guard page after every allocation: a region is virtually
+ * contiguous but physically scattered, and a read past its end faults.
+ */
+#ifndef HOSTSIG_GUEST_H
+#define HOSTSIG_GUEST_H
+
+#include <time.h>
+
+#include "hostsig_test.h"
+
+enum hs_guest_op {
+	HS_OP_HYPERCALL = 1,	/* RAX = arg[0], RBX.. = arg[1..4] */
+	HS_OP_FILL,		/* write hs_pattern(seed) to [gva, gva + len) */
+	HS_OP_DONE,		/* GUEST_DONE */
+};
+
+struct hs_guest_cmd {
+	uint64_t op;
+	uint64_t arg[5];
+};
+
+/* The guest's copy is the one that counts; the test writes it through HVA. */
+static struct hs_guest_cmd hs_guest_cmd;
+
+/* ---- the byte pattern components are made of ----------------------------- */
+
+static inline uint64_t hs_mix64(uint64_t x)
+{
+	/* splitmix64's finalizer: every input bit changes every output bit. */
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Byte @off of the pattern with this seed: computable at any offset. */
+static inline uint8_t hs_pattern_byte(uint64_t seed, uint64_t off)
+{
+	return hs_mix64(seed ^ (off >> 3)) >> ((off & 7) * 8);
+}
+
+/* Fill a host buffer with bytes [off, off + len) of the pattern. */
+static inline void hs_pattern_fill(void *buf, uint64_t seed, uint64_t off,
+				   uint64_t len)
+{
+	uint8_t *p = buf;
+	uint64_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = hs_pattern_byte(seed, off + i);
+}
+
+/* ---- guest side ------------------------------------------------------------ */
+
+static void hs_guest_fill(uint64_t gva, uint64_t len, uint64_t seed)
+{
+	uint64_t *q = (uint64_t *)gva;
+	uint8_t *b = (uint8_t *)gva;
+	uint64_t i, words = len / 8;
+
+	/* Word by word where we can: this is the guest's memcpy speed. */
+	for (i = 0; i < words; i++)
+		q[i] = hs_mix64(seed ^ i);
+	for (i = words * 8; i < len; i++)
+		b[i] = hs_mix64(seed ^ (i >> 3)) >> ((i & 7) * 8);
+}
+
+static void hs_guest_agent(void)
+{
+	for (;;) {
+		volatile struct hs_guest_cmd *cmd = &hs_guest_cmd;
+		uint64_t ret = 0;
+
+		switch (cmd->op) {
+		case HS_OP_HYPERCALL:
+			ret = kvm_hypercall(cmd->arg[0], cmd->arg[1], cmd->arg[2],
+					    cmd->arg[3], cmd->arg[4]);
+			break;
+		case HS_OP_FILL:
+			hs_guest_fill(cmd->arg[0], cmd->arg[1], cmd->arg[2]);
+			break;
+		case HS_OP_DONE:
+			GUEST_DONE();
+			break;
+		default:
+			GUEST_ASSERT_2(0, cmd->op, 0);
+		}
+		GUEST_SYNC(ret);
+	}
+}
+
+/* ---- host side --------------------------------------------------------------- */
+
+/* Where component memory starts: canonical, far above the library's. */
+#define HS_GVA_BASE		0x0000100000000000ull
+
+struct hs_guest {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	uint64_t next_gva;	/* the next unused component address */
+	uint64_t shuffle;	/* state of the page shuffle */
+	double last_call_ns;	/* wall time of the last hs_guest_call() */
+};
+
+static inline double hs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * A VM with one vCPU (id @vcpu_id) running the agent, and @extra_mib MiB of
+ * memory for components besides what the library needs.
+ */
+static inline void hs_guest_create(struct hs_guest *g, uint32_t vcpu_id,
+				   uint64_t extra_mib)
+{
+	uint64_t pages = extra_mib << (20 - 12);
+
+	memset(g, 0, sizeof(*g));
+	/* Page tables for the component mappings: one per 2 MiB, and some. */
+	pages += pages / 512 + 64;
+	g->vm = __vm_create(VM_MODE_DEFAULT, 1, pages);
+	g->vcpu = vm_vcpu_add(g->vm, vcpu_id, hs_guest_agent);
+	g->next_gva = HS_GVA_BASE;
+	g->shuffle = 0x1234 + vcpu_id;
+}
+
+static inline void hs_guest_destroy(struct hs_guest *g)
+{
+	if (g->vm)
+		kvm_vm_free(g->vm);
+	g->vm = NULL;
+	g->vcpu = NULL;
+}
+
+/* Have the guest run one command; its result. */
+static inline uint64_t hs_guest_call(struct hs_guest *g, uint64_t op,
+				     uint64_t a0, uint64_t a1, uint64_t a2,
+				     uint64_t a3, uint64_t a4)
+{
+	struct hs_guest_cmd *cmd = addr_gva2hva(g->vm, (vm_vaddr_t)&hs_guest_cmd);
+	double start;
+	uint64_t ret;
+
+	cmd->op = op;
+	cmd->arg[0] = a0;
+	cmd->arg[1] = a1;
+	cmd->arg[2] = a2;
+	cmd->arg[3] = a3;
+	cmd->arg[4] = a4;
+	start = hs_now_ns();
+	ret = hostsig_next_sync(g->vcpu);
+	g->last_call_ns = hs_now_ns() - start;
+	return ret;
+}
+
+static inline int64_t hs_hypercall(struct hs_guest *g, uint64_t nr,
+				   uint64_t a0, uint64_t a1)
+{
+	return (int64_t)hs_guest_call(g, HS_OP_HYPERCALL, nr, a0, a1, 0, 0);
+}
+
+static inline int64_t hs_register(struct hs_guest *g, uint64_t arg_gva,
+				  uint64_t arg_len)
+{
+	return hs_hypercall(g, HOSTSIG_HC_REGISTER, arg_gva, arg_len);
+}
+
+static inline int64_t hs_query(struct hs_guest *g, uint64_t id)
+{
+	return hs_hypercall(g, HOSTSIG_HC_QUERY, id, 0);
+}
+
+static inline int64_t hs_unregister(struct hs_guest *g, uint64_t id)
+{
+	return hs_hypercall(g, HOSTSIG_HC_UNREGISTER, id, 0);
+}
+
+/* Have the guest write the pattern over its own memory. */
+static inline void hs_guest_fill_pattern(struct hs_guest *g, uint64_t gva,
+					 uint64_t len, uint64_t seed)
+{
+	hs_guest_call(g, HS_OP_FILL, gva, len, seed, 0, 0);
+}
+
+/* Let the guest finish and check that it did. */
+static inline void hs_guest_done(struct hs_guest *g)
+{
+	struct hs_guest_cmd *cmd = addr_gva2hva(g->vm, (vm_vaddr_t)&hs_guest_cmd);
+
+	cmd->op = HS_OP_DONE;
+	hostsig_expect_done(g->vcpu);
+}
+
+static inline uint64_t hs_rand(uint64_t *state)
+{
+	*state += 1;
+	return hs_mix64(*state);
+}
+
+/*
+ * Reserve @npages of unused guest virtual addresses, plus an unmapped guard
+ * page after them. Nothing is mapped yet.
+ */
+static inline uint64_t hs_gva_reserve(struct hs_guest *g, uint64_t npages)
+{
+	uint64_t gva = g->next_gva;
+
+	g->next_gva += (npages + 1) * 4096;
+	return gva;
+}
+
+/*
+ * Map [gva, gva + npages pages) onto fresh guest physical pages; with
+ * @shuffle, in a random order, so that no two neighbours in virtual memory
+ * are neighbours in physical memory (when npages > 1). @skip_page (or -1)
+ * stays unmapped: a hole in the middle.
+ */
+static inline void hs_map(struct hs_guest *g, uint64_t gva, uint64_t npages,
+			  bool shuffle, int64_t skip_page)
+{
+	uint64_t gpa = vm_phy_pages_alloc(g->vm, npages, 2 * 4096, 0);
+	uint64_t *perm = calloc(npages, sizeof(*perm));
+	uint64_t i;
+
+	TEST_ASSERT(perm, "out of memory");
+	for (i = 0; i < npages; i++)
+		perm[i] = i;
+	if (shuffle && npages > 1) {
+		/* Reverse, then Fisher-Yates; reversed is never contiguous. */
+		for (i = 0; i < npages; i++)
+			perm[i] = npages - 1 - i;
+		for (i = npages - 1; i > 0; i--) {
+			uint64_t j = hs_rand(&g->shuffle) % (i + 1), t = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		/* A shuffle may leave neighbours: swap them apart. */
+		for (i = 0; i + 1 < npages; i++) {
+			if (perm[i + 1] == perm[i] + 1) {
+				uint64_t k = (i + 2) % npages, t = perm[i + 1];
+
+				perm[i + 1] = perm[k];
+				perm[k] = t;
+			}
+		}
+	}
+	for (i = 0; i < npages; i++) {
+		if ((int64_t)i == skip_page)
+			continue;
+		virt_pg_map(g->vm, gva + i * 4096, gpa + perm[i] * 4096);
+		sparsebit_set(g->vm->vpages_mapped, (gva >> 12) + i);
+	}
+	free(perm);
+}
+
+/* Count virtually adjacent pages that are also physically adjacent. */
+static inline uint64_t hs_contiguous_pairs(struct hs_guest *g, uint64_t gva,
+					   uint64_t len)
+{
+	uint64_t first = gva & ~4095ull, last = (gva + len - 1) & ~4095ull;
+	uint64_t p, n = 0;
+
+	for (p = first; p < last; p += 4096)
+		if (addr_gva2gpa(g->vm, p) + 4096 == addr_gva2gpa(g->vm, p + 4096))
+			n++;
+	return n;
+}
+
+/* Reserve and map @len bytes (whole pages), shuffled; their address. */
+static inline uint64_t hs_alloc(struct hs_guest *g, uint64_t len)
+{
+	uint64_t npages = (len + 4095) / 4096;
+	uint64_t gva = hs_gva_reserve(g, npages ? npages : 1);
+
+	hs_map(g, gva, npages ? npages : 1, true, -1);
+	return gva;
+}
+
+/* Copy to and from guest virtual memory, page by page. */
+static inline void hs_write(struct hs_guest *g, uint64_t gva, const void *buf,
+			    uint64_t len)
+{
+	const uint8_t *src = buf;
+
+	while (len) {
+		uint64_t n = 4096 - (gva & 4095);
+
+		if (n > len)
+			n = len;
+		memcpy(addr_gva2hva(g->vm, gva), src, n);
+		gva += n;
+		src += n;
+		len -= n;
+	}
+}
+
+static inline void hs_read(struct hs_guest *g, uint64_t gva, void *buf,
+			   uint64_t len)
+{
+	uint8_t *dst = buf;
+
+	while (len) {
+		uint64_t n = 4096 - (gva & 4095);
+
+		if (n > len)
+			n = len;
+		memcpy(dst, addr_gva2hva(g->vm, gva), n);
+		gva += n;
+		dst += n;
+		len -= n;
+	}
+}
+
+/* ---- argument blocks ----------------------------------------------------------- */
+
+/* More than HOSTSIG_MAX_REGIONS, to build blocks with too many. */
+#define HS_ARG_MAX_REGIONS	1024
+
+struct hs_arg {
+	union {
+		struct hostsig_argblock hdr;
+		uint8_t buf[HOSTSIG_ARGBLOCK_SIZE(HS_ARG_MAX_REGIONS)];
+	};
+	uint64_t len;		/* what REGISTER is told (argblock_len) */
+};
+
+static inline void hs_arg_init(struct hs_arg *a, uint32_t format,
+			       const char *name, uint64_t load_base,
+			       uint64_t image_base)
+{
+	memset(a, 0, sizeof(*a));
+	a->hdr.magic = HOSTSIG_ARG_MAGIC;
+	a->hdr.version = HOSTSIG_ARG_VERSION;
+	a->hdr.format = format;
+	a->hdr.load_base = load_base;
+	a->hdr.image_base = image_base;
+	strncpy(a->hdr.name, name, sizeof(a->hdr.name));
+	a->hdr.size = HOSTSIG_ARGBLOCK_SIZE(0);
+	a->len = a->hdr.size;
+}
+
+static inline struct hostsig_region *hs_arg_region(struct hs_arg *a,
+						   unsigned int i)
+{
+	return (struct hostsig_region *)(a->buf + HOSTSIG_ARGBLOCK_SIZE(i));
+}
+
+static inline void hs_arg_add(struct hs_arg *a, uint32_t kind, uint32_t tag,
+			      uint64_t gva, uint64_t len)
+{
+	struct hostsig_region *r;
+
+	TEST_ASSERT(a->hdr.nr_regions < HS_ARG_MAX_REGIONS, "too many regions");
+	r = hs_arg_region(a, a->hdr.nr_regions++);
+	r->kind = kind;
+	r->tag = tag;
+	r->gva = gva;
+	r->len = len;
+	a->hdr.size = HOSTSIG_ARGBLOCK_SIZE(a->hdr.nr_regions);
+	a->len = a->hdr.size;
+}
+
+/* Copy the block into freshly mapped guest memory; its address. */
+static inline uint64_t hs_arg_place(struct hs_guest *g, const struct hs_arg *a)
+{
+	uint64_t bytes = a->len > sizeof(a->buf) ? sizeof(a->buf) : a->len;
+	uint64_t gva;
+
+	if (bytes < a->hdr.size)
+		bytes = a->hdr.size;
+	/* Start near a page's end, so a block of any size crosses pages. */
+	gva = hs_alloc(g, bytes + 4096) + 4096 - 64;
+	hs_write(g, gva, a->buf, bytes);
+	return gva;
+}
+
+/* ---- components ----------------------------------------------------------------- */
+
+/* A component laid out in guest memory, written by the guest itself. */
+struct hs_comp {
+	struct hs_arg arg;
+	uint64_t seed[HOSTSIG_MAX_REGIONS];	/* of each region's bytes */
+	uint64_t arg_gva;
+	int64_t id;				/* REGISTER's answer */
+};
+
+static uint64_t hs_seed_state = 0x5eed;
+
+/*
+ * Add a region of @len bytes at @offset into fresh, shuffled pages, and have
+ * the guest write its pattern.
+ */
+static inline void hs_comp_region(struct hs_guest *g, struct hs_comp *c,
+				  uint32_t kind, uint32_t tag, uint64_t offset,
+				  uint64_t len)
+{
+	unsigned int i = c->arg.hdr.nr_regions;
+	uint64_t gva = hs_alloc(g, offset + len) + offset;
+
+	TEST_ASSERT(i < HOSTSIG_MAX_REGIONS, "too many regions for a component");
+	c->seed[i] = hs_rand(&hs_seed_state);
+	hs_arg_add(&c->arg, kind, tag, gva, len);
+	hs_guest_fill_pattern(g, gva, len, c->seed[i]);
+}
+
+/* Start a PE component: name, load base, preferred base. */
+static inline void hs_comp_init(struct hs_comp *c, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	hs_arg_init(&c->arg, HOSTSIG_FMT_PE, name, 0xfffff80000400000ull,
+		    0x140000000ull);
+}
+
+/* The usual component: an image and a signature block, both filled. */
+static inline void hs_comp_make(struct hs_guest *g, struct hs_comp *c,
+				const char *name, uint64_t image_len,
+				uint64_t sig_len)
+{
+	hs_comp_init(c, name);
+	hs_comp_region(g, c, HOSTSIG_REGION_IMAGE, 0, 0, image_len);
+	if (sig_len)
+		hs_comp_region(g, c, HOSTSIG_REGION_SIGNATURE, 0, 8, sig_len);
+}
+
+/* Place the argument block in guest memory and REGISTER; the answer. */
+static inline int64_t hs_comp_register(struct hs_guest *g, struct hs_comp *c)
+{
+	c->arg_gva = hs_arg_place(g, &c->arg);
+	c->id = hs_register(g, c->arg_gva, c->arg.len);
+	return c->id;
+}
+
+/* Bytes of all regions. */
+static inline uint64_t hs_comp_bytes(const struct hs_comp *c)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < c->arg.hdr.nr_regions; i++)
+		sum += hs_arg_region((struct hs_arg *)&c->arg, i)->len;
+	return sum;
+}
+
+#endif /* HOSTSIG_GUEST_H */
