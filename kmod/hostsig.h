@@ -1,20 +1,275 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hostsig.ko: what the parts of the module share.
+ *
+ * Locking, in the order it nests:
+ *   hostsig_lock (component.c)  the VM table, the component table and every
+ *                               field of struct hostsig_vm and
+ *                               struct hostsig_component marked "lock";
+ *                               a spinlock because the VM-destroy hook runs
+ *                               with preemption disabled
+ *   ring->lock (ring.c)         ring positions and the record list
+ * Nothing sleeps under either; guest memory is copied without them.
  */
 #ifndef _HOSTSIG_H
 #define _HOSTSIG_H
 
 #include <linux/kvm_host.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
 #include <uapi/linux/hostsig.h>
 
-/* hypercall.c: the hostsig hypercalls, called from the hook. */
+/* ---- limits (main.c: module parameters, checked at load) ---------------- */
+
+extern unsigned int hostsig_ring_size_mib;
+extern unsigned int hostsig_max_component_mib;
+extern unsigned int hostsig_vm_max_components;
+extern unsigned int hostsig_vm_max_pending_mib;
+extern unsigned int hostsig_vm_register_rate;
+extern unsigned int hostsig_vm_register_burst;
+extern unsigned int hostsig_keep_unloaded;
+
+/* ---- statistics (stats.c) ------------------------------------------------ */
+
+/* Indexed by enum hostsig_stats_attr; only the counters, not the gauges. */
+extern atomic64_t hostsig_stats[__HOSTSIG_A_STATS_MAX];
+
+static inline void hostsig_count(enum hostsig_stats_attr which)
+{
+	atomic64_inc(&hostsig_stats[which]);
+}
+
+static inline void hostsig_count_add(enum hostsig_stats_attr which, u64 n)
+{
+	atomic64_add(n, &hostsig_stats[which]);
+}
+
+/* Bytes hostsig has allocated now (HOSTSIG_A_STATS_MEMORY). */
+extern atomic64_t hostsig_memory;
+
+void *hostsig_alloc(size_t size);
+void hostsig_free(void *ptr, size_t size);
+void *hostsig_alloc_large(size_t size);
+void hostsig_free_large(void *ptr, size_t size);
+
+/* ---- policy (policy.c) --------------------------------------------------- */
+
+struct hostsig_policy {
+	u32 mode;		/* enum hostsig_mode */
+	u32 unknown;		/* enum hostsig_unknown_action */
+	u32 timeout_ms;		/* 0: no timeout */
+};
+
+/* The global default; under hostsig_lock. */
+extern struct hostsig_policy hostsig_default_policy;
+
+enum hostsig_decision hostsig_decide(const struct hostsig_policy *policy,
+				     enum hostsig_state state);
+bool hostsig_policy_stops_vm(const struct hostsig_policy *policy,
+			     enum hostsig_state state);
+
+/* ---- VMs and components (component.c) ----------------------------------- */
+
+struct hostsig_vm {
+	struct hlist_node hnode;	/* lock: in the table, by kvm */
+	struct list_head node;		/* lock: in the list of VMs, by id */
+	struct kvm *kvm;		/* valid while !dead */
+	u64 id;
+	pid_t vmm_pid;
+	refcount_t ref;			/* the table's, and one per component */
+	bool dead;			/* lock: kvm_destroy_vm() has begun */
+	bool quarantined;		/* lock */
+	bool has_policy;		/* lock */
+	struct hostsig_policy policy;	/* lock, if has_policy */
+	struct list_head live;		/* lock: components not unloaded */
+	struct list_head unloaded;	/* lock: kept for inspection, oldest first */
+	u32 nr_live;			/* lock */
+	u32 nr_unloaded;		/* lock */
+	u64 pending_bytes;		/* lock: captured, no verdict yet */
+	u64 registered;			/* lock */
+	u64 refused;			/* lock */
+	u64 rate_tat_ns;		/* lock: rate limiter's next arrival */
+	struct list_head gone;		/* on the graveyard once unreferenced */
+};
+
+struct hostsig_span {
+	u32 kind;
+	u32 tag;
+	u64 gva;
+	u64 len;
+	u32 first_gfn;			/* index in hostsig_component.gfns */
+};
+
+struct hostsig_component {
+	u64 id;
+	struct hostsig_vm *vm;		/* holds a reference */
+	struct list_head vm_node;	/* lock: vm->live or vm->unloaded */
+	refcount_t ref;			/* the table's, and in-flight users' */
+
+	/* Set at REGISTER, constant afterwards. */
+	u32 format;
+	u32 arg_flags;
+	u32 vcpu_id;
+	u64 load_base;
+	u64 image_base;
+	u64 size;			/* bytes of all regions */
+	char name[HOSTSIG_NAME_LEN];
+	u32 nr_spans;
+	struct hostsig_span spans[HOSTSIG_MAX_REGIONS];
+	/* Guest physical page of every page of every region, in order. */
+	u32 nr_gfns;
+	u64 *gfns;
+
+	/* lock: state, and the record that waits for a verdict. */
+	enum hostsig_state state;
+	u64 record_id;			/* 0: none yet */
+	bool answered;			/* record_id has had its verdict */
+	bool pending_charged;		/* size counts in vm->pending_bytes */
+	u32 verifications;		/* records made so far */
+	u64 pending_since;		/* boottime ns, for the timeout */
+	u64 registered_ns;		/* realtime ns */
+	u64 verdict_ns;
+	u64 modified_ns;
+	u32 verdict;			/* enum hostsig_verdict, 0: none */
+	char reason[HOSTSIG_REASON_LEN];
+	char message[HOSTSIG_MESSAGE_LEN];
+	u8 digest[HOSTSIG_DIGEST_MAX];
+	u32 digest_len;
+	char digest_alg[HOSTSIG_DIGEST_ALG_LEN];
+	struct list_head batch;		/* lock: on a caller's list of work */
+	struct list_head gone;		/* on the graveyard once unreferenced */
+};
+
+/* A consistent copy of what netlink reports about a component. */
+struct hostsig_comp_info {
+	u64 id;
+	u64 vm_id;
+	pid_t vmm_pid;
+	u64 record_id;
+	u32 format;
+	u32 state;
+	u32 decision;
+	u64 size;
+	u64 load_base;
+	u64 image_base;
+	u64 registered_ns;
+	u64 verdict_ns;
+	u64 modified_ns;
+	u32 verdict;
+	u32 verifications;
+	u32 digest_len;
+	char name[HOSTSIG_NAME_LEN];
+	char reason[HOSTSIG_REASON_LEN];
+	char message[HOSTSIG_MESSAGE_LEN];
+	u8 digest[HOSTSIG_DIGEST_MAX];
+	char digest_alg[HOSTSIG_DIGEST_ALG_LEN];
+};
+
+struct hostsig_vm_info {
+	u64 id;
+	pid_t vmm_pid;
+	u32 components;
+	u64 pending_bytes;
+	u64 registered;
+	u64 refused;
+	bool quarantined;
+	bool has_policy;
+};
+
+/* What the verifier said about a record (netlink VERDICT). */
+struct hostsig_verdict_msg {
+	u64 component_id;
+	u64 record_id;
+	u32 verdict;
+	const char *reason;
+	const char *message;		/* may be NULL */
+	const u8 *digest;		/* may be NULL */
+	u32 digest_len;
+	const char *digest_alg;		/* may be NULL */
+};
+
+extern spinlock_t hostsig_lock;
+
+int hostsig_components_init(void);
+void hostsig_components_exit(void);
+
+/* The hypercalls' halves that work on the tables. */
+long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva, u64 argblock_len);
+long hostsig_query(struct kvm_vcpu *vcpu, u64 id);
+long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id);
+
+/* Netlink's side. */
+int hostsig_verdict(const struct hostsig_verdict_msg *msg);
+int hostsig_reverify(u64 id);
+int hostsig_comp_get(u64 id, struct hostsig_comp_info *info);
+/* The first visible component with id >= *id (matching vm_id if not 0). */
+int hostsig_comp_next(u64 *id, u64 vm_id, struct hostsig_comp_info *info);
+int hostsig_vm_get(u64 id, struct hostsig_vm_info *info);
+int hostsig_vm_next(u64 *id, struct hostsig_vm_info *info);
+int hostsig_policy_get(u64 vm_id, struct hostsig_policy *policy, bool *own);
+int hostsig_policy_set(u64 vm_id, const struct hostsig_policy *change,
+		       bool reset);
+void hostsig_gauges(u64 *components, u64 *vms);
+
+/* vm.c: VM lifetime. */
+int hostsig_vm_hooks_init(void);
+void hostsig_vm_hooks_exit(void);
+void hostsig_vm_destroyed(struct kvm *kvm);
+
+/* ---- guest memory (capture.c) -------------------------------------------- */
+
+struct hostsig_record;
+
+struct hostsig_args {
+	struct hostsig_argblock block;
+	struct hostsig_region regions[HOSTSIG_MAX_REGIONS];
+	u64 total;			/* bytes of all regions */
+	u32 nr_pages;			/* guest pages of all regions */
+};
+
+long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
+			struct hostsig_args *args);
+long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp);
+int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
+		       const struct hostsig_component *comp,
+		       struct hostsig_record *rec);
+u32 hostsig_record_header_len(u32 nr_regions);
+
+/* ---- the ring (ring.c) --------------------------------------------------- */
+
+struct hostsig_ring_slot {
+	struct hostsig_record *rec;	/* the reserved record, contiguous */
+	void *entry;			/* the ring's bookkeeping, opaque */
+	u64 record_id;
+};
+
+int hostsig_ring_init(void);
+void hostsig_ring_exit(void);
+int hostsig_ring_reserve(u64 len, u64 component_id,
+			 struct hostsig_ring_slot *slot);
+void hostsig_ring_commit(struct hostsig_ring_slot *slot);
+void hostsig_ring_abort(struct hostsig_ring_slot *slot);
+void hostsig_ring_discard(u64 record_id);
+bool hostsig_ring_is_consumer(void);
+u64 hostsig_ring_used(void);
+u64 hostsig_ring_size(void);
+u64 hostsig_ring_max_record(void);
+
+/* ---- netlink (netlink.c) -------------------------------------------------- */
+
+int hostsig_netlink_init(void);
+void hostsig_netlink_exit(void);
+void hostsig_notify_component(enum hostsig_event event,
+			      const struct hostsig_comp_info *info, gfp_t gfp);
+void hostsig_notify_vm(enum hostsig_event event, u64 vm_id, gfp_t gfp);
+
+/* ---- hypercalls and the hook ---------------------------------------------- */
+
 bool hostsig_hypercall_is_ours(unsigned long nr);
 unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 				unsigned long a0, unsigned long a1,
 				unsigned long a2, unsigned long a3);
 
-/* hook.c: the hostsig hypercalls spliced into KVM's hypercall path. */
 int hostsig_hook_init(void);
 void hostsig_hook_exit(void);
 const char *hostsig_hook_target(void);

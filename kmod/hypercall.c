@@ -2,7 +2,7 @@
 /*
  * The hostsig hypercalls. The hook (hook.c) sends a call here only when it
  * came from CPL 0 in 64-bit mode and its number is ours; everything else
- * stays with KVM.
+ * stays with KVM. The ABI is documented in include/uapi/linux/hostsig.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,12 +12,7 @@
 
 bool hostsig_hypercall_is_ours(unsigned long nr)
 {
-	return nr == HOSTSIG_HC_PROBE;
-}
-
-static unsigned long hostsig_hc_probe(void)
-{
-	return HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION, HOSTSIG_F_ALL);
+	return nr >= HOSTSIG_HC_PROBE && nr <= HOSTSIG_HC_LAST;
 }
 
 unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
@@ -26,7 +21,13 @@ unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 {
 	switch (nr) {
 	case HOSTSIG_HC_PROBE:
-		return hostsig_hc_probe();
+		return HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION, HOSTSIG_F_ALL);
+	case HOSTSIG_HC_REGISTER:
+		return hostsig_register(vcpu, a0, a1);
+	case HOSTSIG_HC_QUERY:
+		return hostsig_query(vcpu, a0);
+	case HOSTSIG_HC_UNREGISTER:
+		return hostsig_unregister(vcpu, a0);
 	default:
 		/* Unreachable while hostsig_hypercall_is_ours() agrees. */
 		return -KVM_ENOSYS;

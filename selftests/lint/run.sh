@@ -14,7 +14,7 @@ scripts=$("$SRCDIR/selftests/lib/ksrc.sh" "$BUILD" 6.1 scripts) || {
 }
 
 cd "$SRCDIR" || exit 1
-for f in $(git ls-files 'kmod/*.[ch]' 'include/*.h' 2>/dev/null || find kmod include -name '*.[ch]'); do
+for f in $(git ls-files --cached --others --exclude-standard 'kmod/*.[ch]' 'include/*.h' 2>/dev/null || find kmod include -name '*.[ch]'); do
 	out=$(perl "$scripts/scripts/checkpatch.pl" --strict --no-tree --terse \
 		--show-types -f "$f" 2>&1)
 	rc=$?

@@ -496,6 +496,7 @@ enum hostsig_cmd {
 
 	__HOSTSIG_CMD_MAX
 };
+
 #define HOSTSIG_CMD_MAX (__HOSTSIG_CMD_MAX - 1)
 
 /* Components (VERDICT, GET_COMPONENT, REVERIFY, EVENT). */
@@ -526,6 +527,7 @@ enum hostsig_comp_attr {
 
 	__HOSTSIG_A_COMP_MAX
 };
+
 #define HOSTSIG_A_COMP_MAX (__HOSTSIG_A_COMP_MAX - 1)
 
 /* VMs (GET_VM). */
@@ -543,6 +545,7 @@ enum hostsig_vm_attr {
 
 	__HOSTSIG_A_VM_MAX
 };
+
 #define HOSTSIG_A_VM_MAX (__HOSTSIG_A_VM_MAX - 1)
 
 /* Counters (GET_STATS), all u64. */
@@ -579,6 +582,7 @@ enum hostsig_stats_attr {
 
 	__HOSTSIG_A_STATS_MAX
 };
+
 #define HOSTSIG_A_STATS_MAX (__HOSTSIG_A_STATS_MAX - 1)
 
 /* Policy (GET_POLICY, SET_POLICY). */
@@ -594,6 +598,7 @@ enum hostsig_policy_attr {
 
 	__HOSTSIG_A_POLICY_MAX
 };
+
 #define HOSTSIG_A_POLICY_MAX (__HOSTSIG_A_POLICY_MAX - 1)
 
 #endif /* _UAPI_LINUX_HOSTSIG_H */

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: the argument block of REGISTER and the component's pages.
+ *
+ * Everything here comes from the guest and is hostile. The argument block
+ * is copied once into host memory and checked field by field; lengths are
+ * summed with overflow checks; every address is checked to be canonical and
+ * then translated page by page through the guest's own page tables, at the
+ * time of the call, so that a region may span guest physical pages in any
+ * order. The guest physical page of every page is kept: the component is
+ * copied (now, and again for a re-verification) and write-tracked by guest
+ * physical page, because the guest can alias a physical page at another
+ * virtual address.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/kvm_host.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+
+#include "hostsig.h"
+
+/*
+ * KVM fills a struct x86_exception on a failed translation. Its definition
+ * is private to KVM (24 bytes on 6.1, 32 on 6.12): give it room enough.
+ */
+#define HOSTSIG_X86_EXCEPTION_ROOM	64
+
+/* Pages copied between two chances to reschedule. */
+#define HOSTSIG_COPY_BATCH		64
+
+static bool hostsig_gva_canonical(struct kvm_vcpu *vcpu, u64 gva)
+{
+	int bits = (vcpu->arch.cr4 & X86_CR4_LA57) ? 57 : 48;
+
+	return sign_extend64(gva, bits - 1) == gva;
+}
+
+/* Guest virtual to guest physical, as the vCPU sees it now. */
+static long hostsig_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	u64 exception[HOSTSIG_X86_EXCEPTION_ROOM / sizeof(u64)];
+	gpa_t ret;
+
+	if (!hostsig_gva_canonical(vcpu, gva))
+		return -HOSTSIG_EFAULT;
+	ret = kvm_mmu_gva_to_gpa_read(vcpu, gva,
+				      (struct x86_exception *)exception);
+	if (ret == INVALID_GPA)
+		return -HOSTSIG_EFAULT;
+	*gpa = ret;
+	return 0;
+}
+
+/* Copy len bytes of guest virtual memory, page by page. */
+static long hostsig_read_virt(struct kvm_vcpu *vcpu, u64 gva, void *buf,
+			      u32 len)
+{
+	u8 *dst = buf;
+	long ret;
+	u64 gpa;
+
+	while (len) {
+		u32 chunk = min_t(u32, len, PAGE_SIZE - offset_in_page(gva));
+
+		ret = hostsig_gva_to_gpa(vcpu, gva, &gpa);
+		if (ret)
+			return ret;
+		if (kvm_vcpu_read_guest(vcpu, gpa, dst, chunk))
+			return -HOSTSIG_EFAULT;
+		gva += chunk;
+		dst += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* A range [gva, gva + len) that lies in one canonical half and does not wrap. */
+static long hostsig_check_range(struct kvm_vcpu *vcpu, u64 gva, u64 len)
+{
+	u64 last;
+
+	if (check_add_overflow(gva, len - 1, &last))
+		return -HOSTSIG_EFAULT;
+	if (!hostsig_gva_canonical(vcpu, gva) ||
+	    !hostsig_gva_canonical(vcpu, last) ||
+	    (s64)(gva ^ last) < 0)
+		return -HOSTSIG_EFAULT;
+	return 0;
+}
+
+static u32 hostsig_pages_spanned(u64 gva, u64 len)
+{
+	return ((gva + len - 1) >> PAGE_SHIFT) - (gva >> PAGE_SHIFT) + 1;
+}
+
+static bool hostsig_format_known(u32 format)
+{
+	return format == HOSTSIG_FMT_PE || format == HOSTSIG_FMT_ELF_MODULE;
+}
+
+static long hostsig_check_header(const struct hostsig_argblock *b, u64 len)
+{
+	if (b->magic != HOSTSIG_ARG_MAGIC)
+		return -HOSTSIG_EINVAL;
+	if (b->version != HOSTSIG_ARG_VERSION)
+		return b->version > HOSTSIG_ARG_VERSION ? -HOSTSIG_ENOTSUPP :
+							  -HOSTSIG_EINVAL;
+	if (b->nr_regions > HOSTSIG_MAX_REGIONS)
+		return -HOSTSIG_E2BIG;
+	if (!b->nr_regions || b->size != len ||
+	    b->size != HOSTSIG_ARGBLOCK_SIZE(b->nr_regions))
+		return -HOSTSIG_EINVAL;
+	if (b->reserved || (b->flags & ~HOSTSIG_ARG_F_ALL))
+		return -HOSTSIG_EINVAL;
+	if (!hostsig_format_known(b->format))
+		return -HOSTSIG_ENOTSUPP;
+	return 0;
+}
+
+/* Regions sorted by address must not overlap. */
+static long hostsig_check_overlaps(const struct hostsig_region *regions, u32 nr)
+{
+	const struct hostsig_region *sorted[HOSTSIG_MAX_REGIONS];
+	u32 i, j;
+
+	for (i = 0; i < nr; i++) {
+		for (j = i; j > 0 && sorted[j - 1]->gva > regions[i].gva; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = &regions[i];
+	}
+	for (i = 1; i < nr; i++)
+		if (sorted[i]->gva - sorted[i - 1]->gva < sorted[i - 1]->len)
+			return -HOSTSIG_EINVAL;
+	return 0;
+}
+
+static long hostsig_check_regions(struct kvm_vcpu *vcpu,
+				  struct hostsig_args *args)
+{
+	u64 limit = (u64)READ_ONCE(hostsig_max_component_mib) << 20;
+	u32 nr = args->block.nr_regions;
+	bool have_image = false;
+	u64 total = 0, pages = 0;
+	long ret;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		const struct hostsig_region *r = &args->regions[i];
+
+		if (r->kind < HOSTSIG_REGION_IMAGE || r->kind > HOSTSIG_REGION_FILE)
+			return -HOSTSIG_EINVAL;
+		if (!r->len)
+			return -HOSTSIG_EINVAL;
+		ret = hostsig_check_range(vcpu, r->gva, r->len);
+		if (ret)
+			return ret;
+		if (check_add_overflow(total, r->len, &total) || total > limit)
+			return -HOSTSIG_E2BIG;
+		pages += hostsig_pages_spanned(r->gva, r->len);
+		have_image |= r->kind == HOSTSIG_REGION_IMAGE;
+	}
+	if (!have_image)
+		return -HOSTSIG_EINVAL;
+	ret = hostsig_check_overlaps(args->regions, nr);
+	if (ret)
+		return ret;
+	/* At most total / PAGE_SIZE + 2 per region: far below U32_MAX. */
+	args->total = total;
+	args->nr_pages = pages;
+	return 0;
+}
+
+/*
+ * Copy the argument block of REGISTER into args and check it. Returns 0 or
+ * -HOSTSIG_E*.
+ */
+long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
+			struct hostsig_args *args)
+{
+	struct hostsig_argblock *b = &args->block;
+	long ret;
+	u32 i;
+
+	if (len < sizeof(*b))
+		return -HOSTSIG_EINVAL;
+	if (len > HOSTSIG_ARGBLOCK_SIZE(HOSTSIG_MAX_REGIONS)) {
+		/* Say E2BIG if it is long because it has too many regions. */
+		ret = hostsig_check_range(vcpu, gva, sizeof(*b));
+		if (!ret)
+			ret = hostsig_read_virt(vcpu, gva, b, sizeof(*b));
+		if (!ret && b->magic == HOSTSIG_ARG_MAGIC &&
+		    b->nr_regions > HOSTSIG_MAX_REGIONS)
+			return -HOSTSIG_E2BIG;
+		return ret ? ret : -HOSTSIG_EINVAL;
+	}
+	ret = hostsig_check_range(vcpu, gva, len);
+	if (ret)
+		return ret;
+	ret = hostsig_read_virt(vcpu, gva, b, sizeof(*b));
+	if (ret)
+		return ret;
+	ret = hostsig_check_header(b, len);
+	if (ret)
+		return ret;
+	ret = hostsig_read_virt(vcpu, gva + sizeof(*b), args->regions,
+				b->nr_regions * sizeof(args->regions[0]));
+	if (ret)
+		return ret;
+	ret = hostsig_check_regions(vcpu, args);
+	if (ret)
+		return ret;
+
+	/* The name is informative; keep it printable and terminated. */
+	b->name[HOSTSIG_NAME_LEN - 1] = '\0';
+	for (i = 0; i < HOSTSIG_NAME_LEN && b->name[i]; i++)
+		if (!isprint(b->name[i]))
+			b->name[i] = '?';
+	return 0;
+}
+
+/*
+ * Find the guest physical page of every page of every region of comp, into
+ * comp->gfns (allocated here). Returns 0 or -HOSTSIG_EFAULT (an unmapped
+ * page) / -HOSTSIG_ENOMEM.
+ */
+long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
+{
+	u32 i, n = 0;
+	long ret;
+
+	comp->gfns = hostsig_alloc_large(comp->nr_gfns * sizeof(u64));
+	if (!comp->gfns)
+		return -HOSTSIG_ENOMEM;
+	for (i = 0; i < comp->nr_spans; i++) {
+		struct hostsig_span *span = &comp->spans[i];
+		u64 page = span->gva & PAGE_MASK;
+		u64 end = span->gva + span->len;
+
+		span->first_gfn = n;
+		for (; page < end; page += PAGE_SIZE) {
+			u64 gpa;
+
+			ret = hostsig_gva_to_gpa(vcpu, page, &gpa);
+			if (ret)
+				return ret;
+			comp->gfns[n++] = gpa >> PAGE_SHIFT;
+			if (!(n % HOSTSIG_COPY_BATCH))
+				cond_resched();
+		}
+	}
+	WARN_ON_ONCE(n != comp->nr_gfns);
+	return 0;
+}
+
+u32 hostsig_record_header_len(u32 nr_regions)
+{
+	return ALIGN(struct_size((struct hostsig_record *)NULL, regions,
+				 nr_regions), HOSTSIG_RECORD_ALIGN);
+}
+
+/*
+ * Copy the component's pages from guest memory into its record, by guest
+ * physical page, and fill the record's region table. The caller holds
+ * kvm->srcu and runs in the VMM's address space (a vCPU thread, or a worker
+ * that borrowed it). With a vCPU, its view of memory (SMM or not) is used.
+ * Returns 0 or -HOSTSIG_EFAULT if a page has left guest memory.
+ */
+int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
+		       const struct hostsig_component *comp,
+		       struct hostsig_record *rec)
+{
+	u64 offset = hostsig_record_header_len(comp->nr_spans);
+	u8 *base = (u8 *)rec;
+	u32 i, copied = 0;
+
+	rec->header_len = offset;
+	rec->nr_regions = comp->nr_spans;
+	rec->data_len = comp->size;
+	for (i = 0; i < comp->nr_spans; i++) {
+		const struct hostsig_span *span = &comp->spans[i];
+		struct hostsig_record_region *rr = &rec->regions[i];
+		u64 gva = span->gva, left = span->len;
+		const u64 *gfn = &comp->gfns[span->first_gfn];
+
+		rr->kind = span->kind;
+		rr->tag = span->tag;
+		rr->gva = span->gva;
+		rr->len = span->len;
+		rr->offset = offset;
+		while (left) {
+			u32 in_page = offset_in_page(gva);
+			u32 chunk = min_t(u64, left, PAGE_SIZE - in_page);
+			u64 gpa = (*gfn << PAGE_SHIFT) + in_page;
+			int err;
+
+			if (vcpu)
+				err = kvm_vcpu_read_guest(vcpu, gpa, base + offset, chunk);
+			else
+				err = kvm_read_guest(kvm, gpa, base + offset, chunk);
+			if (err)
+				return -HOSTSIG_EFAULT;
+			offset += chunk;
+			gva += chunk;
+			left -= chunk;
+			gfn++;
+			if (!(++copied % HOSTSIG_COPY_BATCH))
+				cond_resched();
+		}
+	}
+	return 0;
+}
