@@ -122,6 +122,9 @@ struct hostsig_result {
 	enum hostsig_digest digest_type;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;
+	/* Every algorithm's digest the verification computed (0: not computed). */
+	uint8_t digests[HOSTSIG_DIGEST_NR][HOSTSIG_MAX_DIGEST_SIZE];
+	size_t digest_lens[HOSTSIG_DIGEST_NR];
 	struct hostsig_signature *signatures;
 	size_t nr_signatures;
 	struct hostsig_region *regions;	/* unverified regions, by rva */

@@ -181,6 +181,8 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *loaded,
 				struct pe_image *pe,
 				struct hostsig_result *res);
 const struct pe_source *pe_unload_source(struct pe_unload *unload);
+bool pe_unload_padding_nonzero(const struct pe_unload *unload);
+int pe_unload_zero_padding(struct pe_unload *unload, struct hostsig_result *res);
 void pe_unload_free(struct pe_unload *unload);
 
 /* wincert.c */

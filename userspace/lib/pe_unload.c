@@ -60,6 +60,7 @@ struct pe_unload {
 	uint64_t mask;			/* pointer-sized arithmetic */
 	uint64_t delta;			/* load_base - ImageBase */
 	unsigned int wide;		/* 1 for PE32+, index into the tables above */
+	bool zero_padding;		/* raw data past VirtualSize: zeros, not memory */
 };
 
 enum backing {
@@ -648,16 +649,23 @@ static int unload_headers(const struct pe_source *src, struct digest_set *ds,
 	return hash_image((const struct pe_unload *)src, ds, off, len);
 }
 
+/* Raw data past VirtualSize that a loader mapped: file padding. */
+static uint32_t padding_start(const struct pe_section *sec)
+{
+	return sec->vsize < sec->mapped ? sec->vsize : sec->mapped;
+}
+
 static int unload_section(const struct pe_source *src, struct digest_set *ds,
 			  const struct pe_section *sec)
 {
 	const struct pe_unload *u = (const struct pe_unload *)src;
+	uint32_t from_image = u->zero_padding ? padding_start(sec) : sec->mapped;
 
-	if (hash_image(u, ds, sec->vaddr, sec->mapped))
+	if (hash_image(u, ds, sec->vaddr, from_image))
 		return -1;
-	/* Raw data no loader maps (past the section's last page): the file
-	 * has linker padding there, zeros. */
-	return digest_set_zeros(ds, sec->raw_size - sec->mapped);
+	/* Raw data no loader maps (past the section's last page) is linker
+	 * padding in the file: zeros. */
+	return digest_set_zeros(ds, sec->raw_size - from_image);
 }
 
 static int unload_trailing(const struct pe_source *src, struct digest_set *ds)
@@ -727,6 +735,42 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *in,
 err:
 	pe_unload_free(u);
 	return NULL;
+}
+
+/*
+ * Windows maps a section's raw data up to its last page, file padding past
+ * VirtualSize included; UEFI loaders copy VirtualSize bytes and may leave
+ * whatever the page held after them. We first take the padding from memory
+ * (right for Windows, and for any loader when the page was clean); when that
+ * fails to match, the caller may retry with the file padding taken as zeros,
+ * the bytes in memory then being reported as slack.
+ */
+bool pe_unload_padding_nonzero(const struct pe_unload *u)
+{
+	for (uint16_t i = 0; i < u->pe->nr_sections; i++) {
+		const struct pe_section *s = &u->pe->sections[i];
+		uint32_t start = padding_start(s);
+
+		if (start < s->mapped &&
+		    !all_zero(u->in->image + s->vaddr + start, s->mapped - start))
+			return true;
+	}
+	return false;
+}
+
+int pe_unload_zero_padding(struct pe_unload *u, struct hostsig_result *res)
+{
+	u->zero_padding = true;
+	for (uint16_t i = 0; i < u->pe->nr_sections; i++) {
+		const struct pe_section *s = &u->pe->sections[i];
+
+		u->res = res;
+		if (report_slack(u, (uint64_t)s->vaddr + padding_start(s),
+				 (uint64_t)s->vaddr + s->mapped))
+			return -1;
+	}
+	result_sort_regions(res);
+	return 0;
 }
 
 const struct pe_source *pe_unload_source(struct pe_unload *u)

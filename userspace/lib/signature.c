@@ -168,27 +168,29 @@ static void decode_content(const struct hostsig_trust *trust,
 	sig->decoded = true;
 }
 
-static void decode_signer(const struct hostsig_trust *trust,
-			  struct authenticode_sig *sig, PKCS7_SIGNER_INFO *si)
+/* The signer's certificate, by issuer and serial number, from the bag. */
+static void find_signer(struct authenticode_sig *sig)
 {
-	STACK_OF(X509) *signers;
+	STACK_OF(X509) *signers = PKCS7_get0_signers(sig->p7, NULL, 0);
+
+	ERR_clear_error();
+	if (signers && sk_X509_num(signers) == 1)
+		sig->signer = sk_X509_value(signers, 0);
+	sk_X509_free(signers);
+}
+
+static void check_signer(const struct hostsig_trust *trust,
+			 struct authenticode_sig *sig, PKCS7_SIGNER_INFO *si)
+{
 	const ASN1_OBJECT *alg;
-	int nid;
 
 	X509_ALGOR_get0(&alg, NULL, NULL, si->digest_alg);
-	nid = OBJ_obj2nid(alg);
-	if (nid == NID_sha1 && !trust->allow_sha1)
+	if (OBJ_obj2nid(alg) == NID_sha1 && !trust->allow_sha1)
 		return sig_fail(sig, HOSTSIG_R_UNSUPPORTED_DIGEST,
 				"SHA-1 signer digests are not allowed");
-	signers = PKCS7_get0_signers(sig->p7, NULL, 0);
-	ERR_clear_error();
-	if (!signers || sk_X509_num(signers) != 1) {
-		sk_X509_free(signers);
+	if (!sig->signer)
 		return sig_fail(sig, HOSTSIG_R_BAD_SIGNATURE,
 				"signer certificate not in the signature");
-	}
-	sig->signer = sk_X509_value(signers, 0);
-	sk_X509_free(signers);
 }
 
 static void decode_one(const struct hostsig_trust *trust, struct sig_list *list,
@@ -228,10 +230,11 @@ static void decode_one(const struct hostsig_trust *trust, struct sig_list *list,
 	/* Nested signatures stand on their own: collect them even when this
 	 * one turns out unusable. */
 	collect_nested(trust, list, sig, si);
+	find_signer(sig);
 	decode_content(trust, sig);
 	if (!sig->decoded)
 		return;
-	decode_signer(trust, sig, si);
+	check_signer(trust, sig, si);
 }
 
 int signatures_collect(const struct hostsig_trust *trust, const uint8_t *der,
@@ -259,23 +262,36 @@ static bool content_type_ok(const struct hostsig_trust *trust,
 	       !OBJ_cmp(type->value.object, trust->oid_spc_indirect_data);
 }
 
+/*
+ * The signature over the content, for the one signer. PKCS7_verify() would
+ * do the same and a chain check we do not want; its 3.0 versions also leak a
+ * BIO when the digest set-up fails, which hostile input can arrange.
+ */
 static bool signature_verifies(const struct hostsig_trust *trust,
 			       struct authenticode_sig *sig)
 {
 	PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(
 		PKCS7_get_signer_info(sig->p7), 0);
-	BIO *content;
+	BIO *content, *chain;
+	char buf[4096];
 	int ok;
 
-	if (!content_type_ok(trust, si))
+	if (!content_type_ok(trust, si) || sig->content_len > INT32_MAX)
 		return false;
 	content = BIO_new_mem_buf(sig->content, (int)sig->content_len);
 	if (!content)
 		return false;
-	/* Only the signature here: the chain is trust.c's business. */
-	ok = PKCS7_verify(sig->p7, NULL, NULL, content, NULL,
-			  PKCS7_NOVERIFY | PKCS7_BINARY);
-	BIO_free(content);
+	/* A chain of digest BIOs, one per digest algorithm, over the content. */
+	chain = PKCS7_dataInit(sig->p7, content);
+	if (!chain) {
+		BIO_free(content);
+		ERR_clear_error();
+		return false;
+	}
+	while (BIO_read(chain, buf, sizeof(buf)) > 0)
+		;
+	ok = PKCS7_signatureVerify(chain, sig->p7, si, sig->signer);
+	BIO_free_all(chain);
 	ERR_clear_error();
 	return ok == 1;
 }
@@ -286,15 +302,18 @@ void signature_check(const struct hostsig_trust *trust,
 	const uint8_t *computed;
 	int trusted;
 
-	if (!sig->decoded || !sig->signer)
-		return;
-	computed = ds->value[sig->digest_type];
-	if (trust_chain_denied(trust, sig->signer, sig->p7->d.sign->cert)) {
+	/* dbx: a denied signer condemns the image even through a signature
+	 * that is otherwise unusable. */
+	if (sig->signer &&
+	    trust_chain_denied(trust, sig->signer, sig->p7->d.sign->cert)) {
 		sig->status = HOSTSIG_R_DENIED_CERTIFICATE;
 		snprintf(sig->why, sizeof(sig->why),
 			 "a certificate in the signer's chain is denied");
 		return;
 	}
+	if (!sig->decoded)
+		return;
+	computed = ds->value[sig->digest_type];
 	if (ds->len[sig->digest_type] != sig->digest_len ||
 	    memcmp(computed, sig->digest, sig->digest_len)) {
 		sig->status = HOSTSIG_R_DIGEST_MISMATCH;

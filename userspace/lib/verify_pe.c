@@ -87,6 +87,8 @@ static void report_digest(const struct sig_list *list, const struct digest_set *
 	res->digest_type = type;
 	res->digest_len = ds->len[type];
 	memcpy(res->digest, ds->value[type], ds->len[type]);
+	memcpy(res->digests, ds->value, sizeof(res->digests));
+	memcpy(res->digest_lens, ds->len, sizeof(res->digest_lens));
 }
 
 static int report_signatures(const struct hostsig_trust *trust,
@@ -369,6 +371,32 @@ static int loaded_cert_table(const struct pe_image *pe,
 	return 0;
 }
 
+/* See pe_unload_padding_nonzero(): the second reading, kept if it wins. */
+static void retry_zero_padding(const struct hostsig_trust *trust,
+			       const struct pe_image *pe, struct pe_unload *unload,
+			       const struct hostsig_pe_loaded *in,
+			       struct hostsig_result *res)
+{
+	struct hostsig_result alt;
+
+	result_init(&alt);
+	alt.format = res->format;
+	alt.regions = malloc(res->nr_regions * sizeof(*alt.regions) + 1);
+	if (!alt.regions)
+		return;
+	if (res->nr_regions)
+		memcpy(alt.regions, res->regions, res->nr_regions * sizeof(*alt.regions));
+	alt.nr_regions = res->nr_regions;
+	if (!pe_unload_zero_padding(unload, &alt) &&
+	    verify_signed_image(trust, pe, pe_unload_source(unload), in->cert_table,
+				in->cert_table_len, &alt) == HOSTSIG_AUTHENTIC) {
+		hostsig_result_release(res);
+		*res = alt;
+		return;
+	}
+	hostsig_result_release(&alt);
+}
+
 enum hostsig_verdict hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 					      const struct hostsig_pe_loaded *in,
 					      struct hostsig_result *res)
@@ -398,6 +426,8 @@ enum hostsig_verdict hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 		goto out;
 	verify_signed_image(trust, &pe, pe_unload_source(unload), in->cert_table,
 			    in->cert_table_len, res);
+	if (res->reason == HOSTSIG_R_DIGEST_MISMATCH && pe_unload_padding_nonzero(unload))
+		retry_zero_padding(trust, &pe, unload, in, res);
 	if (res->reason == HOSTSIG_R_NO_SIGNATURE && !in->cert_table &&
 	    pe.nr_dirs > PE_DIR_SECURITY && pe.dirs[PE_DIR_SECURITY].size)
 		result_set(res, HOSTSIG_R_NO_SIGNATURE,

@@ -103,7 +103,15 @@ void print_json(FILE *out, const struct report *rep, const struct hostsig_result
 	json_string(out, hostsig_digest_name(res->digest_type));
 	fputs(",\"digest\":", out);
 	json_hex(out, res->digest, res->digest_len);
-	fputs(",\"signatures\":[", out);
+	fputs(",\"digests\":{", out);
+	for (int t = 0, first = 1; t < HOSTSIG_DIGEST_NR; t++) {
+		if (!res->digest_lens[t])
+			continue;
+		fprintf(out, "%s\"%s\":", first ? "" : ",", hostsig_digest_name(t));
+		json_hex(out, res->digests[t], res->digest_lens[t]);
+		first = 0;
+	}
+	fputs("},\"signatures\":[", out);
 	for (size_t i = 0; i < res->nr_signatures; i++) {
 		if (i)
 			fputc(',', out);
