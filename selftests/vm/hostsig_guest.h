@@ -109,6 +109,11 @@ static void hs_guest_agent(void)
 
 /* Where component memory starts: canonical, far above the library's. */
 #define HS_GVA_BASE		0x0000100000000000ull
+/* Its physical pages: a memslot of their own, above the library's slot 0. */
+#define HS_MEMSLOT		1
+#define HS_GPA_BASE		0x40000000ull
+
+#define HS_MAX_MAPPED	512
 
 struct hs_guest {
 	struct kvm_vm *vm;
@@ -116,6 +121,11 @@ struct hs_guest {
 	uint64_t next_gva;	/* the next unused component address */
 	uint64_t shuffle;	/* state of the page shuffle */
 	double last_call_ns;	/* wall time of the last hs_guest_call() */
+	/* What hs_map() mapped, as [start, end) ranges of virtual addresses. */
+	struct {
+		uint64_t start, end;
+	} mapped[HS_MAX_MAPPED];
+	int nmapped;
 };
 
 static inline double hs_now_ns(void)
@@ -128,7 +138,8 @@ static inline double hs_now_ns(void)
 
 /*
  * A VM with one vCPU (id @vcpu_id) running the agent, and @extra_mib MiB of
- * memory for components besides what the library needs.
+ * memory for components (in a memslot of their own) besides what the
+ * library needs.
  */
 static inline void hs_guest_create(struct hs_guest *g, uint32_t vcpu_id,
 				   uint64_t extra_mib)
@@ -136,9 +147,11 @@ static inline void hs_guest_create(struct hs_guest *g, uint32_t vcpu_id,
 	uint64_t pages = extra_mib << (20 - 12);
 
 	memset(g, 0, sizeof(*g));
-	/* Page tables for the component mappings: one per 2 MiB, and some. */
-	pages += pages / 512 + 64;
-	g->vm = __vm_create(VM_MODE_DEFAULT, 1, pages);
+	/* Slot 0 gets room for the page tables of these pages too. */
+	g->vm = __vm_create(VM_MODE_DEFAULT, 1, pages + 64 * 512);
+	if (pages)
+		vm_userspace_mem_region_add(g->vm, VM_MEM_SRC_ANONYMOUS,
+					    HS_GPA_BASE, HS_MEMSLOT, pages, 0);
 	g->vcpu = vm_vcpu_add(g->vm, vcpu_id, hs_guest_agent);
 	g->next_gva = HS_GVA_BASE;
 	g->shuffle = 0x1234 + vcpu_id;
@@ -238,7 +251,7 @@ static inline uint64_t hs_gva_reserve(struct hs_guest *g, uint64_t npages)
 static inline void hs_map(struct hs_guest *g, uint64_t gva, uint64_t npages,
 			  bool shuffle, int64_t skip_page)
 {
-	uint64_t gpa = vm_phy_pages_alloc(g->vm, npages, 2 * 4096, 0);
+	uint64_t gpa = vm_phy_pages_alloc(g->vm, npages, HS_GPA_BASE, HS_MEMSLOT);
 	uint64_t *perm = calloc(npages, sizeof(*perm));
 	uint64_t i;
 
@@ -272,6 +285,40 @@ static inline void hs_map(struct hs_guest *g, uint64_t gva, uint64_t npages,
 		sparsebit_set(g->vm->vpages_mapped, (gva >> 12) + i);
 	}
 	free(perm);
+	TEST_ASSERT(g->nmapped + 2 <= HS_MAX_MAPPED, "too many mappings");
+	if (skip_page < 0 || skip_page >= (int64_t)npages) {
+		g->mapped[g->nmapped].start = gva;
+		g->mapped[g->nmapped++].end = gva + npages * 4096;
+		return;
+	}
+	if (skip_page > 0) {
+		g->mapped[g->nmapped].start = gva;
+		g->mapped[g->nmapped++].end = gva + skip_page * 4096;
+	}
+	if ((uint64_t)skip_page + 1 < npages) {
+		g->mapped[g->nmapped].start = gva + (skip_page + 1) * 4096;
+		g->mapped[g->nmapped++].end = gva + npages * 4096;
+	}
+}
+
+/* Whether hs_map() mapped every byte of [gva, gva + len). */
+static inline bool hs_is_mapped(const struct hs_guest *g, uint64_t gva,
+				uint64_t len)
+{
+	uint64_t end = gva + len;
+	int i;
+
+	if (!len || end < gva)
+		return false;
+	while (gva < end) {
+		for (i = 0; i < g->nmapped; i++)
+			if (gva >= g->mapped[i].start && gva < g->mapped[i].end)
+				break;
+		if (i == g->nmapped)
+			return false;
+		gva = g->mapped[i].end;
+	}
+	return true;
 }
 
 /* Count virtually adjacent pages that are also physically adjacent. */
@@ -355,7 +402,8 @@ static inline void hs_arg_init(struct hs_arg *a, uint32_t format,
 	a->hdr.format = format;
 	a->hdr.load_base = load_base;
 	a->hdr.image_base = image_base;
-	strncpy(a->hdr.name, name, sizeof(a->hdr.name));
+	/* NUL-padded; a name of 64 characters has no NUL, which is allowed. */
+	memcpy(a->hdr.name, name, strnlen(name, sizeof(a->hdr.name)));
 	a->hdr.size = HOSTSIG_ARGBLOCK_SIZE(0);
 	a->len = a->hdr.size;
 }
@@ -379,6 +427,20 @@ static inline void hs_arg_add(struct hs_arg *a, uint32_t kind, uint32_t tag,
 	r->len = len;
 	a->hdr.size = HOSTSIG_ARGBLOCK_SIZE(a->hdr.nr_regions);
 	a->len = a->hdr.size;
+}
+
+/*
+ * Copy the block to @gva, as far as it goes (len or size bytes, whichever
+ * is more) but no further than @room bytes (where the mapping ends).
+ */
+static inline void hs_arg_place_at(struct hs_guest *g, const struct hs_arg *a,
+				   uint64_t gva, uint64_t room)
+{
+	uint64_t bytes = a->len > a->hdr.size ? a->len : a->hdr.size;
+
+	if (bytes > sizeof(a->buf))
+		bytes = sizeof(a->buf);
+	hs_write(g, gva, a->buf, bytes < room ? bytes : room);
 }
 
 /* Copy the block into freshly mapped guest memory; its address. */

@@ -14,8 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <linux/kvm_para.h>
 
@@ -217,6 +221,62 @@ static inline void hostsig_expect_done(struct kvm_vcpu *vcpu)
 
 	TEST_ASSERT(hostsig_next_ucall(vcpu, &uc) == UCALL_DONE,
 		    "guest did not finish");
+}
+
+/* ---- other identities ------------------------------------------------------ */
+
+/* Become user and group nobody, with no capability left; 0 or -errno. */
+static inline int hostsig_become_nobody(void)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return -errno;
+	return 0;
+}
+
+/* Drop one capability from the effective set (staying root); 0 or -errno. */
+static inline int hostsig_drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/*
+ * Run @fn in a child process and collect the @n results it stores (for
+ * example return codes); 0, or -1 if the child did not report them all.
+ */
+static inline int hostsig_in_child(void (*fn)(void *ctx, long *results),
+				   void *ctx, long *results, int n)
+{
+	int fds[2], status;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		long *mine = calloc(n, sizeof(*mine));
+
+		close(fds[0]);
+		fn(ctx, mine);
+		if (write(fds[1], mine, n * sizeof(*mine)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	got = read(fds[0], results, n * sizeof(*results));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return got == (ssize_t)(n * sizeof(*results)) ? 0 : -1;
 }
 
 #endif /* HOSTSIG_TEST_H */
