@@ -313,11 +313,18 @@ int trust_verify_chain(const struct hostsig_trust *trust, X509 *signer,
 				 X509_V_FLAG_NO_CHECK_TIME);
 	X509_STORE_CTX_set_depth(ctx, HOSTSIG_MAX_CHAIN_DEPTH);
 	ret = X509_verify_cert(ctx) == 1;
-	if (ret == 1) {
-		chain = X509_STORE_CTX_get0_chain(ctx);
-		if (chain && sk_X509_num(chain) > 0)
-			*anchor = name_to_string(X509_get_subject_name(
-				sk_X509_value(chain, sk_X509_num(chain) - 1)));
+	chain = ret == 1 ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+	/* The anchor: the first certificate from the signer up that the
+	 * store holds (the chain may go on through untrusted ones). */
+	for (int i = 0; chain && i < sk_X509_num(chain) && !*anchor; i++) {
+		X509 *cert = sk_X509_value(chain, i);
+
+		for (int j = 0; j < sk_X509_num(trust->trusted); j++) {
+			if (!X509_cmp(cert, sk_X509_value(trust->trusted, j))) {
+				*anchor = name_to_string(X509_get_subject_name(cert));
+				break;
+			}
+		}
 	}
 out:
 	ERR_clear_error();

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The verifier's test inputs, built at test time and cached under
+# $BUILD/verifier (sourced by run.sh and bench.sh):
+#
+#   corpus/pki/     test CAs and leaves made by openssl (RSA, ECDSA, a rogue
+#                   set that copies the real names with other keys)
+#   corpus/img/     unsigned images built by mingw-w64: PE32+ and PE32 DLLs,
+#                   x86-64 and IA-32 UEFI applications
+#   corpus/signed/  those images signed by osslsigncode and sbsign
+#   debian/         Debian's signed EFI binaries, from Debian's archive,
+#                   and the Debian Secure Boot CA taken out of shim
+#
+# The corpus is rebuilt when anything it is made from changes (this file, the
+# image sources, the compilers, the signing tools); the Debian packages when
+# the archive has a new version.
+
+VERIFIER_SRC="$SRCDIR/selftests/verifier"
+VERIFIER_OUT="$BUILD/verifier"
+CORPUS="$VERIFIER_OUT/corpus"
+DEBIAN="$VERIFIER_OUT/debian"
+TESTTOOL="$VERIFIER_OUT/pe-testtool"
+
+# Load addresses: not the files' ImageBase, 64 KiB aligned like Windows'.
+BASE64=0x7ff6a1230000
+BASE32=0x10230000
+BASE_EFI=0x7e4a0000
+
+corpus_stamp() {
+	{
+		cat "$VERIFIER_SRC/corpus.sh" "$VERIFIER_SRC"/images/*.c
+		x86_64-w64-mingw32-gcc --version
+		i686-w64-mingw32-gcc --version
+		osslsigncode --version 2>&1 | head -1
+		dpkg-query -W sbsigntool openssl 2>/dev/null
+	} | sha256sum | cut -c1-16
+}
+
+build_testtool() {
+	mkdir -p "$VERIFIER_OUT"
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TESTTOOL.tmp" \
+		"$VERIFIER_SRC/pe-testtool.c" && mv "$TESTTOOL.tmp" "$TESTTOOL"
+}
+
+# --- PKI ---------------------------------------------------------------------
+
+pki_extensions() {
+	cat <<-EOF
+	[req]
+	distinguished_name = dn
+	[dn]
+	[ca]
+	basicConstraints = critical, CA:TRUE
+	keyUsage = critical, keyCertSign, cRLSign
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
+	[leaf]
+	basicConstraints = critical, CA:FALSE
+	keyUsage = critical, digitalSignature
+	extendedKeyUsage = codeSigning
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
+	[rogue]
+	basicConstraints = critical, CA:FALSE
+	keyUsage = critical, digitalSignature
+	extendedKeyUsage = codeSigning
+	EOF
+}
+
+# newkey KIND FILE: KIND is rsa or ec
+newkey() {
+	case $1 in
+	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
+	ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
+	esac
+}
+
+# root KIND NAME CN
+root() {
+	newkey "$1" "$2.key"
+	openssl req -x509 -new -key "$2.key" -out "$2.pem" -days 3650 -sha256 \
+		-subj "/CN=$3" -config pki.cnf -extensions ca
+}
+
+# issue KIND NAME CN ISSUER EXTENSIONS SERIAL
+issue() {
+	newkey "$1" "$2.key"
+	openssl req -new -key "$2.key" -out "$2.csr" -subj "/CN=$3" -config pki.cnf
+	openssl x509 -req -in "$2.csr" -CA "$4.pem" -CAkey "$4.key" \
+		-set_serial "$6" -days 3650 -sha256 -extfile pki.cnf \
+		-extensions "$5" -out "$2.pem"
+	rm -f "$2.csr"
+}
+
+build_pki() {
+	mkdir -p pki && cd pki || return 1
+	pki_extensions >pki.cnf
+	root rsa rsa-root "hostsig test RSA root"
+	issue rsa rsa-inter "hostsig test RSA intermediate" rsa-root ca 2
+	issue rsa rsa-leaf "hostsig test RSA leaf" rsa-inter leaf 3
+	cat rsa-leaf.pem rsa-inter.pem >rsa-chain.pem
+	root ec ec-root "hostsig test ECDSA root"
+	issue ec ec-leaf "hostsig test ECDSA leaf" ec-root leaf 4
+	cat ec-leaf.pem >ec-chain.pem
+	# Same names as the real ones, other keys, no key identifiers: a
+	# verifier that trusts names instead of signatures accepts these.
+	root rsa rogue-root "hostsig test RSA root"
+	issue rsa rogue-inter "hostsig test RSA intermediate" rogue-root rogue 5
+	issue rsa rogue-leaf "hostsig test RSA leaf" rogue-inter rogue 6
+	cat rogue-leaf.pem rogue-inter.pem >rogue-chain.pem
+	for c in *.pem; do
+		openssl x509 -in "$c" -outform DER -out "${c%.pem}.der" 2>/dev/null
+	done
+	cd ..
+}
+
+# --- images ------------------------------------------------------------------
+
+# build_dll CC NM OUT
+build_dll() {
+	"$1" -O2 -shared -Wl,-S -o "$3" "$VERIFIER_SRC/images/testdll.c" \
+		-ladvapi32 -luser32 || return 1
+	va=$("$2" "$3" | awk '$3 == "_load_config_used" || $3 == "__load_config_used" { print $1 }')
+	[ -n "$va" ] || { echo "no _load_config_used in $3"; return 1; }
+	# binutils 2.40 does not fill in the load configuration directory.
+	"$TESTTOOL" set-load-config "$3" "$va"
+}
+
+build_images() {
+	mkdir -p img
+	build_dll x86_64-w64-mingw32-gcc x86_64-w64-mingw32-nm img/dll64.dll || return 1
+	build_dll i686-w64-mingw32-gcc i686-w64-mingw32-nm img/dll32.dll || return 1
+	efi_flags="-O2 -ffreestanding -nostdlib -fno-stack-protector -Wl,--subsystem,10 -Wl,--dynamicbase -s"
+	x86_64-w64-mingw32-gcc $efi_flags -mno-red-zone -Wl,-e,efi_main \
+		-o img/efi64.efi "$VERIFIER_SRC/images/testefi.c" || return 1
+	i686-w64-mingw32-gcc $efi_flags -Wl,-e,_efi_main \
+		-o img/efi32.efi "$VERIFIER_SRC/images/testefi.c" || return 1
+}
+
+# ossl NAME IN CHAIN KEY HASH [EXTRA...]
+ossl() {
+	out=signed/$1 in=$2 chain=$3 key=$4 hash=$5
+	shift 5
+	osslsigncode sign "$@" -certs "pki/$chain" -key "pki/$key" -h "$hash" \
+		-n "hostsig test" -in "$in" -out "$out" >/dev/null
+}
+
+build_signed() {
+	mkdir -p signed
+	ossl dll64-rsa.dll img/dll64.dll rsa-chain.pem rsa-leaf.key sha256 &&
+	ossl dll32-rsa.dll img/dll32.dll rsa-chain.pem rsa-leaf.key sha256 &&
+	ossl dll64-ec.dll img/dll64.dll ec-chain.pem ec-leaf.key sha256 &&
+	ossl dll32-ec384.dll img/dll32.dll ec-chain.pem ec-leaf.key sha384 &&
+	ossl dll64-rsa512.dll img/dll64.dll rsa-chain.pem rsa-leaf.key sha512 &&
+	ossl dll64-sha1.dll img/dll64.dll rsa-chain.pem rsa-leaf.key sha1 &&
+	ossl dll64-rogue.dll img/dll64.dll rogue-chain.pem rogue-leaf.key sha256 &&
+	ossl dll64-nested.dll signed/dll64-rsa.dll ec-chain.pem ec-leaf.key sha384 -nest &&
+	ossl efi64-ossl.efi img/efi64.efi rsa-chain.pem rsa-leaf.key sha256 &&
+	sbsign --key pki/rsa-leaf.key --cert pki/rsa-leaf.pem \
+		--addcert pki/rsa-inter.pem --output signed/efi64-rsa.efi \
+		img/efi64.efi 2>/dev/null &&
+	sbsign --key pki/rsa-leaf.key --cert pki/rsa-leaf.pem \
+		--addcert pki/rsa-inter.pem --output signed/efi32-rsa.efi \
+		img/efi32.efi 2>/dev/null &&
+	sbsign --key pki/ec-leaf.key --cert pki/ec-leaf.pem \
+		--output signed/efi64-ec.efi img/efi64.efi 2>/dev/null
+}
+
+# Build the corpus unless the cached one is current. Prints what it did.
+prepare_corpus() {
+	stamp=$(corpus_stamp)
+	if [ "$(cat "$CORPUS/.stamp" 2>/dev/null)" = "$stamp" ]; then
+		echo "cached"
+		return 0
+	fi
+	rm -rf "$CORPUS" "$CORPUS.tmp"
+	mkdir -p "$CORPUS.tmp"
+	(
+		set -e
+		cd "$CORPUS.tmp"
+		build_pki
+		build_images
+		build_signed
+	) >"$VERIFIER_OUT/corpus.log" 2>&1 || return 1
+	echo "$stamp" >"$CORPUS.tmp/.stamp"
+	mv "$CORPUS.tmp" "$CORPUS"
+	echo "built"
+}
+
+# --- Debian's signed files ---------------------------------------------------
+
+DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed"
+
+# fetch_deb PACKAGE: the archive's candidate version, unpacked under
+# $DEBIAN/PACKAGE, downloaded only when that version is not there yet.
+fetch_deb() {
+	ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || {
+		echo "$1: apt knows no candidate version"
+		return 1
+	}
+	[ "$(cat "$DEBIAN/$1.version" 2>/dev/null)" = "$ver" ] && [ -d "$DEBIAN/$1" ] &&
+		return 0
+	rm -rf "$DEBIAN/$1" "$DEBIAN/download"
+	mkdir -p "$DEBIAN/download"
+	(cd "$DEBIAN/download" && apt-get download -q "$1=$ver") >"$DEBIAN/$1.log" 2>&1 &&
+	dpkg -x "$DEBIAN"/download/*.deb "$DEBIAN/$1" &&
+	echo "$ver" >"$DEBIAN/$1.version" || {
+		cat "$DEBIAN/$1.log"
+		return 1
+	}
+	rm -rf "$DEBIAN/download"
+}
+
+# shim's .vendor_cert section: four u32 (authorized size, deauthorized size,
+# authorized offset, deauthorized offset), then the data; Debian's shim
+# authorizes one DER certificate, its CA.
+extract_debian_ca() {
+	shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
+	x86_64-w64-mingw32-objcopy -O binary --only-section=.vendor_cert \
+		"$shim" "$DEBIAN/vendor_cert.bin" || return 1
+	set -- $(od -An -tu4 -N16 "$DEBIAN/vendor_cert.bin")
+	dd if="$DEBIAN/vendor_cert.bin" of="$DEBIAN/debian-ca.der" bs=1 skip="$3" \
+		count="$1" status=none &&
+	openssl x509 -inform DER -in "$DEBIAN/debian-ca.der" -out "$DEBIAN/debian-ca.pem"
+}
+
+# split_cert_table TABLE PREFIX: PREFIX.N.der for each WIN_CERTIFICATE's PKCS#7
+split_cert_table() {
+	size=$(stat -c %s "$1")
+	pos=0 n=0
+	while [ "$pos" -lt "$size" ]; do
+		len=$(od -An -tu4 -j "$pos" -N4 "$1" | tr -d ' ')
+		dd if="$1" of="$2.$n.der" bs=1 skip=$((pos + 8)) count=$((len - 8)) status=none
+		pos=$(((pos + len + 7) / 8 * 8))
+		n=$((n + 1))
+	done
+}
+
+# The Microsoft UEFI CAs, out of shim's own signatures: in a UEFI db they
+# are the anchors of shim's chains.
+extract_microsoft_cas() {
+	shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
+	"$TESTTOOL" load --mode uefi --base "$BASE_EFI" "$shim" "$DEBIAN/shim" &&
+	split_cert_table "$DEBIAN/shim.sig" "$DEBIAN/shim-pkcs7" || return 1
+	for n in 0 1; do
+		openssl pkcs7 -inform DER -in "$DEBIAN/shim-pkcs7.$n.der" -print_certs \
+			-out "$DEBIAN/shim-certs.$n.pem" || return 1
+	done
+	# print_certs writes "subject=..." before each certificate.
+	awk '/^subject=.*Microsoft Corporation UEFI CA 2011/ { p = 1 } p { print } /END CERTIFICATE/ { p = 0 }' \
+		"$DEBIAN/shim-certs.0.pem" >"$DEBIAN/ms-uefi-ca-2011.pem"
+	awk '/^subject=.*CN = Microsoft UEFI CA 2023$/ { p = 1 } p { print } /END CERTIFICATE/ { p = 0 }' \
+		"$DEBIAN/shim-certs.1.pem" >"$DEBIAN/ms-uefi-ca-2023.pem"
+	openssl x509 -in "$DEBIAN/ms-uefi-ca-2011.pem" -noout &&
+	openssl x509 -in "$DEBIAN/ms-uefi-ca-2023.pem" -noout
+}
+
+# The signed kernels in /boot (EFI images: "MZ" at the start).
+debian_kernels() {
+	for k in /boot/vmlinuz-*; do
+		[ -f "$k" ] && [ "$(head -c2 "$k" 2>/dev/null)" = MZ ] && echo "$k"
+	done
+}
+
+debian_efi_files() {
+	ls "$DEBIAN"/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/*.efi.signed \
+		"$DEBIAN"/shim-helpers-amd64-signed/usr/lib/shim/*.efi.signed 2>/dev/null
+}

@@ -1,0 +1,558 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The verifier's tests: hostsig-verify (built with ASan and UBSan) on
+#   - PE32+/PE32 DLLs and UEFI applications built by mingw-w64 and signed by
+#     osslsigncode and sbsign with test CAs (RSA and ECDSA), as files and as
+#     the reference loader (pe-testtool) maps them at other bases;
+#   - Debian's signed kernels, GRUB and shim, with the Debian Secure Boot CA
+#     taken out of shim as the anchor, as files and as loaded images;
+#   - tampered copies of those, which must not be authentic;
+#   - osslsigncode and sbverify as oracles on every disk file;
+#   - the command contract (options, exit status, JSON);
+# then the libFuzzer harness for at least a minute (fuzz.sh).
+#
+# Needs SRCDIR and BUILD (see selftests/run-suites.sh). Slow things are
+# cached under $BUILD/verifier.
+set -u
+. "$SRCDIR/selftests/lib/tap.sh"
+. "$SRCDIR/selftests/verifier/corpus.sh"
+
+RUN="$VERIFIER_OUT/run"
+V="$BUILD/userspace/asan/hostsig-verify"
+V_RELEASE="$BUILD/userspace/hostsig-verify"
+# Sanitizer findings must not pass for "not authentic" (exit status 1).
+export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99"
+
+rm -rf "$RUN"
+mkdir -p "$RUN"
+
+# verify NAME STATUS JQ-FILTER ARGS...: hostsig-verify --json ARGS must exit
+# with STATUS and print JSON for which the jq filter is true.
+verify() {
+	_name=$1 _want=$2 _filter=$3
+	shift 3
+	"$V" --json "$@" >"$RUN/out.json" 2>"$RUN/err"
+	_rc=$?
+	if [ "$_rc" -ne "$_want" ]; then
+		tap_diag "exit status $_rc, expected $_want: hostsig-verify $*" \
+			"$(cat "$RUN/out.json" "$RUN/err")"
+		tap_not_ok "$_name"
+		return 1
+	fi
+	if ! jq -e "$_filter" "$RUN/out.json" >/dev/null 2>&1; then
+		tap_diag "not true of the output: $_filter" "$(cat "$RUN/out.json" "$RUN/err")"
+		tap_not_ok "$_name"
+		return 1
+	fi
+	tap_ok "$_name"
+}
+
+# status NAME STATUS ARGS...: only the exit status (usage errors and such).
+status() {
+	_name=$1 _want=$2
+	shift 2
+	"$V" "$@" >"$RUN/out" 2>&1
+	_rc=$?
+	[ "$_rc" -eq "$_want" ] || tap_diag "exit status $_rc, expected $_want" "$(cat "$RUN/out")"
+	tap_result "$_name" $((_rc != _want))
+}
+
+# load NAME FILE MODE BASE [LOADER-OPTIONS...]: map FILE with the reference
+# loader into $RUN/NAME.*; LOADED gets the matching verifier arguments.
+load() {
+	_out="$RUN/$1" _file=$2 _mode=$3 _base=$4
+	shift 4
+	LOADED=
+	"$TESTTOOL" load --mode "$_mode" --base "$_base" "$@" "$_file" "$_out" \
+		>"$RUN/err" 2>&1 || { tap_diag "$(cat "$RUN/err")"; return 1; }
+	LOADED="--loaded $_out.image --base $_base --image-base $(info "$_out.info" image_base)"
+	[ -f "$_out.sig" ] && LOADED="$LOADED --signature $_out.sig"
+	[ -f "$_out.tail" ] && LOADED="$LOADED --tail $_out.tail"
+	return 0
+}
+
+# info FILE KEY: a value from pe-testtool's key=value output
+info() {
+	sed -n "s/^$2=//p" "$1"
+}
+
+flip() {	# flip FILE OFFSET: invert one byte
+	_b=$(od -An -tu1 -j "$(($2))" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059
+	printf "$(printf '\\%03o' $((_b ^ 255)))" |
+		dd of="$1" bs=1 seek="$(($2))" conv=notrunc status=none
+}
+
+get_u32() {	# get_u32 FILE OFFSET
+	od -An -tu4 -j "$(($2))" -N4 "$1" | tr -d ' '
+}
+
+put_u32() {	# put_u32 FILE OFFSET VALUE
+	# shellcheck disable=SC2059
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 & 255)) $(($3 >> 8 & 255)) \
+		$(($3 >> 16 & 255)) $(($3 >> 24 & 255)))" |
+		dd of="$1" bs=1 seek="$(($2))" conv=notrunc status=none
+}
+
+# copy NAME FILE: a scratch copy to tamper with
+copy() {
+	cp "$2" "$RUN/$1"
+	echo "$RUN/$1"
+}
+
+fingerprint() {	# SHA-256 of a PEM certificate's DER
+	openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
+}
+
+tap_begin
+
+# --- set-up ------------------------------------------------------------------
+
+tap_run "pe-testtool (reference loader) builds" build_testtool
+if ! out=$(prepare_corpus); then
+	tap_diag "$(tail -n 30 "$VERIFIER_OUT/corpus.log")"
+	tap_not_ok "test corpus: openssl PKI, mingw-w64 images, osslsigncode/sbsign signatures"
+	tap_done
+fi
+tap_ok "test corpus: openssl PKI, mingw-w64 images, osslsigncode/sbsign signatures ($out)"
+tap_run "hostsig-verify builds with ASan and UBSan" \
+	make -s -C "$SRCDIR/userspace" O="$BUILD/userspace" asan
+[ -x "$V" ] && [ -x "$V_RELEASE" ] || { tap_not_ok "hostsig-verify is built (make userspace)"; tap_done; }
+command -v jq >/dev/null || { tap_not_ok "jq is installed (selftests/lib/deps.sh)"; tap_done; }
+
+P=$CORPUS/pki S=$CORPUS/signed I=$CORPUS/img
+TRUST="--trust $P/rsa-root.pem --trust $P/ec-root.pem"
+RSA_LEAF='"CN=hostsig test RSA leaf"'
+EC_LEAF='"CN=hostsig test ECDSA leaf"'
+
+mkdir -p "$DEBIAN"
+debian_ok=1
+for pkg in $DEBIAN_PACKAGES; do
+	if out=$(fetch_deb "$pkg" 2>&1); then
+		tap_ok "fetch $pkg $(cat "$DEBIAN/$pkg.version") from Debian's archive"
+	else
+		tap_diag "$out"
+		tap_not_ok "fetch $pkg from Debian's archive"
+		debian_ok=0
+	fi
+done
+if [ "$debian_ok" = 1 ] && extract_debian_ca >"$RUN/err" 2>&1 &&
+   [ "$(openssl x509 -in "$DEBIAN/debian-ca.pem" -noout -subject -issuer)" = \
+     "$(printf 'subject=CN = Debian Secure Boot CA\nissuer=CN = Debian Secure Boot CA')" ]; then
+	tap_ok "Debian Secure Boot CA out of shim's .vendor_cert"
+else
+	tap_diag "$(cat "$RUN/err")"
+	tap_not_ok "Debian Secure Boot CA out of shim's .vendor_cert"
+	debian_ok=0
+fi
+if [ "$debian_ok" = 1 ] && extract_microsoft_cas >"$RUN/err" 2>&1; then
+	tap_ok "Microsoft UEFI CAs 2011 and 2023 out of shim's two signatures"
+else
+	tap_diag "$(cat "$RUN/err")"
+	tap_not_ok "Microsoft UEFI CAs 2011 and 2023 out of shim's two signatures"
+	debian_ok=0
+fi
+
+# --- our images: authentic as files and as loaded images -----------------------
+
+# name file format digest signer base modes
+cat >"$RUN/positives" <<-EOF
+	dll64-rsa dll64-rsa.dll pe32+ sha256 rsa $BASE64 windows
+	dll32-rsa dll32-rsa.dll pe32 sha256 rsa $BASE32 windows
+	dll64-ec dll64-ec.dll pe32+ sha256 ec $BASE64 windows
+	dll32-ec384 dll32-ec384.dll pe32 sha384 ec $BASE32 windows
+	dll64-rsa512 dll64-rsa512.dll pe32+ sha512 rsa $BASE64 windows
+	dll64-nested dll64-nested.dll pe32+ sha256 rsa $BASE64 windows
+	efi64-sbsign efi64-rsa.efi pe32+ sha256 rsa $BASE_EFI uefi,windows
+	efi32-sbsign efi32-rsa.efi pe32 sha256 rsa $BASE32 uefi,windows
+	efi64-sbsign-ec efi64-ec.efi pe32+ sha256 ec $BASE_EFI uefi
+	efi64-osslsigncode efi64-ossl.efi pe32+ sha256 rsa $BASE_EFI uefi
+	EOF
+# Not in a pipeline: the loop must run in this shell to count its tests.
+while read -r name file format alg key base modes; do
+	case $key in
+	rsa) signer=$RSA_LEAF fp=$(fingerprint "$P/rsa-leaf.pem") ;;
+	*) signer=$EC_LEAF fp=$(fingerprint "$P/ec-leaf.pem") ;;
+	esac
+	verify "$name: authentic as a file" 0 \
+		".verdict == \"authentic\" and .reason == \"ok\" and .format == \"$format\" and
+		 .digest_algorithm == \"$alg\" and .signatures[0].subject == $signer and
+		 .signatures[0].sha256 == \"$fp\" and .unverified_regions == []" \
+		$TRUST "$S/$file"
+	for mode in $(echo "$modes" | tr , ' '); do
+		load "$name-$mode" "$S/$file" "$mode" "$base" || {
+			tap_not_ok "$name: reference loader ($mode)"
+			continue
+		}
+		filter='.verdict == "authentic" and .mode == "loaded"'
+		case $file in
+		dll*)	# what a Windows loader writes into a DLL, reported
+			cookie=$(($(info "$RUN/$name-$mode.info" cookie_rva)))
+			filter="$filter and ([.unverified_regions[].kind] | unique) ==
+				[\"import_address_table\", \"security_cookie\", \"tls_index\"] and
+				(.unverified_regions[] | select(.kind == \"security_cookie\") | .rva) == $cookie"
+			;;
+		*)	filter="$filter and .unverified_regions == []" ;;
+		esac
+		verify "$name: authentic loaded at $base ($mode loader, $(info "$RUN/$name-$mode.info" relocs) relocations)" \
+			0 "$filter" $TRUST $LOADED
+	done
+done <"$RUN/positives"
+
+# --- trust, deny lists, algorithms -------------------------------------------------
+
+verify "partial chain: the intermediate alone is a trust anchor" 0 \
+	'.verdict == "authentic" and .signatures[0].anchor == "CN=hostsig test RSA intermediate"' \
+	--trust "$P/rsa-inter.pem" "$S/dll64-rsa.dll"
+verify "partial chain: the leaf alone is a trust anchor (DER)" 0 \
+	'.verdict == "authentic" and .signatures[0].anchor == "CN=hostsig test RSA leaf"' \
+	--trust "$P/rsa-leaf.der" "$S/dll64-rsa.dll"
+verify "no trust store: unknown (untrusted)" 2 \
+	'.verdict == "unknown" and .reason == "untrusted"' "$S/dll64-rsa.dll"
+verify "another CA trusted: unknown (untrusted)" 2 \
+	'.reason == "untrusted"' --trust "$P/ec-root.pem" "$S/dll64-rsa.dll"
+verify "untrusted key with the trusted root's and intermediate's names: unknown" 2 \
+	'.verdict == "unknown" and .reason == "untrusted"' $TRUST "$S/dll64-rogue.dll"
+verify "untrusted key, trusted intermediate of the same name: unknown" 2 \
+	'.reason == "untrusted"' --trust "$P/rsa-inter.pem" "$S/dll64-rogue.dll"
+verify "nested signature: authentic through the nested ECDSA/SHA-384 one" 0 \
+	'.verdict == "authentic" and .signatures[0].status == "untrusted" and
+	 .signatures[1].status == "ok" and .signatures[1].depth == 1 and
+	 .signatures[1].digest_algorithm == "sha384" and .signatures[1].subject == "CN=hostsig test ECDSA leaf"' \
+	--trust "$P/ec-root.pem" "$S/dll64-nested.dll"
+verify "SHA-1 signature: unknown unless allowed" 2 \
+	'.reason == "unsupported_digest" and .signatures[0].subject == "CN=hostsig test RSA leaf"' \
+	$TRUST "$S/dll64-sha1.dll"
+verify "SHA-1 signature with --allow-sha1: authentic" 0 \
+	'.verdict == "authentic" and .digest_algorithm == "sha1"' --allow-sha1 $TRUST "$S/dll64-sha1.dll"
+verify "denied leaf certificate: not authentic" 1 \
+	'.verdict == "not_authentic" and .reason == "denied_certificate"' \
+	$TRUST --deny "$P/rsa-leaf.pem" "$S/dll64-rsa.dll"
+verify "denied intermediate (carried by the signature): not authentic" 1 \
+	'.reason == "denied_certificate"' $TRUST --deny "$P/rsa-inter.pem" "$S/dll64-rsa.dll"
+verify "denied root (not carried by the signature): not authentic" 1 \
+	'.reason == "denied_certificate"' $TRUST --deny "$P/rsa-root.der" "$S/dll64-rsa.dll"
+verify "denied certificate with a trusted certificate's name but another key: no effect" 0 \
+	'.verdict == "authentic"' $TRUST --deny "$P/rogue-inter.pem" "$S/dll64-rsa.dll"
+verify "denied signer of a nested signature: not authentic" 1 \
+	'.reason == "denied_certificate"' $TRUST --deny "$P/ec-leaf.pem" "$S/dll64-nested.dll"
+sha256=$(jq -r '.digests.sha256' "$RUN/out.json")
+verify "denied digest (SHA-256): not authentic" 1 \
+	'.verdict == "not_authentic" and .reason == "denied_digest"' \
+	$TRUST --deny-digest "$sha256" "$S/dll64-nested.dll"
+"$V" --json --deny-digest "$(printf '%096d' 0)" "$S/dll64-rsa.dll" >"$RUN/out.json" 2>/dev/null
+sha384=$(jq -r '.digests.sha384' "$RUN/out.json")
+verify "denied digest in another algorithm than the signature's (SHA-384): not authentic" 1 \
+	'.reason == "denied_digest"' $TRUST --deny-digest "$sha384" "$S/dll64-rsa.dll"
+verify "a digest of another image denied: no effect" 0 \
+	'.verdict == "authentic"' $TRUST --deny-digest "$sha256" "$S/dll32-rsa.dll"
+load deny-loaded "$S/dll64-rsa.dll" windows "$BASE64" &&
+verify "denied digest, loaded image: not authentic" 1 \
+	'.reason == "denied_digest"' $TRUST --deny-digest "$sha256" $LOADED
+
+# --- Debian's signed files ---------------------------------------------------------
+
+DEB_TRUST="--trust $DEBIAN/debian-ca.pem"
+DEB_SIGNER='(.signatures[0].subject | startswith("CN=Debian Secure Boot Signer")) and
+	.signatures[0].issuer == "CN=Debian Secure Boot CA" and
+	.signatures[0].anchor == "CN=Debian Secure Boot CA"'
+if [ "$debian_ok" = 1 ]; then
+	for f in $(debian_kernels) $(debian_efi_files); do
+		n=$(basename "$f")
+		verify "Debian $n: authentic as a file" 0 \
+			".verdict == \"authentic\" and .format == \"pe32+\" and $DEB_SIGNER" \
+			$DEB_TRUST "$f"
+		load "deb-$n" "$f" uefi "$BASE_EFI" &&
+		verify "Debian $n: authentic loaded at $BASE_EFI ($(info "$RUN/deb-$n.info" relocs) relocations)" 0 \
+			".verdict == \"authentic\" and $DEB_SIGNER" $DEB_TRUST $LOADED
+	done
+	kernel=$(debian_kernels | head -n 1)
+	if [ -n "$kernel" ]; then
+		t=$(copy vmlinuz-tampered "$kernel")
+		flip "$t" $(($(stat -c %s "$t") / 2))
+		verify "Debian kernel with one byte changed: not authentic" 1 \
+			'.reason == "digest_mismatch"' $DEB_TRUST "$t"
+	else
+		tap_not_ok "a signed Debian kernel in /boot"
+	fi
+	shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
+	verify "Debian shim: two WIN_CERTIFICATE entries, authentic under Microsoft UEFI CA 2011" 0 \
+		'.verdict == "authentic" and (.signatures | length) == 2 and
+		 .signatures[0].entry == 0 and .signatures[1].entry == 1 and
+		 .signatures[0].status == "ok" and .signatures[1].status == "untrusted"' \
+		--trust "$DEBIAN/ms-uefi-ca-2011.pem" "$shim"
+	verify "Debian shim: authentic under Microsoft UEFI CA 2023 (second entry)" 0 \
+		'.verdict == "authentic" and .signatures[1].status == "ok"' \
+		--trust "$DEBIAN/ms-uefi-ca-2023.pem" "$shim"
+	verify "Debian shim under the Debian CA: unknown (Microsoft signs shim)" 2 \
+		'.reason == "untrusted"' $DEB_TRUST "$shim"
+	verify "Debian shim, 2023 CA trusted, 2011 CA denied: not authentic" 1 \
+		'.reason == "denied_certificate"' --trust "$DEBIAN/ms-uefi-ca-2023.pem" \
+		--deny "$DEBIAN/ms-uefi-ca-2011.pem" "$shim"
+	load deb-shim "$shim" uefi "$BASE_EFI" &&
+	verify "Debian shim: authentic loaded at $BASE_EFI" 0 '.verdict == "authentic"' \
+		--trust "$DEBIAN/ms-uefi-ca-2011.pem" $LOADED
+else
+	tap_skip "Debian's signed files" "could not fetch them from Debian's archive"
+fi
+
+# --- tampered files ------------------------------------------------------------------
+
+"$TESTTOOL" info "$S/dll64-rsa.dll" >"$RUN/dll64.info"
+"$TESTTOOL" info "$S/efi64-rsa.efi" >"$RUN/efi64.info"
+di() { info "$RUN/dll64.info" "$1"; }
+ei() { info "$RUN/efi64.info" "$1"; }
+
+t=$(copy code.dll "$S/dll64-rsa.dll"); flip "$t" "$(di text_off)"
+verify "file: one code byte changed: not authentic" 1 \
+	'.verdict == "not_authentic" and .reason == "digest_mismatch"' $TRUST "$t"
+t=$(copy reloc.dll "$S/dll64-rsa.dll"); flip "$t" "$(di reloc_entry_off)"
+verify "file: a relocation entry changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST "$t"
+t=$(copy header.dll "$S/dll64-rsa.dll"); flip "$t" "$(di stub_off)"
+verify "file: a header byte changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST "$t"
+t=$(copy trailing.dll "$S/dll64-rsa.dll"); flip "$t" $(($(di raw_end) + 100))
+if [ "$(di raw_end)" -lt "$(di cert_off)" ]; then
+	verify "file: a byte of trailing data (COFF symbols) changed: not authentic" 1 \
+		'.reason == "digest_mismatch"' $TRUST "$t"
+else
+	tap_not_ok "file: dll64 has trailing data"
+fi
+t=$(copy efi-code.efi "$S/efi64-rsa.efi"); flip "$t" "$(ei text_off)"
+verify "file: sbsign-signed UEFI image, code byte changed: not authentic" 1 \
+	'.reason == "digest_mismatch"' $TRUST "$t"
+t=$(copy checksum.dll "$S/dll64-rsa.dll"); flip "$t" "$(di checksum_off)"
+verify "file: CheckSum changed (not hashed): still authentic" 0 '.verdict == "authentic"' $TRUST "$t"
+cert_off=$(di cert_off) cert_size=$(di cert_size) dirent=$(di cert_dirent_off)
+t=$RUN/truncated.dll; head -c -16 "$S/dll64-rsa.dll" >"$t"
+verify "file: certificate table truncated: not authentic" 1 \
+	'.verdict == "not_authentic" and .reason == "bad_cert_table"' $TRUST "$t"
+t=$(copy oversized.dll "$S/dll64-rsa.dll"); put_u32 "$t" $((dirent + 4)) $((cert_size + 8))
+verify "file: certificate table size beyond the file: not authentic" 1 \
+	'.reason == "bad_cert_table"' $TRUST "$t"
+t=$(copy short.dll "$S/dll64-rsa.dll"); put_u32 "$t" $((dirent + 4)) $((cert_size - 8))
+verify "file: certificate table not reaching the end of the file: not authentic" 1 \
+	'.reason == "bad_cert_table"' $TRUST "$t"
+t=$(copy appended.dll "$S/dll64-rsa.dll"); printf 'appended' >>"$t"
+verify "file: bytes appended after the certificate table: not authentic" 1 \
+	'.reason == "bad_cert_table"' $TRUST "$t"
+len=$(get_u32 "$S/dll64-rsa.dll" "$cert_off")
+t=$(copy wclong.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$cert_off" $((len + 8))
+verify "file: WIN_CERTIFICATE length beyond the directory size: not authentic" 1 \
+	'.reason == "bad_cert_table"' $TRUST "$t"
+t=$(copy wcshort.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$cert_off" $((len - 64))
+verify "file: WIN_CERTIFICATE length short of the directory size: not authentic" 1 \
+	'.verdict == "not_authentic"' $TRUST "$t"
+t=$(copy sigbyte.dll "$S/dll64-rsa.dll"); flip "$t" $((cert_off + len - 20))
+verify "file: a byte of the RSA signature value changed: not authentic" 1 \
+	'.reason == "bad_signature"' $TRUST "$t"
+t=$(copy moved.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$dirent" $((cert_off + 8))
+verify "file: certificate table entry pointing elsewhere: not authentic" 1 \
+	'.verdict == "not_authentic"' $TRUST "$t"
+verify "unsigned image: unknown (no signature)" 2 \
+	'.verdict == "unknown" and .reason == "no_signature" and (.digest | length) == 64' \
+	$TRUST "$I/dll64.dll"
+printf 'just text\n' >"$RUN/text"
+verify "not a PE image: unknown (unsupported format)" 2 '.reason == "unsupported_format"' "$RUN/text"
+: >"$RUN/empty"
+verify "empty file: unknown (unsupported format)" 2 '.reason == "unsupported_format"' "$RUN/empty"
+head -c 300 "$S/dll64-rsa.dll" >"$RUN/headers-cut.dll"
+verify "file cut inside its headers: not authentic (malformed)" 1 \
+	'.reason == "malformed_image"' $TRUST "$RUN/headers-cut.dll"
+
+# --- tampered loaded images ----------------------------------------------------------
+
+if load tamper "$S/dll64-rsa.dll" windows "$BASE64"; then
+	T=$RUN/tamper
+	good_loaded=$LOADED
+	ti() { info "$T.info" "$1"; }
+	cp "$T.image" "$T.orig"
+	flip "$T.image" "$(di text_rva)"
+	verify "loaded: one code byte changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST $LOADED
+	cp "$T.orig" "$T.image"; flip "$T.image" "$(ti first_reloc_rva)"
+	verify "loaded: a relocated pointer changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST $LOADED
+	cp "$T.orig" "$T.image"; flip "$T.image" "$(di stub_off)"
+	verify "loaded: a header byte changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST $LOADED
+	cp "$T.orig" "$T.image"; flip "$T.image" "$(ti first_ilt_rva)"
+	verify "loaded: an import lookup table entry changed: not authentic" 1 \
+		'.verdict == "not_authentic"' $TRUST $LOADED
+	cp "$T.orig" "$T.image"; flip "$T.image" "$(ti first_iat_rva)"
+	verify "loaded: an import address changed: authentic, the slot reported unverified" 0 \
+		".verdict == \"authentic\" and any(.unverified_regions[];
+		 .kind == \"import_address_table\" and .rva <= $(($(ti first_iat_rva))) and
+		 .rva + .size > $(($(ti first_iat_rva))))" $TRUST $LOADED
+	cp "$T.orig" "$T.image"
+	cp "$T.tail" "$T.tail.orig"; flip "$T.tail" 100
+	verify "loaded: a byte of the tail changed: not authentic" 1 '.reason == "digest_mismatch"' $TRUST $LOADED
+	cp "$T.tail.orig" "$T.tail"
+	verify "loaded: untouched copy still authentic" 0 '.verdict == "authentic"' $TRUST $good_loaded
+	verify "loaded: wrong load base: not authentic" 1 '.verdict == "not_authentic"' $TRUST \
+		--loaded "$T.image" --base $((BASE64 + 0x10000)) --image-base "$(ti image_base)" \
+		--signature "$T.sig" --tail "$T.tail"
+	verify "loaded: wrong ImageBase: not authentic" 1 '.reason == "digest_mismatch"' $TRUST \
+		--loaded "$T.image" --base "$BASE64" --image-base $(($(ti image_base) + 0x10000)) \
+		--signature "$T.sig" --tail "$T.tail"
+	verify "loaded: ImageBase from the mapped header (the loader rewrote it): not authentic" 1 \
+		'.verdict == "not_authentic"' $TRUST \
+		--loaded "$T.image" --base "$BASE64" --signature "$T.sig" --tail "$T.tail"
+	verify "loaded: tail left out: not authentic" 1 '.reason == "bad_cert_table"' $TRUST \
+		--loaded "$T.image" --base "$BASE64" --image-base "$(ti image_base)" --signature "$T.sig"
+	verify "loaded: certificate table left out: unknown (no signature)" 2 \
+		'.reason == "no_signature"' $TRUST \
+		--loaded "$T.image" --base "$BASE64" --image-base "$(ti image_base)" --tail "$T.tail"
+	head -c -4096 "$T.orig" >"$T.short"
+	verify "loaded: image shorter than SizeOfImage: not authentic (malformed)" 1 \
+		'.reason == "malformed_image"' $TRUST \
+		--loaded "$T.short" --base "$BASE64" --image-base "$(ti image_base)" \
+		--signature "$T.sig" --tail "$T.tail"
+else
+	tap_not_ok "reference loader maps dll64-rsa"
+fi
+if load tamper32 "$S/dll32-rsa.dll" windows "$BASE32"; then
+	flip "$RUN/tamper32.image" "$(info "$RUN/tamper32.info" first_reloc_rva)"
+	verify "loaded PE32: a relocated pointer (HIGHLOW) changed: not authentic" 1 \
+		'.reason == "digest_mismatch"' $TRUST $LOADED
+fi
+# The certificate table is no part of the digest: the same image signed by
+# another tool verifies with either table; another image's table does not.
+if load other "$S/efi64-ossl.efi" uefi "$BASE_EFI" && cp "$RUN/other.image" "$RUN/other.orig" &&
+   load sbsign "$S/efi64-rsa.efi" uefi "$BASE_EFI" && load efi32 "$S/efi32-rsa.efi" uefi "$BASE32"; then
+	for donor in sbsign efi32; do
+		cp "$RUN/other.orig" "$RUN/other.image"
+		put_u32 "$RUN/other.image" $(($(ei cert_dirent_off) + 4)) "$(stat -c %s "$RUN/$donor.sig")"
+		set -- $TRUST --loaded "$RUN/other.image" --base "$BASE_EFI" \
+			--image-base "$(info "$RUN/other.info" image_base)" --signature "$RUN/$donor.sig"
+		if [ "$donor" = sbsign ]; then
+			verify "loaded: the same image's table from another signing tool: authentic" 0 \
+				'.verdict == "authentic"' "$@"
+		else
+			verify "loaded: another image's certificate table: not authentic" 1 \
+				'.reason == "digest_mismatch"' "$@"
+		fi
+	done
+else
+	tap_not_ok "reference loader maps efi64-ossl, efi64-rsa, efi32-rsa"
+fi
+load fill-uefi "$S/efi64-rsa.efi" uefi "$BASE_EFI" --fill 0xcc &&
+verify "loaded: UEFI loader left page tails dirty: authentic, non-zero slack reported" 0 \
+	'.verdict == "authentic" and any(.unverified_regions[]; .kind == "slack")' $TRUST $LOADED
+load fill-win "$S/dll32-rsa.dll" windows "$BASE32" --fill 0x90 &&
+verify "loaded: Windows loader, non-zero bytes between sections: authentic, slack reported" 0 \
+	'.verdict == "authentic" and any(.unverified_regions[]; .kind == "slack")' $TRUST $LOADED
+
+# --- oracles: osslsigncode and sbverify on every disk file -------------------------
+
+# oracle_digests FILE: "alg hex" for each signature osslsigncode computed
+oracle_digests() {
+	osslsigncode verify -CAfile "$2" -in "$1" 2>&1 | awk '
+		/^Message digest algorithm *:/ { alg = tolower($NF) }
+		/^Calculated message digest *:/ { print alg, tolower($5) }'
+}
+
+# oracle NAME FILE CA-BUNDLE SBVERIFY-CA [VERIFIER-OPTIONS...]
+# (sbverify takes one certificate: the anchor of the first signature)
+oracle() {
+	_name=$1 _file=$2 _ca=$3 _sbv_ca=$4
+	shift 4
+	"$V" --json --trust "$_ca" "$@" "$_file" >"$RUN/oracle.json" 2>/dev/null
+	ours=$(jq -r .verdict "$RUN/oracle.json")
+	# Digests: every signature osslsigncode reads, ours for the same algorithm.
+	osslsigncode verify -CAfile "$_ca" -in "$_file" >"$RUN/ossl.out" 2>&1
+	ossl_rc=$?
+	oracle_digests "$_file" "$_ca" >"$RUN/ossl.digests"
+	if [ ! -s "$RUN/ossl.digests" ]; then
+		tap_diag "$(tail -n 5 "$RUN/ossl.out")"
+		tap_not_ok "oracle osslsigncode: $_name: it computed no digest"
+	else
+		bad=0
+		while read -r alg hex; do
+			mine=$(jq -r ".digests.$alg // \"none\"" "$RUN/oracle.json")
+			[ "$mine" = "$hex" ] || { tap_diag "$alg: osslsigncode $hex, ours $mine"; bad=1; }
+		done <"$RUN/ossl.digests"
+		[ "$ours" = authentic ] && [ "$ossl_rc" -ne 0 ] && bad=1
+		[ "$ours" != authentic ] && [ "$ossl_rc" -eq 0 ] && bad=1
+		[ "$bad" = 0 ] || tap_diag "osslsigncode exit $ossl_rc, ours $ours"
+		tap_result "oracle osslsigncode: $_name: same digests, same verdict ($ours)" "$bad"
+	fi
+	# sbverify: the verdict; on a mismatch it prints the digest it computed
+	# (as "expecting"). It knows SHA-256 image digests only.
+	if [ "$(jq -r .digest_algorithm "$RUN/oracle.json")" != sha256 ]; then
+		tap_skip "oracle sbverify: $_name" "sbverify computes SHA-256 image digests only"
+		return
+	fi
+	sbverify --cert "$_sbv_ca" "$_file" >"$RUN/sbv.out" 2>&1
+	sbv_rc=$?
+	bad=0
+	[ "$ours" = authentic ] && [ "$sbv_rc" -ne 0 ] && bad=1
+	[ "$ours" != authentic ] && [ "$sbv_rc" -eq 0 ] && bad=1
+	sbv_digest=$(sed -n 's/^ *expecting: *//p' "$RUN/sbv.out")
+	if [ -n "$sbv_digest" ] && [ "$sbv_digest" != "$(jq -r .digests.sha256 "$RUN/oracle.json")" ]; then
+		tap_diag "sbverify computed $sbv_digest"
+		bad=1
+	fi
+	[ "$bad" = 0 ] || tap_diag "sbverify exit $sbv_rc, ours $ours" "$(cat "$RUN/sbv.out")"
+	tap_result "oracle sbverify: $_name: same verdict ($ours)${sbv_digest:+, same digest}" "$bad"
+}
+
+cat "$P/rsa-root.pem" "$P/ec-root.pem" >"$RUN/roots.pem"
+for f in "$S"/*; do
+	case $f in
+	*-ec*) root=$P/ec-root.pem ;;
+	*) root=$P/rsa-root.pem ;;
+	esac
+	case $f in
+	*sha1*) oracle "$(basename "$f")" "$f" "$RUN/roots.pem" "$root" --allow-sha1 ;;
+	*) oracle "$(basename "$f")" "$f" "$RUN/roots.pem" "$root" ;;
+	esac
+done
+for f in code.dll reloc.dll header.dll trailing.dll efi-code.efi checksum.dll; do
+	oracle "tampered $f" "$RUN/$f" "$RUN/roots.pem" "$P/rsa-root.pem"
+done
+if [ "$debian_ok" = 1 ]; then
+	for f in $(debian_kernels) $(debian_efi_files) "$RUN/vmlinuz-tampered"; do
+		oracle "Debian $(basename "$f")" "$f" "$DEBIAN/debian-ca.pem" "$DEBIAN/debian-ca.pem"
+	done
+	tap_skip "oracle osslsigncode: Debian shimx64.efi.signed" \
+		"osslsigncode 2.9 cannot read a certificate table with two WIN_CERTIFICATE entries"
+	sbverify --cert "$DEBIAN/ms-uefi-ca-2011.pem" "$shim" >"$RUN/sbv.out" 2>&1
+	tap_result "oracle sbverify: Debian shimx64.efi.signed: verifies under Microsoft UEFI CA 2011, as ours" $?
+fi
+
+# --- the command contract -------------------------------------------------------------
+
+status "usage: no argument: exit 64" 64
+status "usage: FILE and --loaded: exit 64" 64 "$S/dll64-rsa.dll" --loaded "$S/dll64-rsa.dll" --base 0
+status "usage: --loaded without --base: exit 64" 64 --loaded "$S/dll64-rsa.dll"
+status "usage: --base without --loaded: exit 64" 64 --base 0x1000 "$S/dll64-rsa.dll"
+status "usage: --base that is not a number: exit 64" 64 --loaded "$S/dll64-rsa.dll" --base 0x12zz
+status "usage: --deny-digest of 31 bytes: exit 64" 64 --deny-digest "$(printf '%062d' 0)" "$S/dll64-rsa.dll"
+status "usage: --deny-digest not hex: exit 64" 64 --deny-digest "$(printf '%063dg' 0)" "$S/dll64-rsa.dll"
+status "usage: unknown option: exit 64" 64 --frobnicate "$S/dll64-rsa.dll"
+status "input: FILE does not exist: exit 66" 66 "$RUN/no-such-file"
+status "input: FILE is a directory: exit 66" 66 "$RUN"
+status "input: --trust file does not exist: exit 66" 66 --trust "$RUN/no-such-cert" "$S/dll64-rsa.dll"
+status "input: --trust file holds no certificate: exit 66" 66 --trust "$RUN/text" "$S/dll64-rsa.dll"
+status "input: --signature file does not exist: exit 66" 66 --loaded "$S/dll64-rsa.dll" --base 0 \
+	--signature "$RUN/no-such-file"
+status "decimal --base and --image-base are accepted" 0 $TRUST --loaded "$RUN/tamper.orig" \
+	--base $((BASE64)) --image-base $(($(info "$RUN/tamper.info" image_base))) \
+	--signature "$RUN/tamper.sig" --tail "$RUN/tamper.tail"
+"$V" --trust "$P/rsa-root.pem" "$S/dll64-rsa.dll" >"$RUN/human" 2>&1
+rc=$?
+grep -q '^verdict  *authentic$' "$RUN/human" && grep -q '^reason  *ok$' "$RUN/human"
+tap_result "human output: verdict and reason lines, exit 0" $((rc + $?))
+bad=0
+for f in "$S/dll64-nested.dll" "$S/efi32-rsa.efi" "$RUN/code.dll"; do
+	"$V" --json $TRUST "$f" >"$RUN/a.json" 2>&1
+	"$V_RELEASE" --json $TRUST "$f" >"$RUN/b.json" 2>&1
+	cmp -s "$RUN/a.json" "$RUN/b.json" || { bad=1; tap_diag "$f: outputs differ"; }
+done
+tap_result "release and sanitizer builds print the same JSON" "$bad"
+
+# --- fuzzing --------------------------------------------------------------------------
+
+. "$SRCDIR/selftests/verifier/fuzz.sh"
+fuzz_tests
+
+tap_done
