@@ -43,7 +43,7 @@ static u32 hostsig_nr_vms;
 /* Visible components (live and kept unloaded) by id. */
 static DEFINE_XARRAY(hostsig_comps);
 static atomic64_t hostsig_last_comp_id;
-static u32 hostsig_nr_comps;
+static u32 hostsig_nr_comps;		/* live ones */
 
 /* How often pending components are checked for their verdict timeout. */
 #define HOSTSIG_SWEEP_INTERVAL	(HZ / 2)
@@ -68,7 +68,12 @@ static void hostsig_vm_put(struct hostsig_vm *vm)
 	schedule_work(&hostsig_graveyard_work);
 }
 
-static void hostsig_comp_put(struct hostsig_component *comp)
+void hostsig_comp_hold(struct hostsig_component *comp)
+{
+	refcount_inc(&comp->ref);
+}
+
+void hostsig_comp_put(struct hostsig_component *comp)
 {
 	if (!refcount_dec_and_test(&comp->ref))
 		return;
@@ -80,6 +85,7 @@ static void hostsig_comp_put(struct hostsig_component *comp)
 
 static void hostsig_comp_free(struct hostsig_component *comp)
 {
+	hostsig_track_release(comp);
 	hostsig_free_large(comp->gfns, comp->nr_gfns * sizeof(u64));
 	if (comp->vm)
 		hostsig_vm_put(comp->vm);
@@ -169,7 +175,7 @@ static struct hostsig_vm *hostsig_vm_of(struct kvm_vcpu *vcpu)
 	return vm;
 }
 
-static const struct hostsig_policy *
+const struct hostsig_policy *
 hostsig_vm_policy_locked(const struct hostsig_vm *vm)
 {
 	return vm->has_policy ? &vm->policy : &hostsig_default_policy;
@@ -192,7 +198,7 @@ static void hostsig_vm_info_locked(const struct hostsig_vm *vm,
  * Stop every vCPU of the VM for good; its memory stays for forensics.
  * Called without locks; takes a reference on the VM for the duration.
  */
-static void hostsig_quarantine(struct hostsig_vm *vm)
+void hostsig_quarantine(struct hostsig_vm *vm)
 {
 	struct kvm *kvm = NULL;
 
@@ -213,8 +219,8 @@ static void hostsig_quarantine(struct hostsig_vm *vm)
 
 /* ---- components: state ------------------------------------------------------- */
 
-static void hostsig_comp_info_locked(const struct hostsig_component *comp,
-				     struct hostsig_comp_info *info)
+void hostsig_comp_info_locked(const struct hostsig_component *comp,
+			      struct hostsig_comp_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->id = comp->id;
@@ -233,6 +239,9 @@ static void hostsig_comp_info_locked(const struct hostsig_component *comp,
 	info->modified_ns = comp->modified_ns;
 	info->verdict = comp->verdict;
 	info->verifications = comp->verifications;
+	info->tampers = comp->tampers;
+	info->tamper_gpa = comp->tamper_gpa;
+	info->tracked_pages = comp->nr_track_on;
 	info->digest_len = comp->digest_len;
 	memcpy(info->name, comp->name, sizeof(info->name));
 	memcpy(info->reason, comp->reason, sizeof(info->reason));
@@ -291,7 +300,6 @@ static void hostsig_comp_unlist_locked(struct hostsig_component *comp)
 {
 	xa_erase(&hostsig_comps, comp->id);
 	list_del(&comp->vm_node);
-	hostsig_nr_comps--;
 }
 
 /*
@@ -311,6 +319,7 @@ static u64 hostsig_unload_locked(struct hostsig_component *comp,
 	hostsig_uncharge_locked(comp);
 	comp->state = HOSTSIG_STATE_UNLOADED;
 	vm->nr_live--;
+	hostsig_nr_comps--;
 	list_move_tail(&comp->vm_node, &vm->unloaded);
 	vm->nr_unloaded++;
 	while (vm->nr_unloaded > READ_ONCE(hostsig_keep_unloaded)) {
@@ -348,6 +357,8 @@ hostsig_comp_new(const struct hostsig_args *args, struct kvm_vcpu *vcpu)
 		return NULL;
 	refcount_set(&comp->ref, 1);
 	INIT_LIST_HEAD(&comp->vm_node);
+	INIT_LIST_HEAD(&comp->tamper_node);
+	mutex_init(&comp->track_mutex);
 	comp->state = HOSTSIG_STATE_UNVERIFIED;
 	comp->format = args->block.format;
 	comp->arg_flags = args->block.flags;
@@ -395,6 +406,8 @@ static long hostsig_charge(struct hostsig_vm *vm, struct hostsig_component *comp
 	comp->pending_charged = true;
 	refcount_inc(&vm->ref);
 	comp->vm = vm;
+	/* On the VM's list from now on, so that writes to it are seen. */
+	list_add_tail(&comp->vm_node, &vm->live);
 	ret = 0;
 out:
 	spin_unlock(&hostsig_lock);
@@ -406,6 +419,7 @@ static void hostsig_uncharge(struct hostsig_component *comp)
 	spin_lock(&hostsig_lock);
 	hostsig_uncharge_locked(comp);
 	comp->vm->nr_live--;
+	list_del_init(&comp->vm_node);
 	spin_unlock(&hostsig_lock);
 }
 
@@ -490,7 +504,6 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		/* The slot was reserved: this cannot need memory. */
 		WARN_ON(xa_is_err(xa_store(&hostsig_comps, comp->id, comp,
 					   GFP_NOWAIT)));
-		list_add_tail(&comp->vm_node, &comp->vm->live);
 		hostsig_nr_comps++;
 		comp->vm->registered++;
 		comp->registered_ns = ktime_get_real_ns();
@@ -502,11 +515,18 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 			comp->pending_charged = true;
 		}
 	}
-	comp->state = HOSTSIG_STATE_PENDING;
+	/* A modified component stays so until the new record's verdict. */
+	if (comp->state != HOSTSIG_STATE_MODIFIED)
+		comp->state = HOSTSIG_STATE_PENDING;
 	comp->record_id = slot.record_id;
 	comp->answered = false;
 	comp->verifications++;
 	comp->pending_since = ktime_get_boottime_ns();
+	if (comp->dirty) {
+		/* Written to while we copied it: this copy proves nothing. */
+		comp->dirty = false;
+		hostsig_tamper_locked(comp);
+	}
 	hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
 
@@ -551,21 +571,24 @@ long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva, u64 argblock_len)
 	bool charged = false;
 	long ret;
 
+	/* First, so that the VM's refusals are counted from the first. */
+	vm = hostsig_vm_of(vcpu);
 	args = kmalloc(sizeof(*args), GFP_KERNEL_ACCOUNT);
-	if (!args) {
+	if (!vm || !args) {
 		ret = -HOSTSIG_ENOMEM;
 		goto refused;
 	}
 	ret = hostsig_fetch_args(vcpu, argblock_gva, argblock_len, args);
 	if (ret)
 		goto refused;
-	vm = hostsig_vm_of(vcpu);
-	comp = vm ? hostsig_comp_new(args, vcpu) : NULL;
+	comp = hostsig_comp_new(args, vcpu);
 	if (!comp) {
 		ret = -HOSTSIG_ENOMEM;
 		goto refused;
 	}
 	ret = hostsig_translate(vcpu, comp);
+	if (!ret)
+		ret = hostsig_track_prepare(comp);
 	if (ret)
 		goto refused;
 	ret = hostsig_charge(vm, comp);
@@ -577,8 +600,12 @@ long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva, u64 argblock_len)
 		ret = -HOSTSIG_ENOMEM;
 		goto refused;
 	}
-	ret = hostsig_capture(vcpu->kvm, vcpu, comp, true);
+	/* Tracked before it is read: nothing changes unseen after the copy. */
+	ret = hostsig_track_start(vm, comp);
+	if (!ret)
+		ret = hostsig_capture(vcpu->kvm, vcpu, comp, true);
 	if (ret) {
+		hostsig_track_stop(vcpu->kvm, comp);
 		xa_release(&hostsig_comps, comp->id);
 		goto refused;
 	}
@@ -647,12 +674,20 @@ long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 		return -HOSTSIG_ENOENT;
 	}
 	record = hostsig_unload_locked(comp, &victims);
-	if (info)
-		hostsig_comp_info_locked(comp, info);
+	hostsig_comp_hold(comp);
 	spin_unlock(&hostsig_lock);
 
 	if (record)
 		hostsig_ring_discard(record);
+	mutex_lock(&comp->track_mutex);
+	hostsig_track_stop(vcpu->kvm, comp);
+	mutex_unlock(&comp->track_mutex);
+	if (info) {
+		spin_lock(&hostsig_lock);
+		hostsig_comp_info_locked(comp, info);
+		spin_unlock(&hostsig_lock);
+	}
+	hostsig_comp_put(comp);
 	hostsig_put_batch(&victims);
 	hostsig_count(HOSTSIG_A_STATS_UNREGISTERED);
 	if (info) {
@@ -697,30 +732,56 @@ static void hostsig_apply_verdict_locked(struct hostsig_component *comp,
 	hostsig_uncharge_locked(comp);
 }
 
+/* Whether the component waits for a verdict on this record: 0 or -errno. */
+static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
+					const struct hostsig_verdict_msg *msg)
+{
+	if (!comp)
+		return -ENOENT;
+	if (comp->state == HOSTSIG_STATE_UNLOADED ||
+	    msg->record_id != comp->record_id)
+		return -ESTALE;
+	if (comp->answered)
+		return -EALREADY;
+	return 0;
+}
+
 int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 {
 	struct hostsig_component *comp;
 	struct hostsig_comp_info *info;
 	struct hostsig_vm *stop = NULL;
-	int ret = 0;
+	struct kvm *kvm = NULL;
+	u32 nr_flip = 0;
+	u64 *flip;
+	int ret;
 
-	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return -ENOMEM;
 	spin_lock(&hostsig_lock);
 	comp = xa_load(&hostsig_comps, msg->component_id);
-	if (!comp)
-		ret = -ENOENT;
-	else if (comp->state == HOSTSIG_STATE_UNLOADED ||
-		 msg->record_id != comp->record_id)
-		ret = -ESTALE;
-	else if (comp->answered)
-		ret = -EALREADY;
+	ret = hostsig_verdict_check_locked(comp, msg);
+	if (!ret)
+		hostsig_comp_hold(comp);
+	spin_unlock(&hostsig_lock);
+	if (ret)
+		goto rejected;
+
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	flip = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
+	if (!info || !flip) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* One change of KVM's tracking of this component at a time. */
+	mutex_lock(&comp->track_mutex);
+	spin_lock(&hostsig_lock);
+	ret = hostsig_verdict_check_locked(comp, msg);
+	if (!ret)
+		ret = hostsig_track_set_writable(comp, msg->writable,
+						 msg->nr_writable, &flip, &nr_flip);
 	if (ret) {
 		spin_unlock(&hostsig_lock);
-		kfree(info);
-		hostsig_count(HOSTSIG_A_STATS_VERDICTS_REJECTED);
-		return ret;
+		mutex_unlock(&comp->track_mutex);
+		goto out;
 	}
 	hostsig_apply_verdict_locked(comp, msg);
 	if (hostsig_policy_stops_vm(hostsig_vm_policy_locked(comp->vm),
@@ -729,17 +790,30 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 		stop = comp->vm;
 		refcount_inc(&stop->ref);
 	}
+	if (nr_flip && !comp->vm->dead && kvm_get_kvm_safe(comp->vm->kvm))
+		kvm = comp->vm->kvm;
 	hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
+	if (kvm) {
+		hostsig_track_apply(comp->vm, comp, flip, nr_flip);
+		kvm_put_kvm(kvm);
+	}
+	mutex_unlock(&comp->track_mutex);
 
 	hostsig_count(HOSTSIG_A_STATS_VERDICTS);
 	hostsig_notify_component(HOSTSIG_EVENT_VERDICT, info, GFP_KERNEL);
-	kfree(info);
 	if (stop) {
 		hostsig_quarantine(stop);
 		hostsig_vm_put(stop);
 	}
-	return 0;
+out:
+	hostsig_free_large(flip, max(comp->nr_track, 1U) * sizeof(u64));
+	kfree(info);
+	hostsig_comp_put(comp);
+rejected:
+	if (ret)
+		hostsig_count(HOSTSIG_A_STATS_VERDICTS_REJECTED);
+	return ret;
 }
 
 struct hostsig_reverify_work {
@@ -751,25 +825,32 @@ struct hostsig_reverify_work {
 };
 
 /*
- * Guest memory is read through the VMM's address space: a worker (a
- * kthread) may borrow it, a netlink caller may not.
+ * Capture a registered component again, from a worker: guest memory is
+ * read through the VMM's address space, which a kthread may borrow and a
+ * netlink caller may not. The caller holds a reference on the VM.
  */
-static void hostsig_reverify_fn(struct work_struct *work)
+long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp)
 {
-	struct hostsig_reverify_work *rw =
-		container_of(work, struct hostsig_reverify_work, work);
-	struct kvm *kvm = rw->kvm;
+	long ret = -HOSTSIG_EFAULT;
 	int idx;
 
-	rw->ret = -HOSTSIG_EFAULT;
 	if (mmget_not_zero(kvm->mm)) {
 		kthread_use_mm(kvm->mm);
 		idx = srcu_read_lock(&kvm->srcu);
-		rw->ret = hostsig_capture(kvm, NULL, rw->comp, false);
+		ret = hostsig_capture(kvm, NULL, comp, false);
 		srcu_read_unlock(&kvm->srcu, idx);
 		kthread_unuse_mm(kvm->mm);
 		mmput(kvm->mm);
 	}
+	return ret;
+}
+
+static void hostsig_reverify_fn(struct work_struct *work)
+{
+	struct hostsig_reverify_work *rw =
+		container_of(work, struct hostsig_reverify_work, work);
+
+	rw->ret = hostsig_recapture(rw->kvm, rw->comp);
 	complete(&rw->done);
 }
 
@@ -1015,7 +1096,10 @@ static void hostsig_vm_retire_locked(struct hostsig_vm *vm,
 		list_for_each_entry_safe(comp, tmp, lists[i], vm_node) {
 			if (comp->record_id && !comp->answered)
 				hostsig_ring_discard(comp->record_id);
+			/* The caller ends or abandons KVM's tracking. */
 			hostsig_uncharge_locked(comp);
+			if (comp->state != HOSTSIG_STATE_UNLOADED)
+				hostsig_nr_comps--;
 			comp->state = HOSTSIG_STATE_UNLOADED;
 			hostsig_comp_unlist_locked(comp);
 			list_add_tail(&comp->batch, victims);
@@ -1032,8 +1116,15 @@ void hostsig_vm_destroyed(struct kvm *kvm)
 
 	spin_lock(&hostsig_lock);
 	vm = hostsig_vm_lookup_locked(kvm);
-	if (vm)
+	if (vm) {
+		struct hostsig_component *comp;
+
 		hostsig_vm_retire_locked(vm, &victims);
+		/* KVM's tracking dies with the VM; only unlink our notifier. */
+		list_for_each_entry(comp, &victims, batch)
+			hostsig_track_abandon_locked(comp);
+		hostsig_track_forget(vm);
+	}
 	spin_unlock(&hostsig_lock);
 	if (!vm)
 		return;
@@ -1047,25 +1138,51 @@ void hostsig_vm_destroyed(struct kvm *kvm)
 int hostsig_components_init(void)
 {
 	schedule_delayed_work(&hostsig_sweeper, HOSTSIG_SWEEP_INTERVAL);
-	return 0;
+	return hostsig_track_init();
 }
 
-/* Module unload: no hypercall or netlink request runs any more. */
+/*
+ * Module unload: no hypercall or netlink request runs any more. VMs that
+ * live on must not keep pages tracked for nobody.
+ */
 void hostsig_components_exit(void)
 {
+	struct hostsig_component *comp, *tmp;
+	struct kvm *kvm;
 	struct hostsig_vm *vm;
 	LIST_HEAD(victims);
 
 	cancel_delayed_work_sync(&hostsig_sweeper);
+	hostsig_track_exit();
 	for (;;) {
 		spin_lock(&hostsig_lock);
 		vm = list_first_entry_or_null(&hostsig_vm_list, struct hostsig_vm,
 					      node);
-		if (vm)
+		kvm = NULL;
+		if (vm) {
+			/* Fails only if kvm_destroy_vm() has begun. */
+			if (kvm_get_kvm_safe(vm->kvm))
+				kvm = vm->kvm;
 			hostsig_vm_retire_locked(vm, &victims);
+		}
 		spin_unlock(&hostsig_lock);
 		if (!vm)
 			break;
+		list_for_each_entry_safe(comp, tmp, &victims, batch) {
+			mutex_lock(&comp->track_mutex);
+			if (kvm) {
+				hostsig_track_stop(kvm, comp);
+			} else {
+				spin_lock(&hostsig_lock);
+				hostsig_track_abandon_locked(comp);
+				spin_unlock(&hostsig_lock);
+			}
+			mutex_unlock(&comp->track_mutex);
+		}
+		if (kvm) {
+			hostsig_track_detach(vm);
+			kvm_put_kvm(kvm);
+		}
 		hostsig_put_batch(&victims);
 		hostsig_vm_put(vm);
 	}

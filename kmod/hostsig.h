@@ -15,7 +15,9 @@
 #define _HOSTSIG_H
 
 #include <linux/kvm_host.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <asm/kvm_page_track.h>
 #include <linux/types.h>
 #include <uapi/linux/hostsig.h>
 
@@ -89,7 +91,23 @@ struct hostsig_vm {
 	u64 registered;			/* lock */
 	u64 refused;			/* lock */
 	u64 rate_tat_ns;		/* lock: rate limiter's next arrival */
+	struct kvm_page_track_notifier_node track_node;
+	bool tracking;			/* track_node is registered */
 	struct list_head gone;		/* on the graveyard once unreferenced */
+};
+
+/* A tracked page of a component: which page of which IMAGE span. */
+struct hostsig_track_page {
+	u64 gfn;
+	u32 span;
+	u32 page;			/* from the span's first page */
+};
+
+/* A range the guest may write, within one span (from the verdict). */
+struct hostsig_writable {
+	u32 span;
+	u64 start;
+	u64 end;
 };
 
 struct hostsig_span {
@@ -119,6 +137,19 @@ struct hostsig_component {
 	/* Guest physical page of every page of every region, in order. */
 	u32 nr_gfns;
 	u64 *gfns;
+	/* The pages of IMAGE spans, sorted by gfn; bit set: tracked now. */
+	u32 nr_track;
+	struct hostsig_track_page *track;
+	unsigned long *track_on;	/* lock */
+	u32 nr_track_on;		/* lock */
+	u32 nr_writable;		/* lock */
+	struct hostsig_writable writable[HOSTSIG_MAX_WRITABLE]; /* lock */
+	u32 tampers;			/* lock: tracked writes seen */
+	u64 tamper_gpa;			/* lock: the last one */
+	bool dirty;			/* lock: written to while captured */
+	bool reaction_queued;		/* lock: on the tamper work's list */
+	struct mutex track_mutex;	/* orders changes of KVM's tracking */
+	struct list_head tamper_node;	/* lock: on the tamper work's list */
 
 	/* lock: state, and the record that waits for a verdict. */
 	enum hostsig_state state;
@@ -157,6 +188,9 @@ struct hostsig_comp_info {
 	u64 modified_ns;
 	u32 verdict;
 	u32 verifications;
+	u32 tampers;
+	u64 tamper_gpa;
+	u32 tracked_pages;
 	u32 digest_len;
 	char name[HOSTSIG_NAME_LEN];
 	char reason[HOSTSIG_REASON_LEN];
@@ -176,6 +210,13 @@ struct hostsig_vm_info {
 	bool has_policy;
 };
 
+/* A writable range as the verifier names it: in the n-th IMAGE region. */
+struct hostsig_range {
+	u32 region;
+	u64 offset;
+	u64 len;
+};
+
 /* What the verifier said about a record (netlink VERDICT). */
 struct hostsig_verdict_msg {
 	u64 component_id;
@@ -186,6 +227,8 @@ struct hostsig_verdict_msg {
 	const u8 *digest;		/* may be NULL */
 	u32 digest_len;
 	const char *digest_alg;		/* may be NULL */
+	u32 nr_writable;
+	struct hostsig_range writable[HOSTSIG_MAX_WRITABLE];
 };
 
 extern spinlock_t hostsig_lock;
@@ -210,6 +253,35 @@ int hostsig_policy_get(u64 vm_id, struct hostsig_policy *policy, bool *own);
 int hostsig_policy_set(u64 vm_id, const struct hostsig_policy *change,
 		       bool reset);
 void hostsig_gauges(u64 *components, u64 *vms);
+
+/* component.c, for track.c */
+const struct hostsig_policy *hostsig_vm_policy_locked(const struct hostsig_vm *vm);
+void hostsig_comp_info_locked(const struct hostsig_component *comp,
+			      struct hostsig_comp_info *info);
+void hostsig_comp_hold(struct hostsig_component *comp);
+void hostsig_comp_put(struct hostsig_component *comp);
+void hostsig_quarantine(struct hostsig_vm *vm);
+long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp);
+
+/* ---- write tracking (track.c) --------------------------------------------- */
+
+extern atomic64_t hostsig_tracked_pages;
+
+int hostsig_track_init(void);
+void hostsig_track_exit(void);
+int hostsig_track_prepare(struct hostsig_component *comp);
+void hostsig_track_release(struct hostsig_component *comp);
+int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp);
+void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp);
+void hostsig_track_abandon_locked(struct hostsig_component *comp);
+int hostsig_track_set_writable(struct hostsig_component *comp,
+			       const struct hostsig_range *ranges, u32 nr,
+			       u64 **flip, u32 *nr_flip);
+void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
+			 u64 *flip, u32 nr_flip);
+void hostsig_tamper_locked(struct hostsig_component *comp);
+void hostsig_track_detach(struct hostsig_vm *vm);
+void hostsig_track_forget(struct hostsig_vm *vm);
 
 /* vm.c: VM lifetime. */
 int hostsig_vm_hooks_init(void);

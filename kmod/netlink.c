@@ -22,6 +22,12 @@
 /* The longest verdict timeout an operator can set: one day. */
 #define HOSTSIG_TIMEOUT_MS_MAX	(24U * 3600 * 1000)
 
+static const struct nla_policy hostsig_range_policy[HOSTSIG_A_RANGE_MAX + 1] = {
+	[HOSTSIG_A_RANGE_REGION] = { .type = NLA_U32 },
+	[HOSTSIG_A_RANGE_OFFSET] = { .type = NLA_U64 },
+	[HOSTSIG_A_RANGE_LEN] = { .type = NLA_U64 },
+};
+
 static const struct nla_policy hostsig_comp_policy[HOSTSIG_A_COMP_MAX + 1] = {
 	[HOSTSIG_A_COMP_ID] = { .type = NLA_U64 },
 	[HOSTSIG_A_COMP_VM_ID] = { .type = NLA_U64 },
@@ -37,6 +43,7 @@ static const struct nla_policy hostsig_comp_policy[HOSTSIG_A_COMP_MAX + 1] = {
 				    .len = HOSTSIG_DIGEST_MAX },
 	[HOSTSIG_A_COMP_DIGEST_ALG] = { .type = NLA_NUL_STRING,
 					.len = HOSTSIG_DIGEST_ALG_LEN - 1 },
+	[HOSTSIG_A_COMP_WRITABLE] = NLA_POLICY_NESTED(hostsig_range_policy),
 };
 
 static const struct nla_policy hostsig_vm_policy[HOSTSIG_A_VM_MAX + 1] = {
@@ -88,7 +95,12 @@ static int hostsig_put_comp(struct sk_buff *skb,
 	    hostsig_put_u64(skb, HOSTSIG_A_COMP_IMAGE_BASE, info->image_base, pad) ||
 	    hostsig_put_u64(skb, HOSTSIG_A_COMP_REGISTERED_NS,
 			    info->registered_ns, pad) ||
-	    nla_put_u32(skb, HOSTSIG_A_COMP_VERIFICATIONS, info->verifications))
+	    nla_put_u32(skb, HOSTSIG_A_COMP_VERIFICATIONS, info->verifications) ||
+	    nla_put_u32(skb, HOSTSIG_A_COMP_TRACKED_PAGES, info->tracked_pages) ||
+	    nla_put_u32(skb, HOSTSIG_A_COMP_TAMPERS, info->tampers))
+		return -EMSGSIZE;
+	if (info->tampers &&
+	    hostsig_put_u64(skb, HOSTSIG_A_COMP_TAMPER_GPA, info->tamper_gpa, pad))
 		return -EMSGSIZE;
 	if (info->record_id &&
 	    hostsig_put_u64(skb, HOSTSIG_A_COMP_RECORD_ID, info->record_id, pad))
@@ -236,10 +248,67 @@ void hostsig_notify_vm(enum hostsig_event event, u64 vm_id, gfp_t gfp)
 
 /* ---- VERDICT ---------------------------------------------------------------------- */
 
+/* Every HOSTSIG_A_COMP_WRITABLE of the request, each a nested range. */
+static int hostsig_nl_writable(struct genl_info *info,
+			       struct hostsig_verdict_msg *msg)
+{
+	struct nlattr *tb[HOSTSIG_A_RANGE_MAX + 1];
+	struct nlattr *attr;
+	int rem, err;
+
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		struct hostsig_range *range;
+
+		if (nla_type(attr) != HOSTSIG_A_COMP_WRITABLE)
+			continue;
+		if (msg->nr_writable == HOSTSIG_MAX_WRITABLE) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "too many writable ranges");
+			return -E2BIG;
+		}
+		err = nla_parse_nested(tb, HOSTSIG_A_RANGE_MAX, attr,
+				       hostsig_range_policy, info->extack);
+		if (err)
+			return err;
+		if (!tb[HOSTSIG_A_RANGE_REGION] || !tb[HOSTSIG_A_RANGE_OFFSET] ||
+		    !tb[HOSTSIG_A_RANGE_LEN]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "a range needs region, offset and length");
+			return -EINVAL;
+		}
+		range = &msg->writable[msg->nr_writable++];
+		range->region = nla_get_u32(tb[HOSTSIG_A_RANGE_REGION]);
+		range->offset = nla_get_u64(tb[HOSTSIG_A_RANGE_OFFSET]);
+		range->len = nla_get_u64(tb[HOSTSIG_A_RANGE_LEN]);
+	}
+	return 0;
+}
+
+static void hostsig_nl_verdict_error(struct genl_info *info, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		NL_SET_ERR_MSG(info->extack, "no such component");
+		break;
+	case -ESTALE:
+		NL_SET_ERR_MSG(info->extack,
+			       "the component does not wait for that record");
+		break;
+	case -EALREADY:
+		NL_SET_ERR_MSG(info->extack, "that record was answered already");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(info->extack,
+			       "a writable range lies outside the component");
+		break;
+	}
+}
+
 static int hostsig_nl_verdict(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
-	struct hostsig_verdict_msg msg = { };
+	struct hostsig_verdict_msg *msg;
 	int ret;
 
 	if (!hostsig_ring_is_consumer()) {
@@ -253,32 +322,27 @@ static int hostsig_nl_verdict(struct sk_buff *skb, struct genl_info *info)
 			       "a verdict needs component id, record id, verdict and reason");
 		return -EINVAL;
 	}
-	msg.component_id = nla_get_u64(attrs[HOSTSIG_A_COMP_ID]);
-	msg.record_id = nla_get_u64(attrs[HOSTSIG_A_COMP_RECORD_ID]);
-	msg.verdict = nla_get_u32(attrs[HOSTSIG_A_COMP_VERDICT]);
-	msg.reason = nla_data(attrs[HOSTSIG_A_COMP_REASON]);
+	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	msg->component_id = nla_get_u64(attrs[HOSTSIG_A_COMP_ID]);
+	msg->record_id = nla_get_u64(attrs[HOSTSIG_A_COMP_RECORD_ID]);
+	msg->verdict = nla_get_u32(attrs[HOSTSIG_A_COMP_VERDICT]);
+	msg->reason = nla_data(attrs[HOSTSIG_A_COMP_REASON]);
 	if (attrs[HOSTSIG_A_COMP_MESSAGE])
-		msg.message = nla_data(attrs[HOSTSIG_A_COMP_MESSAGE]);
+		msg->message = nla_data(attrs[HOSTSIG_A_COMP_MESSAGE]);
 	if (attrs[HOSTSIG_A_COMP_DIGEST]) {
-		msg.digest = nla_data(attrs[HOSTSIG_A_COMP_DIGEST]);
-		msg.digest_len = nla_len(attrs[HOSTSIG_A_COMP_DIGEST]);
+		msg->digest = nla_data(attrs[HOSTSIG_A_COMP_DIGEST]);
+		msg->digest_len = nla_len(attrs[HOSTSIG_A_COMP_DIGEST]);
 	}
 	if (attrs[HOSTSIG_A_COMP_DIGEST_ALG])
-		msg.digest_alg = nla_data(attrs[HOSTSIG_A_COMP_DIGEST_ALG]);
-
-	ret = hostsig_verdict(&msg);
-	switch (ret) {
-	case -ENOENT:
-		NL_SET_ERR_MSG(info->extack, "no such component");
-		break;
-	case -ESTALE:
-		NL_SET_ERR_MSG(info->extack,
-			       "the component does not wait for that record");
-		break;
-	case -EALREADY:
-		NL_SET_ERR_MSG(info->extack, "that record was answered already");
-		break;
+		msg->digest_alg = nla_data(attrs[HOSTSIG_A_COMP_DIGEST_ALG]);
+	ret = hostsig_nl_writable(info, msg);
+	if (!ret) {
+		ret = hostsig_verdict(msg);
+		hostsig_nl_verdict_error(info, ret);
 	}
+	kfree(msg);
 	return ret;
 }
 
@@ -419,6 +483,9 @@ static int hostsig_put_stats(struct sk_buff *skb, const void *arg)
 			break;
 		case HOSTSIG_A_STATS_MEMORY:
 			val = atomic64_read(&hostsig_memory);
+			break;
+		case HOSTSIG_A_STATS_TRACKED_PAGES:
+			val = atomic64_read(&hostsig_tracked_pages);
 			break;
 		default:
 			val = atomic64_read(&hostsig_stats[i]);

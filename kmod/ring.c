@@ -161,7 +161,7 @@ static void hostsig_ring_finish(struct hostsig_ring_slot *slot, bool keep)
 	if (!keep)
 		e->released = true;
 	if (e->released)
-		flags = HOSTSIG_RECORD_DISCARD | HOSTSIG_RECORD_RELEASED;
+		flags = HOSTSIG_RECORD_DISCARD;
 	/* Pairs with the consumer's acquire of the flags: the bytes are there. */
 	smp_store_release(&slot->rec->flags, flags);
 	if (e->released)
@@ -207,8 +207,7 @@ void hostsig_ring_discard(u64 record_id)
 		if (e->committed) {
 			struct hostsig_record *rec = hostsig_ring_at(e->pos);
 
-			WRITE_ONCE(rec->flags, HOSTSIG_RECORD_DISCARD |
-					       HOSTSIG_RECORD_RELEASED);
+			WRITE_ONCE(rec->flags, HOSTSIG_RECORD_DISCARD);
 			hostsig_ring_advance_locked();
 			counted = true;
 		}

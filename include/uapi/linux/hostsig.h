@@ -130,8 +130,10 @@
  * them with release semantics after the bytes they cover.
  *
  *    HOSTSIG_RECORD_BUSY      being written: stop here and wait
- *    HOSTSIG_RECORD_DISCARD   nothing to do (the VM went away or the guest
- *                             unregistered the component first): skip it
+ *    HOSTSIG_RECORD_DISCARD   nothing to do (the VM went away, the guest
+ *                             unregistered the component first, or a newer
+ *                             capture replaced it): skip it; the kernel has
+ *                             given it back itself
  *    HOSTSIG_RECORD_RELEASED  the consumer already released it: skip it
  *
  * A record's bytes are the concatenation of its regions, in the order of
@@ -142,8 +144,11 @@
  *
  * The consumer gives a record back with HOSTSIG_IOC_RELEASE(record_id)
  * when it is done with it, in any order: normally after its verdict was
- * accepted. The host advances consumer_pos over the records released at
- * its front. Nothing is released when the consumer exits or crashes: the
+ * accepted. The host advances consumer_pos over the records given back at
+ * its front (discarded ones included, so that they never hold the ring).
+ * HOSTSIG_IOC_RELEASE returns 0, or EALREADY if the record was given back
+ * already (by the consumer, or discarded by the host), EBUSY if it is still
+ * being written, ENOENT if the id never existed. Nothing is released when the consumer exits or crashes: the
  * next consumer finds every unreleased record again, from consumer_pos.
  * A component that does not fit the free space is refused to the guest
  * with -HOSTSIG_EAGAIN (and counted, and announced as a ring-full event);
@@ -165,7 +170,10 @@
  *    Request: HOSTSIG_A_COMP_ID, HOSTSIG_A_COMP_RECORD_ID (the record
  *    being answered), HOSTSIG_A_COMP_VERDICT, HOSTSIG_A_COMP_REASON, and
  *    optionally HOSTSIG_A_COMP_MESSAGE, HOSTSIG_A_COMP_DIGEST,
- *    HOSTSIG_A_COMP_DIGEST_ALG. Errors: ENOENT (no such component),
+ *    HOSTSIG_A_COMP_DIGEST_ALG, and HOSTSIG_A_COMP_WRITABLE once per range
+ *    the guest may write (its writable sections, up to
+ *    HOSTSIG_MAX_WRITABLE; they stop being write-tracked; a range outside
+ *    the component is EINVAL). Errors: ENOENT (no such component),
  *    ESTALE (the record is not the one the component waits for: an older
  *    record, another component's, or the component was unloaded),
  *    EALREADY (that record was answered already), EPERM (not the ring's
@@ -218,6 +226,15 @@
  *    UNKNOWN           ALLOW    unknown=allow ?   as enforce
  *                               ALLOW : DENY
  *    MODIFIED          ALLOW    DENY              DENY (and the VM stops)
+ *
+ * Write tracking (HOSTSIG_F_WRITE_TRACK): from REGISTER on, before its
+ * bytes are read, every guest physical page of a component's IMAGE
+ * regions is write-tracked. A guest write to them, outside the writable
+ * ranges its verdict named, makes the component MODIFIED whatever its
+ * verdict was (a tamper event), and then, in quarantine mode, stops the VM,
+ * otherwise captures the component again for a new verdict (it stays
+ * MODIFIED until that verdict comes). Pages entirely inside writable
+ * ranges stop being tracked when the verdict arrives.
  *
  * A component that has no verdict timeout_ms after it became PENDING is
  * UNKNOWN with reason "timeout" (timeout 0: wait for ever). In quarantine
@@ -276,7 +293,9 @@ typedef int64_t __s64;
  */
 #define HOSTSIG_F_COMPONENTS		(1U << 0)	/* REGISTER, QUERY, UNREGISTER */
 #define HOSTSIG_F_FMT_PE		(1U << 1)	/* HOSTSIG_FMT_PE */
-#define HOSTSIG_F_ALL			(HOSTSIG_F_COMPONENTS | HOSTSIG_F_FMT_PE)
+#define HOSTSIG_F_WRITE_TRACK		(1U << 2)	/* IMAGE pages write-tracked */
+#define HOSTSIG_F_ALL			(HOSTSIG_F_COMPONENTS | HOSTSIG_F_FMT_PE | \
+					 HOSTSIG_F_WRITE_TRACK)
 
 /* Error codes, returned as -HOSTSIG_E*. */
 #define HOSTSIG_EBASE			4000
@@ -524,11 +543,34 @@ enum hostsig_comp_attr {
 	HOSTSIG_A_COMP_VMM_PID,		/* u32 */
 	HOSTSIG_A_COMP_EVENT,		/* u32: enum hostsig_event (events only) */
 	HOSTSIG_A_COMP_VERIFICATIONS,	/* u32: records made for it so far */
+	HOSTSIG_A_COMP_WRITABLE,	/* nested, repeated: HOSTSIG_A_RANGE_* */
+	HOSTSIG_A_COMP_TAMPERS,		/* u32: tracked writes seen */
+	HOSTSIG_A_COMP_TAMPER_GPA,	/* u64: where the last one wrote */
+	HOSTSIG_A_COMP_TRACKED_PAGES,	/* u32: pages write-tracked now */
 
 	__HOSTSIG_A_COMP_MAX
 };
 
 #define HOSTSIG_A_COMP_MAX (__HOSTSIG_A_COMP_MAX - 1)
+
+/*
+ * A range of a component the guest may write (a writable section), inside
+ * its IMAGE region number HOSTSIG_A_RANGE_REGION (0 for the first).
+ */
+enum hostsig_range_attr {
+	HOSTSIG_A_RANGE_UNSPEC,
+	HOSTSIG_A_RANGE_PAD,
+	HOSTSIG_A_RANGE_REGION,		/* u32: index among the IMAGE regions */
+	HOSTSIG_A_RANGE_OFFSET,		/* u64: from the region's start */
+	HOSTSIG_A_RANGE_LEN,		/* u64 */
+
+	__HOSTSIG_A_RANGE_MAX
+};
+
+#define HOSTSIG_A_RANGE_MAX (__HOSTSIG_A_RANGE_MAX - 1)
+
+/* Writable ranges a verdict may name. */
+#define HOSTSIG_MAX_WRITABLE		64
 
 /* VMs (GET_VM). */
 enum hostsig_vm_attr {
@@ -579,6 +621,8 @@ enum hostsig_stats_attr {
 	HOSTSIG_A_STATS_VMS,		/* tracked now */
 	HOSTSIG_A_STATS_MEMORY,		/* bytes hostsig has allocated now */
 	HOSTSIG_A_STATS_EVENTS_DROPPED,	/* events not delivered (no memory) */
+	HOSTSIG_A_STATS_TRACKED_PAGES,	/* guest pages write-tracked now */
+	HOSTSIG_A_STATS_TRACKED_WRITES,	/* writes to them allowed (writable) */
 
 	__HOSTSIG_A_STATS_MAX
 };

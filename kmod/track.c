@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write tracking: the bytes verified are the bytes enforced.
+ *
+ * From REGISTER on, before its bytes are read, every guest physical page of
+ * a component's IMAGE regions is write-tracked with KVM's page-track API:
+ * KVM write-protects the page in its MMU, emulates any guest write to it and
+ * tells us (track_write). A write that touches the component outside the
+ * writable ranges its verdict named (its writable sections) makes it
+ * MODIFIED and raises a tamper event; a work item then quarantines the VM
+ * or captures the component again, as the policy says. Pages that lie
+ * entirely inside writable ranges stop being tracked once the verdict is in.
+ *
+ * Only writes that KVM emulates are seen: guest writes through its MMU. A
+ * device model in the VMM writing guest memory, or DMA, is not (see
+ * Documentation/threat-model.rst).
+ *
+ * The page-track interface changed between the kernels we support:
+ *   6.1   void register/unregister_notifier(), tracking per memslot under
+ *         kvm->mmu_lock (kvm_slot_page_track_add/remove_page), callbacks
+ *         track_write(vcpu, ...) and track_flush_slot(kvm, slot, ...);
+ *   6.12  int register_notifier() that takes a reference on the VM (and
+ *         requires the VMM's mm), kvm_write_track_add/remove_gfn() that
+ *         lock for themselves, callbacks track_write(gpa, ...) and
+ *         track_remove_region(gfn, nr_pages, ...).
+ * hostsig follows VM lifetime through kvm_destroy_vm() (vm.c), so on 6.12
+ * it gives the reference back at once rather than keep the VM alive.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/workqueue.h>
+
+#include "hostsig.h"
+
+atomic64_t hostsig_tracked_pages;
+
+/* Serialises registering and unregistering notifiers. */
+static DEFINE_MUTEX(hostsig_attach_mutex);
+
+static void hostsig_react(struct work_struct *work);
+static DECLARE_WORK(hostsig_tamper_work, hostsig_react);
+static LIST_HEAD(hostsig_tampered);	/* hostsig_lock */
+
+/* ---- KVM's interface, per kernel ------------------------------------------------ */
+
+static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes);
+static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr);
+
+#ifdef HOSTSIG_HAVE_WRITE_TRACK_GFN
+
+static void hostsig_cb_write(gpa_t gpa, const u8 *new, int bytes,
+			     struct kvm_page_track_notifier_node *node)
+{
+	hostsig_tracked_write(container_of(node, struct hostsig_vm, track_node),
+			      gpa, bytes);
+}
+
+static void hostsig_cb_remove_region(gfn_t gfn, unsigned long nr_pages,
+				     struct kvm_page_track_notifier_node *node)
+{
+	hostsig_tracked_gone(container_of(node, struct hostsig_vm, track_node),
+			     gfn, nr_pages);
+}
+
+static int hostsig_kvm_attach(struct hostsig_vm *vm)
+{
+	int err;
+
+	vm->track_node.track_write = hostsig_cb_write;
+	vm->track_node.track_remove_region = hostsig_cb_remove_region;
+	err = kvm_page_track_register_notifier(vm->kvm, &vm->track_node);
+	if (!err)
+		/* We follow kvm_destroy_vm() instead of keeping the VM alive. */
+		kvm_put_kvm_no_destroy(vm->kvm);
+	return err;
+}
+
+static void hostsig_kvm_detach(struct hostsig_vm *vm)
+{
+	/* The reference unregistering gives back; the caller holds one too. */
+	kvm_get_kvm(vm->kvm);
+	kvm_page_track_unregister_notifier(vm->kvm, &vm->track_node);
+}
+
+static int hostsig_kvm_track(struct kvm *kvm, u64 gfn, bool on)
+{
+	return on ? kvm_write_track_add_gfn(kvm, gfn) :
+		    kvm_write_track_remove_gfn(kvm, gfn);
+}
+
+#else /* !HOSTSIG_HAVE_WRITE_TRACK_GFN */
+
+static void hostsig_cb_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *new,
+			     int bytes, struct kvm_page_track_notifier_node *node)
+{
+	hostsig_tracked_write(container_of(node, struct hostsig_vm, track_node),
+			      gpa, bytes);
+}
+
+static void hostsig_cb_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
+				  struct kvm_page_track_notifier_node *node)
+{
+	hostsig_tracked_gone(container_of(node, struct hostsig_vm, track_node),
+			     slot->base_gfn, slot->npages);
+}
+
+static int hostsig_kvm_attach(struct hostsig_vm *vm)
+{
+	vm->track_node.track_write = hostsig_cb_write;
+	vm->track_node.track_flush_slot = hostsig_cb_flush_slot;
+	kvm_page_track_register_notifier(vm->kvm, &vm->track_node);
+	return 0;
+}
+
+static void hostsig_kvm_detach(struct hostsig_vm *vm)
+{
+	kvm_page_track_unregister_notifier(vm->kvm, &vm->track_node);
+}
+
+static int hostsig_kvm_track(struct kvm *kvm, u64 gfn, bool on)
+{
+	struct kvm_memory_slot *slot;
+	int idx, ret = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot) {
+		write_lock(&kvm->mmu_lock);
+		if (on)
+			kvm_slot_page_track_add_page(kvm, slot, gfn,
+						     KVM_PAGE_TRACK_WRITE);
+		else
+			kvm_slot_page_track_remove_page(kvm, slot, gfn,
+							KVM_PAGE_TRACK_WRITE);
+		write_unlock(&kvm->mmu_lock);
+	} else {
+		ret = -EINVAL;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+}
+
+#endif /* HOSTSIG_HAVE_WRITE_TRACK_GFN */
+
+/* Module unload, with a reference on the VM held by the caller. */
+void hostsig_track_detach(struct hostsig_vm *vm)
+{
+	mutex_lock(&hostsig_attach_mutex);
+	if (vm->tracking) {
+		hostsig_kvm_detach(vm);
+		vm->tracking = false;
+	}
+	mutex_unlock(&hostsig_attach_mutex);
+}
+
+/*
+ * kvm_destroy_vm() has begun: no vCPU runs and no memslot can change, so
+ * nobody walks the notifier list any more. Unlink without waiting (we may
+ * not sleep here) and without touching the reference count, which is 0.
+ */
+void hostsig_track_forget(struct hostsig_vm *vm)
+{
+	if (!vm->tracking)
+		return;
+	write_lock(&vm->kvm->mmu_lock);
+	hlist_del_rcu(&vm->track_node.node);
+	write_unlock(&vm->kvm->mmu_lock);
+	vm->tracking = false;
+}
+
+/* ---- a component's tracked pages ----------------------------------------------- */
+
+static int hostsig_track_cmp(const void *a, const void *b)
+{
+	const struct hostsig_track_page *x = a, *y = b;
+
+	if (x->gfn != y->gfn)
+		return x->gfn < y->gfn ? -1 : 1;
+	if (x->span != y->span)
+		return x->span < y->span ? -1 : 1;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* Build the sorted table of the pages of the component's IMAGE spans. */
+int hostsig_track_prepare(struct hostsig_component *comp)
+{
+	u32 i, j, n = 0;
+
+	for (i = 0; i < comp->nr_spans; i++)
+		if (comp->spans[i].kind == HOSTSIG_REGION_IMAGE)
+			n += (i + 1 < comp->nr_spans ?
+			      comp->spans[i + 1].first_gfn : comp->nr_gfns) -
+			     comp->spans[i].first_gfn;
+	comp->track = hostsig_alloc_large(n * sizeof(*comp->track));
+	comp->track_on = hostsig_alloc_large(BITS_TO_LONGS(n) * sizeof(long));
+	if (!comp->track || !comp->track_on)
+		return -HOSTSIG_ENOMEM;
+	comp->nr_track = n;
+	n = 0;
+	for (i = 0; i < comp->nr_spans; i++) {
+		const struct hostsig_span *span = &comp->spans[i];
+		u32 pages = (i + 1 < comp->nr_spans ?
+			     comp->spans[i + 1].first_gfn : comp->nr_gfns) -
+			    span->first_gfn;
+
+		if (span->kind != HOSTSIG_REGION_IMAGE)
+			continue;
+		for (j = 0; j < pages; j++) {
+			comp->track[n].gfn = comp->gfns[span->first_gfn + j];
+			comp->track[n].span = i;
+			comp->track[n].page = j;
+			n++;
+		}
+	}
+	sort(comp->track, n, sizeof(*comp->track), hostsig_track_cmp, NULL);
+	return 0;
+}
+
+void hostsig_track_release(struct hostsig_component *comp)
+{
+	hostsig_free_large(comp->track, comp->nr_track * sizeof(*comp->track));
+	hostsig_free_large(comp->track_on,
+			   BITS_TO_LONGS(comp->nr_track) * sizeof(long));
+}
+
+/* Switch the tracked state of the entries whose bits changed (flip[]). */
+static int hostsig_track_flip(struct kvm *kvm, const u64 *flip, u32 nr, bool on)
+{
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (hostsig_kvm_track(kvm, flip[i], on))
+			err = -HOSTSIG_EFAULT;
+		if (!(i % 64))
+			cond_resched();
+	}
+	return err;
+}
+
+/*
+ * REGISTER, before the pages are read: track every page of the IMAGE spans.
+ * Runs in the vCPU thread (the VMM's mm, which 6.12's registration needs).
+ */
+int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp)
+{
+	u64 *gfns;
+	int err = 0;
+	u32 i;
+
+	mutex_lock(&hostsig_attach_mutex);
+	if (!vm->tracking) {
+		err = hostsig_kvm_attach(vm);
+		vm->tracking = !err;
+	}
+	mutex_unlock(&hostsig_attach_mutex);
+	if (err)
+		return -HOSTSIG_ENOMEM;
+
+	gfns = hostsig_alloc_large(comp->nr_track * sizeof(u64));
+	if (!gfns)
+		return -HOSTSIG_ENOMEM;
+	/* Seen as tracked by the write hook before KVM starts reporting. */
+	spin_lock(&hostsig_lock);
+	for (i = 0; i < comp->nr_track; i++)
+		gfns[i] = comp->track[i].gfn;
+	bitmap_fill(comp->track_on, comp->nr_track);
+	comp->nr_track_on = comp->nr_track;
+	spin_unlock(&hostsig_lock);
+	atomic64_add(comp->nr_track, &hostsig_tracked_pages);
+	err = hostsig_track_flip(vm->kvm, gfns, comp->nr_track, true);
+	hostsig_free_large(gfns, comp->nr_track * sizeof(u64));
+	return err;
+}
+
+/* Stop tracking every page of the component (it is going away). */
+void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp)
+{
+	u64 *gfns;
+	u32 i, n = 0;
+
+	gfns = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
+	if (!gfns) {
+		/* Leave the pages tracked: a slower guest beats a lost count. */
+		pr_warn_ratelimited("component %llu: pages left write-tracked\n",
+				    comp->id);
+		return;
+	}
+	spin_lock(&hostsig_lock);
+	for (i = 0; i < comp->nr_track; i++)
+		if (__test_and_clear_bit(i, comp->track_on))
+			gfns[n++] = comp->track[i].gfn;
+	comp->nr_track_on = 0;
+	spin_unlock(&hostsig_lock);
+	atomic64_sub(n, &hostsig_tracked_pages);
+	hostsig_track_flip(kvm, gfns, n, false);
+	hostsig_free_large(gfns, max(comp->nr_track, 1U) * sizeof(u64));
+}
+
+/* Its VM is being destroyed: KVM's tracking goes with it, uncounted. */
+void hostsig_track_abandon_locked(struct hostsig_component *comp)
+{
+	atomic64_sub(comp->nr_track_on, &hostsig_tracked_pages);
+	bitmap_zero(comp->track_on, comp->nr_track);
+	comp->nr_track_on = 0;
+}
+
+/* Offsets of a tracked page, within its span: [*start, *end). */
+static void hostsig_page_extent(const struct hostsig_component *comp,
+				const struct hostsig_track_page *tp,
+				s64 *start, s64 *end)
+{
+	const struct hostsig_span *span = &comp->spans[tp->span];
+
+	*start = (s64)tp->page * PAGE_SIZE - (s64)offset_in_page(span->gva);
+	*end = *start + PAGE_SIZE;
+}
+
+/* Whether [start, end) of the span lies inside one writable range. */
+static bool hostsig_writable_locked(const struct hostsig_component *comp,
+				    u32 span, s64 start, s64 end)
+{
+	u32 i;
+
+	for (i = 0; i < comp->nr_writable; i++) {
+		const struct hostsig_writable *w = &comp->writable[i];
+
+		if (w->span == span && start >= (s64)w->start &&
+		    end <= (s64)w->end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The verdict names the ranges the guest may write. Check them, keep them,
+ * and list in *flip the gfns whose tracking must change (those entirely
+ * inside writable ranges stop; others start again). *flip is allocated by
+ * the caller with room for nr_track entries; the top bit of an entry says
+ * "track". Called with hostsig_lock held.
+ */
+int hostsig_track_set_writable(struct hostsig_component *comp,
+			       const struct hostsig_range *ranges, u32 nr,
+			       u64 **flip, u32 *nr_flip)
+{
+	struct hostsig_writable writable[HOSTSIG_MAX_WRITABLE];
+	u32 i, span, image, n = 0;
+
+	if (nr > HOSTSIG_MAX_WRITABLE)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		u64 end;
+
+		/* The n-th IMAGE region. */
+		for (span = 0, image = 0; span < comp->nr_spans; span++)
+			if (comp->spans[span].kind == HOSTSIG_REGION_IMAGE &&
+			    image++ == ranges[i].region)
+				break;
+		if (span == comp->nr_spans || !ranges[i].len ||
+		    check_add_overflow(ranges[i].offset, ranges[i].len, &end) ||
+		    end > comp->spans[span].len)
+			return -EINVAL;
+		writable[i].span = span;
+		writable[i].start = ranges[i].offset;
+		writable[i].end = end;
+	}
+	memcpy(comp->writable, writable, nr * sizeof(writable[0]));
+	comp->nr_writable = nr;
+
+	for (i = 0; i < comp->nr_track; i++) {
+		const struct hostsig_track_page *tp = &comp->track[i];
+		s64 start, end;
+		bool want, on;
+
+		hostsig_page_extent(comp, tp, &start, &end);
+		want = !hostsig_writable_locked(comp, tp->span, start, end);
+		on = test_bit(i, comp->track_on);
+		if (want == on)
+			continue;
+		if (want) {
+			__set_bit(i, comp->track_on);
+			comp->nr_track_on++;
+		} else {
+			__clear_bit(i, comp->track_on);
+			comp->nr_track_on--;
+		}
+		(*flip)[n++] = tp->gfn | (want ? BIT_ULL(63) : 0);
+	}
+	*nr_flip = n;
+	return 0;
+}
+
+/* Apply what hostsig_track_set_writable() decided, without locks held. */
+void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
+			 u64 *flip, u32 nr_flip)
+{
+	u32 i;
+
+	for (i = 0; i < nr_flip; i++) {
+		bool on = flip[i] & BIT_ULL(63);
+
+		hostsig_kvm_track(vm->kvm, flip[i] & ~BIT_ULL(63), on);
+		if (on)
+			atomic64_inc(&hostsig_tracked_pages);
+		else
+			atomic64_dec(&hostsig_tracked_pages);
+	}
+}
+
+/* ---- writes ----------------------------------------------------------------------- */
+
+/*
+ * Whether a write of bytes at gpa changes the component outside its
+ * writable ranges. Every page of the component backed by that guest
+ * physical page counts (a page can be mapped twice).
+ */
+static bool hostsig_write_hits_locked(const struct hostsig_component *comp,
+				      u64 gpa, int bytes)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	s64 in_page = offset_in_page(gpa);
+	u32 lo = 0, hi = comp->nr_track, i;
+
+	if (!comp->nr_track_on)
+		return false;
+	/* The first entry for this gfn. */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (comp->track[mid].gfn < gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < comp->nr_track && comp->track[i].gfn == gfn; i++) {
+		const struct hostsig_track_page *tp = &comp->track[i];
+		const struct hostsig_span *span = &comp->spans[tp->span];
+		s64 start, end, from, to;
+
+		if (!test_bit(i, comp->track_on))
+			continue;
+		hostsig_page_extent(comp, tp, &start, &end);
+		from = max_t(s64, start + in_page, 0);
+		to = min_t(s64, start + in_page + bytes, span->len);
+		if (from >= to)
+			continue;	/* outside the region on a shared page */
+		if (!hostsig_writable_locked(comp, tp->span, from, to))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The component was written to: MODIFIED whatever its verdict, and a
+ * reaction (quarantine or a new capture) queued. While it is still being
+ * captured, the capture finishes first (see hostsig_capture()).
+ */
+void hostsig_tamper_locked(struct hostsig_component *comp)
+{
+	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
+		comp->dirty = true;
+		return;
+	}
+	comp->state = HOSTSIG_STATE_MODIFIED;
+	comp->modified_ns = ktime_get_real_ns();
+	if (!comp->reaction_queued) {
+		comp->reaction_queued = true;
+		hostsig_comp_hold(comp);
+		list_add_tail(&comp->tamper_node, &hostsig_tampered);
+		schedule_work(&hostsig_tamper_work);
+	}
+}
+
+static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
+{
+	struct hostsig_component *comp;
+	bool allowed = true;
+
+	spin_lock(&hostsig_lock);
+	list_for_each_entry(comp, &vm->live, vm_node) {
+		if (!hostsig_write_hits_locked(comp, gpa, bytes))
+			continue;
+		allowed = false;
+		comp->tampers++;
+		comp->tamper_gpa = gpa;
+		hostsig_count(HOSTSIG_A_STATS_TAMPERS);
+		hostsig_tamper_locked(comp);
+	}
+	spin_unlock(&hostsig_lock);
+	if (allowed)
+		hostsig_count(HOSTSIG_A_STATS_TRACKED_WRITES);
+}
+
+/* A memslot went away: its pages are no longer tracked by KVM. */
+static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
+{
+	struct hostsig_component *comp;
+	u64 gone = 0;
+	u32 i;
+
+	spin_lock(&hostsig_lock);
+	list_for_each_entry(comp, &vm->live, vm_node) {
+		for (i = 0; i < comp->nr_track; i++) {
+			if (comp->track[i].gfn - gfn >= nr ||
+			    !__test_and_clear_bit(i, comp->track_on))
+				continue;
+			comp->nr_track_on--;
+			gone++;
+		}
+	}
+	spin_unlock(&hostsig_lock);
+	if (gone) {
+		atomic64_sub(gone, &hostsig_tracked_pages);
+		pr_info("VM %llu: %llu tracked pages left guest memory\n",
+			vm->id, gone);
+	}
+}
+
+/* ---- reactions ---------------------------------------------------------------------- */
+
+static void hostsig_react_one(struct hostsig_component *comp)
+{
+	struct hostsig_comp_info *info;
+	struct hostsig_vm *vm = comp->vm;
+	struct kvm *kvm = NULL;
+	bool stop = false;
+
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	spin_lock(&hostsig_lock);
+	if (comp->state == HOSTSIG_STATE_UNLOADED || vm->dead) {
+		spin_unlock(&hostsig_lock);
+		kfree(info);
+		return;
+	}
+	if (hostsig_policy_stops_vm(hostsig_vm_policy_locked(vm), comp->state) &&
+	    !vm->quarantined) {
+		vm->quarantined = true;
+		stop = true;
+	} else if (!vm->quarantined && kvm_get_kvm_safe(vm->kvm)) {
+		kvm = vm->kvm;
+	}
+	if (info)
+		hostsig_comp_info_locked(comp, info);
+	spin_unlock(&hostsig_lock);
+
+	if (info) {
+		hostsig_notify_component(HOSTSIG_EVENT_TAMPER, info, GFP_KERNEL);
+		kfree(info);
+	} else {
+		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
+	}
+	pr_warn("component %llu of VM %llu written to: %s\n", comp->id, vm->id,
+		stop ? "quarantine" : "verifying again");
+	if (stop)
+		hostsig_quarantine(vm);
+	if (kvm) {
+		hostsig_recapture(kvm, comp);
+		kvm_put_kvm(kvm);
+	}
+}
+
+static void hostsig_react(struct work_struct *work)
+{
+	struct hostsig_component *comp;
+
+	for (;;) {
+		spin_lock(&hostsig_lock);
+		comp = list_first_entry_or_null(&hostsig_tampered,
+						struct hostsig_component,
+						tamper_node);
+		if (comp) {
+			list_del(&comp->tamper_node);
+			/* A write from now on queues it again. */
+			comp->reaction_queued = false;
+		}
+		spin_unlock(&hostsig_lock);
+		if (!comp)
+			break;
+		hostsig_react_one(comp);
+		hostsig_comp_put(comp);
+	}
+}
+
+int hostsig_track_init(void)
+{
+	return 0;
+}
+
+/* No hypercall runs any more, and no VM is left: finish the reactions. */
+void hostsig_track_exit(void)
+{
+	flush_work(&hostsig_tamper_work);
+}
