@@ -7,37 +7,42 @@
 # Usage: build.sh BUILD_DIR
 #
 # Prints on stdout the absolute path of a directory that holds:
-#   KDIR/       a kernel tree for "make -C KDIR M=DIR modules"
-#   vmlinux     the kernel as an ELF file; QEMU boots it with -kernel (PVH)
-#   bzImage     the same kernel in the boot loader format
-#   boot-image  the name of the one of those two that the tests boot
-#   modules/    the kernel's modules: irqbypass.ko, kvm.ko, kvm-amd.ko
-#   release     the kernel release, as "uname -r" prints it in the VM
-#   config      the kernel's .config
-#   build.log   the output of the build
+#   KDIR/         a kernel tree for "make -C KDIR M=DIR modules"
+#   bzImage       the kernel to boot (QEMU -kernel)
+#   boot-image    the name of the file above that the tests boot: "bzImage"
+#   vmlinux       the same kernel as an ELF file with symbols, to decode
+#                 addresses in reports (objdump, nm); not for booting
+#   System.map    its symbol table
+#   modules/      irqbypass.ko, kvm.ko, kvm-amd.ko, and "order": their
+#                 file names in the order they must be loaded
+#   release       the kernel release, as "uname -r" prints it in the VM
+#   config        the kernel's .config
+#   build.log     the output of the build
 # Progress goes to stderr; on failure the exit status is non-zero.
 #
 # The directory is BUILD_DIR/debug-kernel/VERSION-KEY, where VERSION is the
 # version of Debian's linux-source-6.1 package and KEY a hash of everything
 # else that shapes the kernel: the compiler, debug.config, the Kconfig change
 # below and the layout this script produces. Only the first run with a given
-# key builds (about 8 minutes on 2 cores); later runs print the path at once.
+# key builds (7 to 8 minutes on 2 cores); later runs print the path at once.
 #
 # Environment: DEBUG_KERNEL_JOBS, the number of parallel build jobs (default:
 # the number of CPUs plus one).
 set -eu
 
-# Bump when a change here changes what the result directory holds.
+# Bump when a change to this script changes what the result holds.
 layout=1
 
 package=linux-source-6.1
 tarball=/usr/src/$package.tar.xz
 
 # 6.1 gives KVM_EXTERNAL_WRITE_TRACKING no prompt (only the i915 GVT driver
-# selects it), so no configuration can turn it on: give it one. 6.1's own
-# KVM has the code; Debian's kernels have it enabled through i915.
+# selects it), so no configuration can turn it on: give it one. Debian's
+# kernels have it on through that driver.
 kconfig_file=arch/x86/kvm/Kconfig
-kconfig_edit='/^config KVM_EXTERNAL_WRITE_TRACKING$/{n;s/^\tbool$/\tbool "KVM external write tracking"/}'
+kconfig_edit='/^config KVM_EXTERNAL_WRITE_TRACKING$/ {
+	n; s/^\tbool$/\tbool "KVM external write tracking"/
+}'
 
 here=$(cd "$(dirname "$0")" && pwd)
 fragment=$here/debug.config
@@ -53,12 +58,14 @@ die() {
 
 [ $# -eq 1 ] || die "usage: $0 BUILD_DIR"
 [ "$(uname -m)" = x86_64 ] || die "builds an x86_64 kernel on x86_64 only"
-for tool in gcc make flex bison bc xz tar flock sha256sum; do
+for tool in gcc make flex bison bc xz tar flock sha256sum modinfo; do
 	command -v "$tool" >/dev/null ||
 		die "$tool is missing (selftests/lib/deps.sh build debugkernel)"
 done
-version=$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null) && [ -r "$tarball" ] ||
+if ! version=$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null) ||
+	[ ! -r "$tarball" ]; then
 	die "$package is not installed (selftests/lib/deps.sh kernels)"
+fi
 
 mkdir -p "$1/debug-kernel"
 base=$(cd "$1/debug-kernel" && pwd)
@@ -96,11 +103,11 @@ rm -rf "$base"/*.partial
 mkdir -p "$src"
 : >"$log"
 
-# Every make runs with these. ARCH=x86_64, not the default "x86", makes
-# allnoconfig start from a 64-bit configuration (choices such as the unwinder
-# would otherwise keep their 32-bit defaults). The rest makes the same inputs
-# give the same kernel: no "+" for an unclean git tree above us, no host name
-# or time in uname -v.
+# Every make of the kernel runs with these. ARCH=x86_64, not the default
+# "x86", makes allnoconfig start from a 64-bit configuration (otherwise
+# choices such as the unwinder keep their 32-bit defaults). The rest makes
+# the same inputs give the same kernel: no "+" for an unclean git tree above
+# us, no host name or build time in uname -v.
 jobs=${DEBUG_KERNEL_JOBS:-$(($(nproc) + 1))}
 kmake() {
 	make -C "$src" -j"$jobs" ARCH=x86_64 LOCALVERSION= \
@@ -122,48 +129,56 @@ unmet_options() {
 	done
 }
 
+# Print the module files that modules "$@" need, dependencies first (with
+# repeats). A subshell, so that the recursion keeps its own variables.
+module_order() (
+	for name in "$@"; do
+		file=$stage/modules/$name.ko
+		[ -f "$file" ] || die "the build produced no $name.ko"
+		deps=$(modinfo -F depends "$file" | tr , ' ')
+		# shellcheck disable=SC2086 # split the list into names
+		module_order $deps
+		echo "$name.ko"
+	done
+)
+
 started=$(date +%s)
-note "building the kernel in $stage (about 8 minutes on 2 cores; log: $log)"
+note "building in $stage (7 to 8 minutes on 2 cores; log: $log)"
 note "extracting $tarball ($package $version)"
 tar -xf "$tarball" -C "$src" --strip-components=1 ||
 	die "cannot extract $tarball"
 timestamp=$(date -u -R -d "@$(stat -c %Y "$src/Makefile")")
 
 sed -i "$kconfig_edit" "$src/$kconfig_file"
-grep -A 1 '^config KVM_EXTERNAL_WRITE_TRACKING$' "$src/$kconfig_file" | grep -q 'bool "' ||
+grep -A 1 '^config KVM_EXTERNAL_WRITE_TRACKING$' "$src/$kconfig_file" |
+	grep -q 'bool "' ||
 	die "could not give KVM_EXTERNAL_WRITE_TRACKING a prompt in $kconfig_file"
 
 note "configuring: allnoconfig + $(basename "$fragment") + olddefconfig"
 kmake allnoconfig
-(cd "$src" && scripts/kconfig/merge_config.sh -m .config "$fragment") >>"$log" 2>&1 ||
-	die "merging $fragment failed; see $log"
+(cd "$src" && scripts/kconfig/merge_config.sh -m .config "$fragment") \
+	>>"$log" 2>&1 || die "merging $fragment failed; see $log"
 kmake olddefconfig
 unmet=$(unmet_options)
 if [ -n "$unmet" ]; then
 	echo "$unmet" >&2
-	die "the options above from $fragment did not stick (a missing dependency or a typo?)"
+	die "these options of $fragment did not stick (unmet dependency? typo?)"
 fi
 
 note "compiling with $jobs jobs"
 kmake bzImage modules
 
 note "assembling $out"
-cp "$src/vmlinux" "$src/arch/x86/boot/bzImage" "$src/System.map" "$stage/"
+cp "$src/arch/x86/boot/bzImage" "$src/vmlinux" "$src/System.map" "$stage/"
+echo bzImage >"$stage/boot-image"
 cp "$src/.config" "$stage/config"
 cp "$src/include/config/kernel.release" "$stage/release"
 mkdir "$stage/modules"
 find "$src" -name '*.ko' -exec cp {} "$stage/modules/" \;
-for ko in irqbypass kvm kvm-amd; do
-	[ -f "$stage/modules/$ko.ko" ] || die "the build produced no $ko.ko"
-done
-
-# The PVH note lets QEMU load vmlinux itself: no firmware loader, nothing to
-# decompress, which is several seconds faster per boot under TCG.
-if grep -q '^CONFIG_PVH=y$' "$stage/config"; then
-	echo vmlinux >"$stage/boot-image"
-else
-	echo bzImage >"$stage/boot-image"
-fi
+# The test VM loads kvm-amd; its dependencies come first.
+module_order kvm-amd >"$stage/modules/order.all"
+awk '!seen[$0]++' "$stage/modules/order.all" >"$stage/modules/order"
+rm "$stage/modules/order.all"
 
 # What "make M=" needs, as Debian's linux-headers packages hold it: the
 # makefiles, the headers (with the generated ones), scripts/ with its host
@@ -189,11 +204,11 @@ module_init(selfcheck_init);
 MODULE_LICENSE("GPL");
 EOF
 echo 'obj-m := selfcheck.o' >"$stage/selfcheck/Kbuild"
-make -C "$stage/KDIR" M="$stage/selfcheck" modules >>"$log" 2>&1 &&
-	[ -f "$stage/selfcheck/selfcheck.ko" ] || {
+if ! make -C "$stage/KDIR" M="$stage/selfcheck" modules >>"$log" 2>&1 ||
+	[ ! -f "$stage/selfcheck/selfcheck.ko" ]; then
 	tail -n 20 "$log" >&2
 	die "an out-of-tree module does not build against $stage/KDIR"
-}
+fi
 rm -rf "$stage/selfcheck" "$src"
 
 mv "$stage" "$out"
