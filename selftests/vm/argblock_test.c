@@ -269,7 +269,7 @@ static bool record_is_guest_memory(FIXTURE_DATA(hostile) *self,
 static bool try_block(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(hostile) *self, const char *name,
 		      struct hs_arg *a, uint64_t arg_gva, bool placed,
-		      unsigned int expected)
+		      unsigned int expected, bool log_choice)
 {
 	struct pool *p = &self->pool;
 	char want[128], why[320];
@@ -290,6 +290,9 @@ static bool try_block(struct __test_metadata *_metadata,
 		dump_block(_metadata, a);
 		return false;
 	}
+	/* Which of the two codes the header allows (for the record). */
+	if (expected == EUNKNOWN_ && log_choice)
+		TH_LOG("%s: %s", name, answer_name(ret));
 	if (ret <= 0)
 		return true;
 	if (!record_is_guest_memory(self, a, ret, why, sizeof(why))) {
@@ -657,7 +660,7 @@ TEST_F_TIMEOUT(hostile, table, SLOW_TEST_S)
 			TH_LOG("%s: the model expects %#x, the table %#x",
 			       cases[i].name, model, cases[i].expected);
 		if (!try_block(_metadata, self, cases[i].name, a, arg_gva, placed,
-			       cases[i].expected))
+			       cases[i].expected, true))
 			failed++;
 	}
 	free(a);
@@ -741,7 +744,8 @@ static uint64_t make_random(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 		add_tiny_regions(self, a, 4 + hs_rand(rnd) % 15);
 	while (n--) {
 		uint64_t r = hs_rand(rnd);
-		uint32_t ri = (r >> 8) % a->hdr.nr_regions;
+		/* Regions beyond nr_regions are still in the buffer: fine to edit. */
+		uint32_t ri = (r >> 8) % 20;
 
 		switch (r % 16) {
 		case 0: a->hdr.magic = hs_rand(rnd); break;
@@ -770,14 +774,14 @@ static uint64_t make_random(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 			break;
 		case 12:
 			/* Overlap another region, or touch it. */
-			*region(a, ri) = *region(a, (ri + 1) % a->hdr.nr_regions);
+			*region(a, ri) = *region(a, (ri + 1) % 20);
 			region(a, ri)->gva += hs_rand(rnd) % 2 ?
 				region(a, ri)->len : hs_rand(rnd) % 128;
 			region(a, ri)->len = 1 + hs_rand(rnd) % 128;
 			break;
 		case 13:
 			/* Any byte of the block, to anything. */
-			a->buf[hs_rand(rnd) % a->hdr.size] = hs_rand(rnd);
+			a->buf[hs_rand(rnd) % HOSTSIG_ARGBLOCK_SIZE(20)] = hs_rand(rnd);
 			break;
 		case 14:
 			arg_gva = pick_arg_gva(self, rnd, placed);
@@ -810,7 +814,7 @@ TEST_F_TIMEOUT(hostile, randomized, SLOW_TEST_S)
 		arg_gva = make_random(self, a, &rnd, &placed);
 		snprintf(name, sizeof(name), "random block %u", i);
 		if (!try_block(_metadata, self, name, a, arg_gva, placed,
-			       expected_codes(self, a, arg_gva)))
+			       expected_codes(self, a, arg_gva), false))
 			failed++;
 	}
 	free(a);
@@ -883,6 +887,7 @@ TEST_F_TIMEOUT(ids, query_and_unregister_what_is_gone, SLOW_TEST_S)
 	EXPECT_EQ(enoent, st1.u[HOSTSIG_A_STATS_QUERY_UNKNOWN_ID] -
 			  st0.u[HOSTSIG_A_STATS_QUERY_UNKNOWN_ID]);
 	EXPECT_EQ(1, st1.u[HOSTSIG_A_STATS_UNREGISTERED] - st0.u[HOSTSIG_A_STATS_UNREGISTERED]);
+	/* "Live now": the unregistered one (kept for inspection) is not. */
 	EXPECT_EQ(1, st1.u[HOSTSIG_A_STATS_COMPONENTS]);
 	EXPECT_LE(3, st1.u[HOSTSIG_A_STATS_QUERIES] - st0.u[HOSTSIG_A_STATS_QUERIES]);
 
@@ -891,8 +896,10 @@ TEST_F_TIMEOUT(ids, query_and_unregister_what_is_gone, SLOW_TEST_S)
 	EXPECT_EQ(HOSTSIG_STATE_UNLOADED, comp.u[HOSTSIG_A_COMP_STATE]);
 	ASSERT_EQ(0, hs_ring_open(&self->ring));
 	rec = hs_ring_find(&self->ring, a.id, true);
-	ASSERT_NE(NULL, rec);
-	EXPECT_EQ(HOSTSIG_RECORD_DISCARD, hs_record_flags(rec));
+	EXPECT_NE(NULL, rec)
+		TH_LOG("the record of an unregistered component left the ring before its consumer released it");
+	if (rec)
+		EXPECT_EQ(HOSTSIG_RECORD_DISCARD, hs_record_flags(rec));
 	rec = hs_ring_find(&self->ring, b.id, true);
 	ASSERT_NE(NULL, rec);
 	EXPECT_EQ(0, hs_record_flags(rec));
@@ -944,8 +951,9 @@ TEST_F_TIMEOUT(ids, never_reused, SLOW_TEST_S)
 		ids[i] = hs_register(g, c[i % 2].arg_gva, c[i % 2].arg.len);
 		ASSERT_LT(0, ids[i]);
 		ASSERT_EQ(0, hs_unregister(g, ids[i]));
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			ASSERT_NE(ids[j], ids[i]) TH_LOG("id %ld came back", ids[i]);
+		}
 	}
 }
 

@@ -165,6 +165,23 @@ static inline void hs_guest_destroy(struct hs_guest *g)
 	g->vcpu = NULL;
 }
 
+/*
+ * Close a VM that KVM declared dead (every ioctl fails with EIO, so the
+ * library's kvm_vm_free(), which deletes memslots first, cannot be used):
+ * the file descriptors only, which is what destroys it.
+ */
+static inline void hs_guest_abandon(struct hs_guest *g)
+{
+	if (!g->vm)
+		return;
+	if (g->vm->stats_fd)
+		close(g->vm->stats_fd);
+	g->vm->stats_fd = 0;
+	kvm_vm_release(g->vm);
+	g->vm = NULL;
+	g->vcpu = NULL;
+}
+
 /* Have the guest run one command; its result. */
 static inline uint64_t hs_guest_call(struct hs_guest *g, uint64_t op,
 				     uint64_t a0, uint64_t a1, uint64_t a2,

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Components outlive nothing: a VM destroyed with records in flight (a
+ * consumer holding them) or whose VMM is killed takes its components and
+ * their records with it, and the module's counters and memory come back
+ * to where they were; the module unloads with VMs alive and records
+ * pending, again and again, without its memory or the kernel's
+ * unreclaimable slab growing. The harness fails the run on any oops,
+ * warning or lockdep report in the kernel log.
+ */
+#include <signal.h>
+
+#include "hostsig_nl.h"
+#include "hostsig_ring.h"
+
+#define SLOW_TEST_S	600
+
+FIXTURE(life) {
+	struct hs_guest g;
+	struct hs_ring ring;
+	struct hs_nl nl;
+};
+
+FIXTURE_SETUP(life)
+{
+	self->ring.fd = -1;
+	ASSERT_EQ(0, hostsig_module_reload(""));
+	ASSERT_EQ(0, hs_nl_open(&self->nl));
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	hs_ring_close(&self->ring);
+	hs_guest_destroy(&self->g);
+	hs_nl_close(&self->nl);
+	hostsig_module_reload("");
+}
+
+#define NR_HELD	5
+
+TEST_F_TIMEOUT(life, vm_destroyed_while_records_are_held, SLOW_TEST_S)
+{
+	struct hs_events *ev = malloc(sizeof(*ev));
+	uint64_t record_id[NR_HELD], vm_id = 0;
+	struct hs_attrs st0, st1, st2, a;
+	struct hs_comp c[NR_HELD];
+	int i, n;
+
+	ASSERT_NE(NULL, ev);
+	ASSERT_EQ(0, hs_events_open(ev));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st0));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	hs_guest_create(&self->g, 0, 2);
+	for (i = 0; i < NR_HELD; i++) {
+		const struct hostsig_record *rec;
+
+		hs_comp_make(&self->g, &c[i], "held", 10000 + i * 1000, 300);
+		ASSERT_LT(0, hs_comp_register(&self->g, &c[i]));
+		rec = hs_ring_find(&self->ring, c[i].id, false);
+		ASSERT_NE(NULL, rec);
+		record_id[i] = rec->record_id;
+		vm_id = rec->vm_id;
+	}
+	/* One of them answered: its record is no longer needed either. */
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[0].id, record_id[0],
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st1));
+	EXPECT_EQ(NR_HELD, st1.u[HOSTSIG_A_STATS_COMPONENTS] - st0.u[HOSTSIG_A_STATS_COMPONENTS]);
+
+	/* The consumer holds every record when the VM goes. */
+	hs_guest_destroy(&self->g);
+
+	EXPECT_NE(NULL, hs_events_wait(ev, HOSTSIG_EVENT_VM_GONE, vm_id, 30000));
+	EXPECT_EQ(-ENOENT, hs_nl_get_vm(&self->nl, vm_id, &a));
+	for (i = 0; i < NR_HELD; i++) {
+		const struct hostsig_record *rec = hs_ring_find_record(&self->ring, record_id[i]);
+
+		EXPECT_EQ(-ENOENT, hs_nl_get_comp(&self->nl, c[i].id, &a));
+		EXPECT_NE(NULL, rec) TH_LOG("record %lu left the ring before its consumer released it",
+					    record_id[i]);
+		if (rec)
+			EXPECT_EQ(HOSTSIG_RECORD_DISCARD, hs_record_flags(rec));
+	}
+	ASSERT_EQ(0, hs_nl_dump_comps(&self->nl, &vm_id, &a, 1, &n));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st2));
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_COMPONENTS], st2.u[HOSTSIG_A_STATS_COMPONENTS]);
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_VMS], st2.u[HOSTSIG_A_STATS_VMS]);
+	EXPECT_EQ(NR_HELD, st2.u[HOSTSIG_A_STATS_RECORDS_DISCARDED] -
+			   st0.u[HOSTSIG_A_STATS_RECORDS_DISCARDED]);
+
+	/* The consumer gives them back as usual; then nothing is left. */
+	for (i = 0; i < NR_HELD; i++) {
+		EXPECT_EQ(0, hs_ring_release(&self->ring, record_id[i]))
+			TH_LOG("RELEASE of discarded record %lu", record_id[i]);
+	}
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st2));
+	EXPECT_EQ(0, st2.u[HOSTSIG_A_STATS_RING_USED]);
+	EXPECT_EQ(hs_ring_producer(&self->ring), hs_ring_consumer(&self->ring));
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_MEMORY], st2.u[HOSTSIG_A_STATS_MEMORY]);
+	hs_events_close(ev);
+	free(ev);
+}
+
+/* The VMM dies (SIGKILL) with components registered and records pending. */
+TEST_F_TIMEOUT(life, vmm_killed, SLOW_TEST_S)
+{
+	struct hs_events *ev = malloc(sizeof(*ev));
+	struct hs_attrs st0, st1, *vms = calloc(8, sizeof(*vms));
+	int fds[2], i, n, status;
+	uint64_t ids[4];
+	pid_t pid;
+
+	ASSERT_TRUE(ev && vms);
+	ASSERT_EQ(0, hs_events_open(ev));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st0));
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct hs_guest g;
+		struct hs_comp c;
+
+		hs_guest_create(&g, 0, 1);
+		for (i = 0; i < 4; i++) {
+			hs_comp_make(&g, &c, "orphan", 5000, 0);
+			ids[i] = hs_comp_register(&g, &c);
+		}
+		if (write(fds[1], ids, sizeof(ids)) == sizeof(ids))
+			pause();
+		_exit(1);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(ids), read(fds[0], ids, sizeof(ids)));
+	close(fds[0]);
+	for (i = 0; i < 4; i++)
+		ASSERT_LT(0, (int64_t)ids[i]);
+	ASSERT_EQ(0, hs_nl_dump_vms(&self->nl, vms, 8, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(pid, vms[0].u[HOSTSIG_A_VM_VMM_PID]);
+
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Its files closed as it died: the VM and all of it are gone. */
+	ASSERT_EQ(0, hs_nl_dump_vms(&self->nl, vms, 8, &n));
+	EXPECT_EQ(0, n);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-ENOENT, hs_nl_get_comp(&self->nl, ids[i], vms));
+	EXPECT_NE(NULL, hs_events_wait(ev, HOSTSIG_EVENT_VM_GONE, 0, 30000));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	EXPECT_LE(0, hs_ring_release_all(&self->ring));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st1));
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_COMPONENTS], st1.u[HOSTSIG_A_STATS_COMPONENTS]);
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_VMS], st1.u[HOSTSIG_A_STATS_VMS]);
+	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_MEMORY], st1.u[HOSTSIG_A_STATS_MEMORY]);
+	EXPECT_EQ(0, st1.u[HOSTSIG_A_STATS_RING_USED]);
+	hs_events_close(ev);
+	free(ev);
+	free(vms);
+}
+
+/* The ring's file holds the module; a netlink socket does not. */
+TEST_F_TIMEOUT(life, open_ring_pins_the_module, SLOW_TEST_S)
+{
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	/* delete_module(O_NONBLOCK) of a module in use: EWOULDBLOCK. */
+	EXPECT_EQ(-EWOULDBLOCK, hostsig_module_unload());
+	EXPECT_TRUE(hostsig_module_loaded());
+	hs_ring_close(&self->ring);
+	EXPECT_EQ(0, hostsig_module_unload());
+	hs_nl_close(&self->nl);
+	ASSERT_EQ(0, hostsig_module_load());
+}
+
+#define CYCLES		6
+#define NR_VMS		2
+#define PER_VM		60
+
+/*
+ * Unload with VMs alive and records pending (no consumer), load again,
+ * and again. The module's memory counter at the same point of every cycle
+ * is the same, and what the kernel holds afterwards does not grow with
+ * the cycles.
+ */
+TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
+{
+	long long unreclaim[CYCLES], vmalloc_used[CYCLES], module_mem[CYCLES];
+	long long footprint = 0, growth, vgrowth, noise;
+	struct hs_guest g[NR_VMS];
+	struct hs_comp c;
+	int cycle, v, i;
+
+	for (cycle = 0; cycle < CYCLES; cycle++) {
+		struct hs_attrs st;
+		long long loaded;
+
+		ASSERT_EQ(0, hostsig_module_reload(""));
+		ASSERT_EQ(0, hs_nl_open(&self->nl));
+		loaded = hostsig_meminfo("SUnreclaim");
+		for (v = 0; v < NR_VMS; v++) {
+			hs_guest_create(&g[v], v, 2);
+			hs_comp_make(&g[v], &c, "pending at unload", 4096, 100);
+			c.arg_gva = hs_arg_place(&g[v], &c.arg);
+			for (i = 0; i < PER_VM; i++)
+				ASSERT_LT(0, hs_register(&g[v], c.arg_gva, c.arg.len));
+		}
+		ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
+		EXPECT_EQ(NR_VMS * PER_VM, st.u[HOSTSIG_A_STATS_COMPONENTS]);
+		module_mem[cycle] = st.u[HOSTSIG_A_STATS_MEMORY];
+		if (cycle == 0)
+			footprint = hostsig_meminfo("SUnreclaim") - loaded;
+		hs_nl_close(&self->nl);
+
+		/* Gone under live VMs; they notice nothing but ENOSYS. */
+		ASSERT_EQ(0, hostsig_module_unload());
+		for (v = 0; v < NR_VMS; v++)
+			ASSERT_EQ(-KVM_ENOSYS, hs_query(&g[v], 1));
+		/* A new module knows none of the old ids, and works. */
+		ASSERT_EQ(0, hostsig_module_load());
+		ASSERT_EQ(-HOSTSIG_ENOENT, hs_query(&g[0], 1));
+		ASSERT_LT(0, hs_register(&g[0], c.arg_gva, c.arg.len));
+		/* Half the time the VMs go first, half the time the module. */
+		if (cycle % 2)
+			ASSERT_EQ(0, hostsig_module_unload());
+		for (v = 0; v < NR_VMS; v++)
+			hs_guest_destroy(&g[v]);
+		if (!(cycle % 2))
+			ASSERT_EQ(0, hostsig_module_unload());
+		unreclaim[cycle] = hostsig_meminfo("SUnreclaim");
+		vmalloc_used[cycle] = hostsig_meminfo("VmallocUsed");
+	}
+	for (cycle = 0; cycle < CYCLES; cycle++)
+		TH_LOG("cycle %d: module memory %lld, SUnreclaim %lld, VmallocUsed %lld",
+		       cycle, module_mem[cycle], unreclaim[cycle], vmalloc_used[cycle]);
+	for (cycle = 1; cycle < CYCLES; cycle++)
+		EXPECT_EQ(module_mem[0], module_mem[cycle]);
+	/*
+	 * Slab noise: what the kernel does besides us moves SUnreclaim by some
+	 * pages. A leak of what one cycle allocates, over the cycles after the
+	 * first, stands out from that.
+	 */
+	growth = unreclaim[CYCLES - 1] - unreclaim[1];
+	vgrowth = vmalloc_used[CYCLES - 1] - vmalloc_used[1];
+	noise = 256 << 10;
+	TH_LOG("the first cycle's slab footprint %lld; growth over %d cycles: slab %lld, vmalloc %lld",
+	       footprint, CYCLES - 2, growth, vgrowth);
+	EXPECT_GT(noise + footprint / 2, growth);
+	EXPECT_GT(noise, vgrowth);
+	ASSERT_EQ(0, hostsig_module_load());
+}
+
+TEST_HARNESS_MAIN
