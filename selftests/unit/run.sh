@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side unit tests: the uapi header compiles everywhere a party of
-# hostsig includes it, and its ABI is pinned.
+# hostsig includes it, and its ABI is pinned; the YNL spec describes the
+# same netlink family (ynl_spec.sh).
 set -u
 . "$SRCDIR/selftests/lib/tap.sh"
 
@@ -36,4 +37,7 @@ tap_run "uapi header: freestanding build without Linux headers" \
 tap_run "uapi header: mingw-w64 (Windows guest proxy) build" \
 	x86_64-w64-mingw32-gcc -std=c99 -ffreestanding -Wall -Wextra -Werror \
 	-DHOSTSIG_UAPI_COMPILE_ONLY $inc -c "$src" -o "$out/uapi_mingw.o"
+# The YNL spec against the kernel's YNL generator and client.
+. "$SRCDIR/selftests/unit/ynl_spec.sh"
+ynl_spec_checks
 tap_done

@@ -179,7 +179,7 @@ struct hs_attrs {
 	char bad[128];
 };
 
-enum hs_attr_kind { HS_NONE, HS_PAD, HS_U8, HS_U32, HS_U64, HS_STR, HS_BIN, HS_FLAG };
+enum hs_attr_kind { HS_NONE, HS_PAD, HS_U8, HS_U32, HS_U64, HS_STR, HS_BIN, HS_FLAG, HS_NEST };
 
 /* Attribute kinds of each set, from the uapi header's comments. */
 static const uint8_t hs_comp_kinds[HOSTSIG_A_COMP_MAX + 1] = {
@@ -205,6 +205,10 @@ static const uint8_t hs_comp_kinds[HOSTSIG_A_COMP_MAX + 1] = {
 	[HOSTSIG_A_COMP_VMM_PID] = HS_U32,
 	[HOSTSIG_A_COMP_EVENT] = HS_U32,
 	[HOSTSIG_A_COMP_VERIFICATIONS] = HS_U32,
+	[HOSTSIG_A_COMP_WRITABLE] = HS_NEST,
+	[HOSTSIG_A_COMP_TAMPERS] = HS_U32,
+	[HOSTSIG_A_COMP_TAMPER_GPA] = HS_U64,
+	[HOSTSIG_A_COMP_TRACKED_PAGES] = HS_U32,
 };
 
 static const uint8_t hs_vm_kinds[HOSTSIG_A_VM_MAX + 1] = {
@@ -273,6 +277,10 @@ static inline void hs_attrs_parse(struct hs_attrs *a, struct nlattr **tb,
 		a->has |= 1ull << type;
 		switch (kind_of(type, kinds)) {
 		case HS_PAD:
+			break;
+		case HS_NEST:
+			if (!(nla->nla_type & NLA_F_NESTED) && len % 4)
+				hs_attrs_bad(a, "nest %d has %d bytes", type, len);
 			break;
 		case HS_FLAG:
 			if (len)

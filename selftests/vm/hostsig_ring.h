@@ -254,7 +254,10 @@ hs_ring_find_record(struct hs_ring *r, uint64_t record_id)
 	return c.found;
 }
 
-/* Release every record not released yet; how many, or -errno. */
+/*
+ * Release every record not given back yet (neither released nor discarded,
+ * which the kernel gives back itself); how many, or -errno.
+ */
 static inline long hs_ring_release_all(struct hs_ring *r)
 {
 	uint64_t ids[4096];
@@ -269,7 +272,7 @@ static inline long hs_ring_release_all(struct hs_ring *r)
 			break;
 		if (!hs_record_sane(r, pos, end - pos))
 			return -EBADMSG;
-		if (!(flags & HOSTSIG_RECORD_RELEASED))
+		if (!(flags & (HOSTSIG_RECORD_RELEASED | HOSTSIG_RECORD_DISCARD)))
 			ids[n++] = rec->record_id;
 		pos += rec->len;
 	}
