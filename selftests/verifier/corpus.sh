@@ -8,6 +8,7 @@
 #   corpus/img/     unsigned images built by mingw-w64: PE32+ and PE32 DLLs,
 #                   x86-64 and IA-32 UEFI applications
 #   corpus/signed/  those images signed by osslsigncode and sbsign
+#   corpus/resigned/ dll64 with PKCS#7 variants made by pe-sigtool
 #   debian/         Debian's signed EFI binaries, from Debian's archive,
 #                   and the Debian Secure Boot CA taken out of shim
 #
@@ -20,6 +21,7 @@ VERIFIER_OUT="$BUILD/verifier"
 CORPUS="$VERIFIER_OUT/corpus"
 DEBIAN="$VERIFIER_OUT/debian"
 TESTTOOL="$VERIFIER_OUT/pe-testtool"
+SIGTOOL="$VERIFIER_OUT/pe-sigtool"
 
 # Load addresses: not the files' ImageBase, 64 KiB aligned like Windows'.
 BASE64=0x7ff6a1230000
@@ -28,7 +30,7 @@ BASE_EFI=0x7e4a0000
 
 corpus_stamp() {
 	{
-		cat "$VERIFIER_SRC/corpus.sh" "$VERIFIER_SRC"/images/*.c
+		cat "$VERIFIER_SRC/corpus.sh" "$VERIFIER_SRC"/pe-*.c "$VERIFIER_SRC"/images/*.c
 		x86_64-w64-mingw32-gcc --version
 		i686-w64-mingw32-gcc --version
 		osslsigncode --version 2>&1 | head -1
@@ -39,7 +41,10 @@ corpus_stamp() {
 build_testtool() {
 	mkdir -p "$VERIFIER_OUT"
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TESTTOOL.tmp" \
-		"$VERIFIER_SRC/pe-testtool.c" && mv "$TESTTOOL.tmp" "$TESTTOOL"
+		"$VERIFIER_SRC/pe-testtool.c" && mv "$TESTTOOL.tmp" "$TESTTOOL" &&
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$SIGTOOL.tmp" \
+		"$VERIFIER_SRC/pe-sigtool.c" $(pkg-config --cflags --libs libcrypto) &&
+	mv "$SIGTOOL.tmp" "$SIGTOOL"
 }
 
 # --- PKI ---------------------------------------------------------------------
@@ -60,6 +65,9 @@ pki_extensions() {
 	extendedKeyUsage = codeSigning
 	subjectKeyIdentifier = hash
 	authorityKeyIdentifier = keyid
+	[rogue_ca]
+	basicConstraints = critical, CA:TRUE
+	keyUsage = critical, keyCertSign, cRLSign
 	[rogue]
 	basicConstraints = critical, CA:FALSE
 	keyUsage = critical, digitalSignature
@@ -105,7 +113,7 @@ build_pki() {
 	# Same names as the real ones, other keys, no key identifiers: a
 	# verifier that trusts names instead of signatures accepts these.
 	root rsa rogue-root "hostsig test RSA root"
-	issue rsa rogue-inter "hostsig test RSA intermediate" rogue-root rogue 5
+	issue rsa rogue-inter "hostsig test RSA intermediate" rogue-root rogue_ca 5
 	issue rsa rogue-leaf "hostsig test RSA leaf" rogue-inter rogue 6
 	cat rogue-leaf.pem rogue-inter.pem >rogue-chain.pem
 	for c in *.pem; do
@@ -163,7 +171,22 @@ build_signed() {
 		--addcert pki/rsa-inter.pem --output signed/efi32-rsa.efi \
 		img/efi32.efi 2>/dev/null &&
 	sbsign --key pki/ec-leaf.key --cert pki/ec-leaf.pem \
-		--output signed/efi64-ec.efi img/efi64.efi 2>/dev/null
+		--output signed/efi64-ec.efi img/efi64.efi 2>/dev/null &&
+	resign md-sha1 --md sha1 &&
+	resign md-sha384 --md sha384 &&
+	resign no-attributes --no-attributes &&
+	resign content-type-data --content-type 1.2.840.113549.1.7.1 &&
+	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25
+}
+
+# resign NAME OPTIONS...: dll64-rsa.dll with a PKCS#7 built by pe-sigtool
+# (leaf only in the signature: trust the leaf or the intermediate)
+resign() {
+	name=$1
+	shift
+	mkdir -p resigned
+	"$SIGTOOL" signed/dll64-rsa.dll "resigned/$name.dll" pki/rsa-leaf.key \
+		pki/rsa-leaf.pem "$@"
 }
 
 # Build the corpus unless the cached one is current. Prints what it did.

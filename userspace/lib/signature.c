@@ -267,8 +267,7 @@ static bool content_type_ok(const struct hostsig_trust *trust,
  * do the same and a chain check we do not want; its 3.0 versions also leak a
  * BIO when the digest set-up fails, which hostile input can arrange.
  */
-static bool signature_verifies(const struct hostsig_trust *trust,
-			       struct authenticode_sig *sig)
+static bool signature_verifies(struct authenticode_sig *sig)
 {
 	PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(
 		PKCS7_get_signer_info(sig->p7), 0);
@@ -276,7 +275,7 @@ static bool signature_verifies(const struct hostsig_trust *trust,
 	char buf[4096];
 	int ok;
 
-	if (!content_type_ok(trust, si) || sig->content_len > INT32_MAX)
+	if (sig->content_len > INT32_MAX)
 		return false;
 	content = BIO_new_mem_buf(sig->content, (int)sig->content_len);
 	if (!content)
@@ -321,7 +320,13 @@ void signature_check(const struct hostsig_trust *trust,
 			 "the image is not what was signed");
 		return;
 	}
-	if (!signature_verifies(trust, sig)) {
+	if (!content_type_ok(trust, sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(sig->p7), 0))) {
+		sig->status = HOSTSIG_R_BAD_SIGNATURE;
+		snprintf(sig->why, sizeof(sig->why),
+			 "the signed contentType is not SpcIndirectDataContent");
+		return;
+	}
+	if (!signature_verifies(sig)) {
 		sig->status = HOSTSIG_R_BAD_SIGNATURE;
 		snprintf(sig->why, sizeof(sig->why),
 			 "the PKCS#7 signature does not verify");
