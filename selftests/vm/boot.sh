@@ -23,7 +23,8 @@ mem=${HOSTSIG_VM_MEM:-1536}
 mkdir -p "$outdir"
 image="$BUILD/cache/vmlinux-$kernel"
 [ -f "$BUILD/kernels/$kernel/boot-image" ] && image=$(cat "$BUILD/kernels/$kernel/boot-image")
-cat "$BUILD/initramfs/base.cpio" "$BUILD/initramfs/$kernel.cpio" >"$outdir/initrd.cpio"
+cat "$BUILD/initramfs/base.cpio" "$BUILD/initramfs/python.cpio" \
+	"$BUILD/initramfs/$kernel.cpio" >"$outdir/initrd.cpio"
 : >"$outdir/console.log"
 : >"$outdir/results.log"
 

@@ -3,8 +3,10 @@
 #
 # Build the parts of the test VM's initramfs. The VM boots with the
 # concatenation of:
-#   base.cpio        busybox, /init, device nodes, the static test programs
-#                    and the demo
+#   base.cpio        busybox, /init, device nodes, the static test programs,
+#                    test scripts and their helpers, the demo, and the
+#                    kernel's YNL client with hostsig's YNL spec (/ynl)
+#   python.cpio      a pruned Python for the YNL client (mkpython.sh)
 #   <kernel>.cpio    that kernel's KVM modules (in load order) and hostsig.ko
 # and, for speed, from the uncompressed vmlinux cut out of Debian's bzImage.
 #
@@ -40,7 +42,19 @@ build_base() {
 	for t in "$build"/tests/vm/*_test; do
 		[ -x "$t" ] && cp "$t" "$stage/tests/"
 	done
+	for t in "$build"/tests/vm/*_helper; do
+		[ -x "$t" ] && cp "$t" "$stage/bin/"
+	done
 	cp "$build/tests/vm/demo" "$stage/bin/hostsig-demo"
+	# The YNL client and its library, compiled for the VM's Python.
+	ynl=$("$here/../lib/ksrc.sh" "$build" 6.12 ynl)
+	mkdir -p "$stage/ynl/lib"
+	cp "$ynl/tools/net/ynl/cli.py" "$stage/ynl/"
+	cp "$ynl"/tools/net/ynl/lib/*.py "$stage/ynl/lib/"
+	/usr/bin/python3.11 -c 'import compileall, py_compile, sys
+sys.exit(not compileall.compile_dir(sys.argv[1], quiet=1,
+	invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))' "$stage/ynl/lib"
+	cp "$here/../../Documentation/netlink/specs/hostsig.yaml" "$stage/ynl/"
 	make_cpio "$stage" "$out/base.cpio.tmp"
 	# /dev/console must exist before /init runs.
 	{ cpio_dir dev; cpio_chardev dev/console 5 1; cpio_trailer; } >>"$out/base.cpio.tmp"
@@ -92,6 +106,7 @@ build_kernel() {
 }
 
 build_base
+"$here/mkpython.sh" "$build" "$out/python.cpio"
 for rel in "$@"; do
 	build_kernel "$rel"
 done
