@@ -68,10 +68,14 @@ pki_extensions() {
 	[rogue_ca]
 	basicConstraints = critical, CA:TRUE
 	keyUsage = critical, keyCertSign, cRLSign
+	subjectKeyIdentifier = none
+	authorityKeyIdentifier = none
 	[rogue]
 	basicConstraints = critical, CA:FALSE
 	keyUsage = critical, digitalSignature
 	extendedKeyUsage = codeSigning
+	subjectKeyIdentifier = none
+	authorityKeyIdentifier = none
 	EOF
 }
 
