@@ -63,9 +63,6 @@ TEST_F_TIMEOUT(life, vm_destroyed_while_records_are_held, SLOW_TEST_S)
 		record_id[i] = rec->record_id;
 		vm_id = rec->vm_id;
 	}
-	/* One of them answered: its record is no longer needed either. */
-	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[0].id, record_id[0],
-					  HOSTSIG_VERDICT_AUTHENTIC));
 	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st1));
 	EXPECT_EQ(NR_HELD, st1.u[HOSTSIG_A_STATS_COMPONENTS] - st0.u[HOSTSIG_A_STATS_COMPONENTS]);
 
@@ -75,9 +72,8 @@ TEST_F_TIMEOUT(life, vm_destroyed_while_records_are_held, SLOW_TEST_S)
 	EXPECT_NE(NULL, hs_events_wait(ev, HOSTSIG_EVENT_VM_GONE, vm_id, 30000));
 	EXPECT_EQ(-ENOENT, hs_nl_get_vm(&self->nl, vm_id, &a));
 	/*
-	 * Every record is DISCARD, the answered one too: the kernel gave them
-	 * back itself, so the ring is empty although its consumer never
-	 * released anything. Their bytes are still where they were.
+	 * Every record is DISCARD: the kernel gave them back itself, so the
+	 * ring is empty although its consumer never released anything.
 	 */
 	for (i = 0; i < NR_HELD; i++) {
 		EXPECT_EQ(-ENOENT, hs_nl_get_comp(&self->nl, c[i].id, &a));
@@ -104,6 +100,34 @@ TEST_F_TIMEOUT(life, vm_destroyed_while_records_are_held, SLOW_TEST_S)
 	EXPECT_EQ(st0.u[HOSTSIG_A_STATS_MEMORY], st2.u[HOSTSIG_A_STATS_MEMORY]);
 	hs_events_close(ev);
 	free(ev);
+}
+
+/*
+ * A record whose verdict was accepted but which the consumer has not
+ * released yet is no longer needed once its VM is gone either: DISCARD,
+ * given back, like the unanswered one beside it.
+ */
+TEST_F_TIMEOUT(life, answered_record_goes_with_its_vm, SLOW_TEST_S)
+{
+	const struct hostsig_record *held[2];
+	struct hs_comp c[2];
+	int i;
+
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	hs_guest_create(&self->g, 0, 2);
+	for (i = 0; i < 2; i++) {
+		hs_comp_make(&self->g, &c[i], "answered", 8000, 0);
+		ASSERT_LT(0, hs_comp_register(&self->g, &c[i]));
+		held[i] = hs_ring_find(&self->ring, c[i].id, false);
+		ASSERT_NE(NULL, held[i]);
+	}
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[0].id, held[0]->record_id,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	hs_guest_destroy(&self->g);
+	EXPECT_EQ(HOSTSIG_RECORD_DISCARD, hs_record_flags(held[0]));
+	EXPECT_EQ(HOSTSIG_RECORD_DISCARD, hs_record_flags(held[1]));
+	EXPECT_EQ(hs_ring_producer(&self->ring), hs_ring_consumer(&self->ring));
+	EXPECT_EQ(-EALREADY, hs_ring_release(&self->ring, held[0]->record_id));
 }
 
 /* The VMM dies (SIGKILL) with components registered and records pending. */
