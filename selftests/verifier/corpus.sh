@@ -147,6 +147,11 @@ build_images() {
 		-o img/efi64.efi "$VERIFIER_SRC/images/testefi.c" || return 1
 	i686-w64-mingw32-gcc $efi_flags -Wl,-e,_efi_main \
 		-o img/efi32.efi "$VERIFIER_SRC/images/testefi.c" || return 1
+	# HIGH, LOW and HIGHADJ relocations, which no current linker emits
+	cp img/dll32.dll img/dll32-mixed.dll &&
+	"$TESTTOOL" reloc-mix img/dll32-mixed.dll &&
+	cp img/dll64.dll img/dll64-bound.dll &&
+	"$TESTTOOL" mark-bound img/dll64-bound.dll
 }
 
 # ossl NAME IN CHAIN KEY HASH [EXTRA...]
@@ -161,6 +166,8 @@ build_signed() {
 	mkdir -p signed
 	ossl dll64-rsa.dll img/dll64.dll rsa-chain.pem rsa-leaf.key sha256 &&
 	ossl dll32-rsa.dll img/dll32.dll rsa-chain.pem rsa-leaf.key sha256 &&
+	ossl dll32-mixed.dll img/dll32-mixed.dll rsa-chain.pem rsa-leaf.key sha256 &&
+	ossl dll64-bound.dll img/dll64-bound.dll rsa-chain.pem rsa-leaf.key sha256 &&
 	ossl dll64-ec.dll img/dll64.dll ec-chain.pem ec-leaf.key sha256 &&
 	ossl dll32-ec384.dll img/dll32.dll ec-chain.pem ec-leaf.key sha384 &&
 	ossl dll64-rsa512.dll img/dll64.dll rsa-chain.pem rsa-leaf.key sha512 &&

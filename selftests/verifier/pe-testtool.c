@@ -18,6 +18,14 @@
  *   pe-testtool set-load-config FILE VA
  *       Point the load configuration directory at the structure at VA (what
  *       newer linkers do for a _load_config_used symbol).
+ *   pe-testtool reloc-mix FILE
+ *       Rewrite three HIGHLOW relocations of a PE32 file as the other types
+ *       a Windows loader applies: LOW + HIGH, LOW + HIGHADJ (old linkers'
+ *       types, which no current linker emits), and one LOW overlapping
+ *       two others, in a block of their own.
+ *   pe-testtool mark-bound FILE
+ *       Mark the first import descriptor bound (TimeDateStamp -1), as a
+ *       binding tool would.
  *   pe-testtool fuzz-seed OUT FILE
  *   pe-testtool fuzz-seed OUT IMAGE BASE IMAGE_BASE [SIG [TAIL]]
  *       Write an input for the libFuzzer harness (userspace/fuzz/pe.c).
@@ -509,6 +517,84 @@ static int cmd_set_load_config(int argc, char **argv)
 	return 0;
 }
 
+static struct section *section_at(struct pe *pe, uint32_t rva)
+{
+	return (struct section *)section_of(pe, rva);
+}
+
+static int cmd_reloc_mix(int argc, char **argv)
+{
+	uint32_t size, rva, page = 0, targets[3], n = 0, sec_hdr, at;
+	uint16_t entries[8];
+	unsigned int k = 0;
+	struct section *s;
+	struct pe pe;
+
+	if (argc != 2)
+		die("usage: reloc-mix FILE");
+	parse(&pe, slurp(argv[1]));
+	rva = dir_rva(&pe, 5, &size);
+	if (pe.plus || !rva || size < 8)
+		die("reloc-mix wants a PE32 image with relocations");
+	/* Three HIGHLOW entries of the first block, replaced by padding. */
+	page = (uint32_t)rd(&pe.file, rva_to_off(&pe, rva), 4);
+	for (uint32_t e = 8; e + 2 <= rd(&pe.file, rva_to_off(&pe, rva + 4), 4) && n < 3; e += 2) {
+		uint32_t off = rva_to_off(&pe, rva + e);
+		uint16_t entry = (uint16_t)rd(&pe.file, off, 2);
+
+		if (entry >> 12 != 3)
+			continue;
+		targets[n++] = entry & 0xfff;
+		wr(&pe.file, off, 0, 2);
+	}
+	if (n < 3)
+		die("fewer than three HIGHLOW relocations in the first block");
+	entries[k++] = (uint16_t)(2 << 12 | targets[0]);		/* LOW */
+	entries[k++] = (uint16_t)(1 << 12 | (targets[0] + 2));		/* HIGH */
+	entries[k++] = (uint16_t)(2 << 12 | targets[1]);		/* LOW */
+	entries[k++] = (uint16_t)(4 << 12 | (targets[1] + 2));		/* HIGHADJ */
+	/* its parameter, the low half of the full value: one that makes the
+	 * loader's rounding carry for most deltas */
+	entries[k++] = 0x7fff;
+	entries[k++] = (uint16_t)(1 << 12 | (targets[2] + 2));		/* HIGH alone */
+	entries[k++] = (uint16_t)(2 << 12 | targets[2]);		/* LOW after it */
+	/* overlapping the two before: only the exact reverse order undoes it */
+	entries[k++] = (uint16_t)(2 << 12 | (targets[2] + 1));
+	/* The new block goes after the directory, in the section's padding. */
+	s = section_at(&pe, rva);
+	if (!s || rva + size + 8 + 2 * k > s->vaddr + s->raw_size)
+		die("no room after the relocation directory");
+	at = s->raw_ptr + (rva + size - s->vaddr);
+	wr(&pe.file, at, page, 4);
+	wr(&pe.file, at + 4, 8 + 2 * k, 4);
+	for (unsigned int i = 0; i < k; i++)
+		wr(&pe.file, at + 8 + 2 * i, entries[i], 2);
+	size += 8 + 2 * k;
+	wr(&pe.file, pe.dirs_off + 8 * 5 + 4, size, 4);
+	/* Grow the section's VirtualSize over the new block. */
+	sec_hdr = (uint32_t)(pe.opt + rd(&pe.file, pe.opt - 4, 2) + 40 * (s - pe.sec));
+	if (rva + size - s->vaddr > s->vsize)
+		wr(&pe.file, sec_hdr + 8, rva + size - s->vaddr, 4);
+	spill(argv[1], pe.file.p, pe.file.len);
+	return 0;
+}
+
+static int cmd_mark_bound(int argc, char **argv)
+{
+	uint32_t size, rva;
+	struct pe pe;
+
+	if (argc != 2)
+		die("usage: mark-bound FILE");
+	parse(&pe, slurp(argv[1]));
+	rva = dir_rva(&pe, 1, &size);
+	if (!rva)
+		die("no imports");
+	wr(&pe.file, rva_to_off(&pe, rva + 4), 0xffffffff, 4);
+	spill(argv[1], pe.file.p, pe.file.len);
+	return 0;
+}
+
 /*
  * The harness's input: a mode byte (0 file, 1 loaded), then for a loaded
  * image the load base and ImageBase (8 bytes each, little endian), the
@@ -559,13 +645,17 @@ static int cmd_fuzz_seed(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: pe-testtool load|info|set-load-config|fuzz-seed ...");
+		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "set-load-config"))
 		return cmd_set_load_config(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "mark-bound"))
+		return cmd_mark_bound(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reloc-mix"))
+		return cmd_reloc_mix(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fuzz-seed"))
 		return cmd_fuzz_seed(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);

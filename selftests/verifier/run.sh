@@ -161,6 +161,9 @@ fi
 cat >"$RUN/positives" <<-EOF
 	dll64-rsa dll64-rsa.dll pe32+ sha256 rsa $BASE64 windows
 	dll32-rsa dll32-rsa.dll pe32 sha256 rsa $BASE32 windows
+	dll32-mixed-relocs dll32-mixed.dll pe32 sha256 rsa $BASE32 windows
+	dll32-mixed-relocs-page dll32-mixed.dll pe32 sha256 rsa $(printf 0x%x $((BASE32 + 0x1000))) windows
+	dll32-mixed-relocs-odd dll32-mixed.dll pe32 sha256 rsa $(printf 0x%x $((BASE32 + 0x18f8))) windows
 	dll64-ec dll64-ec.dll pe32+ sha256 ec $BASE64 windows
 	dll32-ec384 dll32-ec384.dll pe32 sha384 ec $BASE32 windows
 	dll64-rsa512 dll64-rsa512.dll pe32+ sha512 rsa $BASE64 windows
@@ -453,6 +456,10 @@ if load other "$S/efi64-ossl.efi" uefi "$BASE_EFI" && cp "$RUN/other.image" "$RU
 else
 	tap_not_ok "reference loader maps efi64-ossl, efi64-rsa, efi32-rsa"
 fi
+verify "bound imports, as a file: authentic" 0 '.verdict == "authentic"' $TRUST "$S/dll64-bound.dll"
+load bound "$S/dll64-bound.dll" windows "$BASE64" &&
+verify "bound imports, loaded: unknown (the file's address table is unknown)" 2 \
+	'.reason == "unsupported_image"' $TRUST $LOADED
 load fill-uefi "$S/efi64-rsa.efi" uefi "$BASE_EFI" --fill 0xcc &&
 verify "loaded: UEFI loader left page tails dirty: authentic, non-zero slack reported" 0 \
 	'.verdict == "authentic" and any(.unverified_regions[]; .kind == "slack")' $TRUST $LOADED
