@@ -73,6 +73,8 @@ static enum backing backing(const struct pe_unload *u, uint64_t rva, uint64_t n)
 {
 	uint16_t lo = 0, hi = u->nr_va;
 
+	if (!span_ok(u->size, rva, n))
+		return BACKED_NONE;
 	/* Last section starting at or before rva. */
 	while (lo < hi) {
 		uint16_t mid = (uint16_t)((lo + hi) / 2);
