@@ -589,6 +589,26 @@ for f in "$S/dll64-nested.dll" "$S/efi32-rsa.efi" "$RUN/code.dll"; do
 done
 tap_result "release and sanitizer builds print the same JSON" "$bad"
 
+# --- one trust store, concurrent verifications (ThreadSanitizer) ---------------------
+
+threads=$VERIFIER_OUT/threads
+if gcc -std=gnu11 -O1 -g -fsanitize=thread -D_GNU_SOURCE -I"$SRCDIR/userspace/lib" \
+	-o "$threads" "$SRCDIR/selftests/verifier/threads.c" "$SRCDIR"/userspace/lib/*.c \
+	$(pkg-config --cflags --libs libcrypto) -lpthread >"$RUN/err" 2>&1 &&
+   load threads "$S/dll64-rsa.dll" windows "$BASE64"; then
+	T=$RUN/threads
+	out=$(TSAN_OPTIONS=halt_on_error=1 "$threads" "$RUN/roots.pem" "$P/rogue-inter.pem" 4 10 \
+		"$S/dll64-nested.dll" "$S/efi32-rsa.efi" "$RUN/code.dll" "$S/dll64-rogue.dll" \
+		"$S/dll64-sha1.dll" -- "$T.image" "$BASE64" "$(info "$T.info" image_base)" \
+		"$T.sig" "$T.tail" 2>&1)
+	rc=$?
+	tap_diag "$out"
+	tap_result "4 threads share one trust store: same verdicts and digests, no data race" "$rc"
+else
+	tap_diag "$(cat "$RUN/err")"
+	tap_not_ok "4 threads share one trust store: the ThreadSanitizer build"
+fi
+
 # --- fuzzing --------------------------------------------------------------------------
 
 . "$SRCDIR/selftests/verifier/fuzz.sh"
