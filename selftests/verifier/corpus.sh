@@ -229,6 +229,11 @@ DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed"
 # $DEBIAN/PACKAGE, downloaded only when that version is not there yet.
 fetch_deb() {
 	ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	if { [ -z "$ver" ] || [ "$ver" = "(none)" ]; } && [ "$(id -u)" = 0 ]; then
+		# A fresh system may have no package lists yet.
+		timeout 300 apt-get update -q >"$DEBIAN/apt-update.log" 2>&1
+		ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	fi
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || {
 		echo "$1: apt knows no candidate version"
 		return 1
@@ -237,7 +242,7 @@ fetch_deb() {
 		return 0
 	rm -rf "$DEBIAN/$1" "$DEBIAN/download"
 	mkdir -p "$DEBIAN/download"
-	(cd "$DEBIAN/download" && apt-get download -q "$1=$ver") >"$DEBIAN/$1.log" 2>&1 &&
+	(cd "$DEBIAN/download" && timeout 300 apt-get download -q "$1=$ver") >"$DEBIAN/$1.log" 2>&1 &&
 	dpkg -x "$DEBIAN"/download/*.deb "$DEBIAN/$1" &&
 	echo "$ver" >"$DEBIAN/$1.version" || {
 		cat "$DEBIAN/$1.log"

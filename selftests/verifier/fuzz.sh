@@ -53,7 +53,7 @@ fuzz_tests() {
 	export HOSTSIG_FUZZ_DENY="$CORPUS/pki/rogue-inter.pem"
 
 	n=$(ls "$regressions" | wc -l)
-	out=$("$fuzzer" "$regressions"/* 2>&1)
+	out=$(timeout 300 "$fuzzer" "$regressions"/* 2>&1)
 	rc=$?
 	[ "$rc" -eq 0 ] || tap_diag "$(echo "$out" | tail -n 30)"
 	tap_result "fuzz: $n regression inputs run clean" "$rc"
@@ -63,7 +63,7 @@ fuzz_tests() {
 		tap_not_ok "fuzz: seeds from the test corpus"
 		return
 	fi
-	"$fuzzer" -max_total_time="$FUZZ_SECONDS" -max_len="$FUZZ_MAX_LEN" \
+	timeout $((FUZZ_SECONDS + 300)) "$fuzzer" -max_total_time="$FUZZ_SECONDS" -max_len="$FUZZ_MAX_LEN" \
 		-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$fuzz_out/artifacts/" \
 		"$fuzz_out/corpus" "$fuzz_out/seeds" >"$fuzz_out/log" 2>&1

@@ -21,7 +21,8 @@ set -u
 RUN="$VERIFIER_OUT/run"
 V="$BUILD/userspace/asan/hostsig-verify"
 V_RELEASE="$BUILD/userspace/hostsig-verify"
-# Sanitizer findings must not pass for "not authentic" (exit status 1).
+# Sanitizer findings must not pass for "not authentic" (exit status 1); a
+# hang (timeout's 124) fails too.
 export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99"
 
@@ -33,7 +34,7 @@ mkdir -p "$RUN"
 verify() {
 	_name=$1 _want=$2 _filter=$3
 	shift 3
-	"$V" --json "$@" >"$RUN/out.json" 2>"$RUN/err"
+	timeout 120 "$V" --json "$@" >"$RUN/out.json" 2>"$RUN/err"
 	_rc=$?
 	if [ "$_rc" -ne "$_want" ]; then
 		tap_diag "exit status $_rc, expected $_want: hostsig-verify $*" \
@@ -53,7 +54,7 @@ verify() {
 status() {
 	_name=$1 _want=$2
 	shift 2
-	"$V" "$@" >"$RUN/out" 2>&1
+	timeout 120 "$V" "$@" >"$RUN/out" 2>&1
 	_rc=$?
 	[ "$_rc" -eq "$_want" ] || tap_diag "exit status $_rc, expected $_want" "$(cat "$RUN/out")"
 	tap_result "$_name" $((_rc != _want))
@@ -471,7 +472,7 @@ verify "loaded: Windows loader, non-zero bytes between sections: authentic, slac
 
 # oracle_digests FILE: "alg hex" for each signature osslsigncode computed
 oracle_digests() {
-	osslsigncode verify -CAfile "$2" -in "$1" 2>&1 | awk '
+	timeout 120 osslsigncode verify -CAfile "$2" -in "$1" 2>&1 | awk '
 		/^Message digest algorithm *:/ { alg = tolower($NF) }
 		/^Calculated message digest *:/ { print alg, tolower($5) }'
 }
@@ -481,10 +482,10 @@ oracle_digests() {
 oracle() {
 	_name=$1 _file=$2 _ca=$3 _sbv_ca=$4
 	shift 4
-	"$V" --json --trust "$_ca" "$@" "$_file" >"$RUN/oracle.json" 2>/dev/null
+	timeout 120 "$V" --json --trust "$_ca" "$@" "$_file" >"$RUN/oracle.json" 2>/dev/null
 	ours=$(jq -r .verdict "$RUN/oracle.json")
 	# Digests: every signature osslsigncode reads, ours for the same algorithm.
-	osslsigncode verify -CAfile "$_ca" -in "$_file" >"$RUN/ossl.out" 2>&1
+	timeout 120 osslsigncode verify -CAfile "$_ca" -in "$_file" >"$RUN/ossl.out" 2>&1
 	ossl_rc=$?
 	oracle_digests "$_file" "$_ca" >"$RUN/ossl.digests"
 	if [ ! -s "$RUN/ossl.digests" ]; then
@@ -518,7 +519,7 @@ oracle() {
 		tap_skip "oracle sbverify: $_name" "sbverify makes no trust decision (see run.sh)"
 		return
 	fi
-	sbverify --cert "$_sbv_ca" "$_file" >"$RUN/sbv.out" 2>&1
+	timeout 120 sbverify --cert "$_sbv_ca" "$_file" >"$RUN/sbv.out" 2>&1
 	sbv_rc=$?
 	bad=0
 	case $first in
