@@ -503,11 +503,11 @@ oracle() {
 		tap_result "oracle osslsigncode: $_name: same digests, same verdict ($ours)" "$bad"
 	fi
 	# sbverify checks the first signature's digest and PKCS#7 signature.
-	# Its chain check is not a trust decision: its verify callback lets
-	# "unable to get local issuer certificate" pass, so it accepts a
-	# signature under any --cert unless chain building happens to hit a
-	# signature failure (measured with sbsigntool 0.9.4). So we compare
-	# where our first signature is ok or fails before trust comes in. On
+	# Its chain check is not a trust decision: its verify callback
+	# overrides "unable to get local issuer certificate" (sbsigntool 0.9.4
+	# with OpenSSL 3 accepts dll64-rsa.dll under the unrelated ECDSA
+	# root). So we compare where our first signature is ok or fails
+	# before trust comes in. On
 	# a digest mismatch it prints the digest it computed (as "expecting").
 	# It knows SHA-256 image digests only.
 	if [ "$(jq -r .digest_algorithm "$RUN/oracle.json")" != sha256 ]; then
@@ -548,6 +548,23 @@ for f in "$S"/*; do
 done
 for f in code.dll reloc.dll header.dll trailing.dll efi-code.efi checksum.dll; do
 	oracle "tampered $f" "$RUN/$f" "$RUN/roots.pem" "$P/rsa-root.pem"
+done
+# pe-sigtool's signatures carry the leaf alone: the stores need the intermediate.
+cat "$P/rsa-root.pem" "$P/rsa-inter.pem" >"$RUN/rsa-chain-store.pem"
+oracle "resigned md-sha1.dll" "$R/md-sha1.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem" --allow-sha1
+oracle "resigned md-sha384.dll" "$R/md-sha384.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem"
+oracle "resigned no-attributes.dll" "$R/no-attributes.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem"
+# Where we are stricter than osslsigncode, by design: it accepts a signed
+# contentType other than SpcIndirectDataContent, and SpcIndirectDataContent
+# for something other than a PE image.
+for f in content-type-data not-pe-image; do
+	timeout 120 "$V" --json --trust "$RUN/rsa-chain-store.pem" "$R/$f.dll" >"$RUN/oracle.json" 2>/dev/null
+	timeout 120 osslsigncode verify -CAfile "$RUN/rsa-chain-store.pem" -in "$R/$f.dll" >"$RUN/ossl.out" 2>&1
+	ossl_rc=$?
+	theirs=$(oracle_digests "$R/$f.dll" "$RUN/rsa-chain-store.pem" | cut -d' ' -f2)
+	[ "$ossl_rc" -eq 0 ] && [ "$(jq -r .reason "$RUN/oracle.json")" = bad_signature ] &&
+		[ "$theirs" = "$(jq -r .digests.sha256 "$RUN/oracle.json")" ]
+	tap_result "oracle osslsigncode: resigned $f.dll: same digest; it accepts what we refuse (by design)" $?
 done
 if [ "$debian_ok" = 1 ]; then
 	for f in $(debian_kernels) $(debian_efi_files) "$RUN/vmlinuz-tampered"; do
