@@ -324,6 +324,7 @@ void hostsig_ring_abort(struct hostsig_ring_slot *slot);
 void hostsig_ring_discard(u64 record_id);
 bool hostsig_ring_is_consumer(void);
 u64 hostsig_ring_used(void);
+u64 hostsig_ring_consumer_pid(void);
 u64 hostsig_ring_size(void);
 u64 hostsig_ring_max_record(void);
 

@@ -487,6 +487,9 @@ static int hostsig_put_stats(struct sk_buff *skb, const void *arg)
 		case HOSTSIG_A_STATS_TRACKED_PAGES:
 			val = atomic64_read(&hostsig_tracked_pages);
 			break;
+		case HOSTSIG_A_STATS_CONSUMER_PID:
+			val = hostsig_ring_consumer_pid();
+			break;
 		default:
 			val = atomic64_read(&hostsig_stats[i]);
 			break;

@@ -258,6 +258,17 @@ bool hostsig_ring_is_consumer(void)
 	return ret;
 }
 
+/* The consumer's process id in the initial namespace, 0 if none. */
+u64 hostsig_ring_consumer_pid(void)
+{
+	u64 pid;
+
+	spin_lock(&ring.lock);
+	pid = ring.consumer_tgid ? pid_nr(ring.consumer_tgid) : 0;
+	spin_unlock(&ring.lock);
+	return pid;
+}
+
 u64 hostsig_ring_used(void)
 {
 	u64 used;

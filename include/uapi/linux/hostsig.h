@@ -623,6 +623,7 @@ enum hostsig_stats_attr {
 	HOSTSIG_A_STATS_EVENTS_DROPPED,	/* events not delivered (no memory) */
 	HOSTSIG_A_STATS_TRACKED_PAGES,	/* guest pages write-tracked now */
 	HOSTSIG_A_STATS_TRACKED_WRITES,	/* writes to them allowed (writable) */
+	HOSTSIG_A_STATS_CONSUMER_PID,	/* the ring's consumer (tgid), 0: none */
 
 	__HOSTSIG_A_STATS_MAX
 };
