@@ -610,9 +610,10 @@ tap_result "release and sanitizer builds print the same JSON" "$bad"
 # --- one trust store, concurrent verifications (ThreadSanitizer) ---------------------
 
 threads=$VERIFIER_OUT/threads
-if gcc -std=gnu11 -O1 -g -fsanitize=thread -D_GNU_SOURCE -I"$SRCDIR/userspace/lib" \
-	-o "$threads" "$SRCDIR/selftests/verifier/threads.c" "$SRCDIR"/userspace/lib/*.c \
-	$(pkg-config --cflags --libs libcrypto) -lpthread >"$RUN/err" 2>&1 &&
+if make -s -C "$SRCDIR/userspace" O="$BUILD/userspace" tsan >"$RUN/err" 2>&1 &&
+   gcc -std=gnu11 -O1 -g -fsanitize=thread -I"$SRCDIR/userspace/lib" \
+	-o "$threads" "$SRCDIR/selftests/verifier/threads.c" "$BUILD/userspace/tsan/libhostsig.a" \
+	$(pkg-config --cflags --libs libcrypto) -lpthread >>"$RUN/err" 2>&1 &&
    load threads "$S/dll64-rsa.dll" windows "$BASE64"; then
 	T=$RUN/threads
 	out=$(TSAN_OPTIONS=halt_on_error=1 "$threads" "$RUN/roots.pem" "$P/rogue-inter.pem" 4 10 \
