@@ -518,7 +518,10 @@ static struct hostsig_region *region(struct hs_arg *a, unsigned int i)
 	return hs_arg_region(a, i);
 }
 
-/* Extend the block to @nr regions, the new ones valid and apart. */
+/*
+ * Extend the block to @nr regions, the new ones valid, and apart from each
+ * other and from the base regions up to NR_TINY of them.
+ */
 static void add_tiny_regions(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 			     unsigned int nr)
 {
@@ -526,7 +529,7 @@ static void add_tiny_regions(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 
 	while (a->hdr.nr_regions < nr) {
 		hs_arg_add(a, HOSTSIG_REGION_TAIL, i,
-			   i < 3 + NR_TINY ? self->pool.tiny[i - 3] : self->pool.tiny[0], 64);
+			   self->pool.tiny[(i + NR_TINY - 3) % NR_TINY], 64);
 		i++;
 	}
 }

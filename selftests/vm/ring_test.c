@@ -458,6 +458,7 @@ struct poller {
 	pid_t tid;
 	int revents;
 	int ret;
+	int done;
 };
 
 static void *poll_thread(void *arg)
@@ -466,9 +467,13 @@ static void *poll_thread(void *arg)
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 
 	__atomic_store_n(&p->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
-	/* Long, only so that a missing wake-up shows as a failure. */
-	p->ret = poll(&pfd, 1, 120000);
+	/*
+	 * No timeout: a poll that times out looks at the file once more and
+	 * would find the record even if nobody woke it.
+	 */
+	p->ret = poll(&pfd, 1, -1);
 	p->revents = pfd.revents;
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -514,7 +519,13 @@ TEST_F_TIMEOUT(ring, poll_wakes_the_consumer, SLOW_TEST_S)
 		usleep(10000);
 	ASSERT_TRUE(sleeping_in_poll(p.tid)) TH_LOG("the poller never went to sleep");
 	ASSERT_LT(0, register_len(&self->g, &a, 4000));
+	/* Woken, or still asleep after a minute: only to report the latter. */
+	for (i = 0; i < 6000 && !__atomic_load_n(&p.done, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	if (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE))
+		pthread_cancel(thread);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_TRUE(p.done) TH_LOG("a new record did not wake the poller");
 	EXPECT_EQ(1, p.ret);
 	EXPECT_TRUE(p.revents & POLLIN);
 
