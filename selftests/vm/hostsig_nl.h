@@ -179,6 +179,11 @@ struct hs_attrs {
 	char bad[128];
 };
 
+/* Room in struct hs_attrs: a bit and an integer per type, strings for components. */
+_Static_assert(HOSTSIG_A_STATS_MAX < 64 && HOSTSIG_A_COMP_MAX < 32 &&
+	       HOSTSIG_A_VM_MAX < 32 && HOSTSIG_A_POLICY_MAX < 32,
+	       "struct hs_attrs is too small for the family's attributes");
+
 enum hs_attr_kind { HS_NONE, HS_PAD, HS_U8, HS_U32, HS_U64, HS_STR, HS_BIN, HS_FLAG, HS_NEST };
 
 /* Attribute kinds of each set, from the uapi header's comments. */

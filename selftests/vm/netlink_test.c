@@ -93,6 +93,11 @@ TEST_F_TIMEOUT(nl, defaults, SLOW_TEST_S)
 		EXPECT_TRUE(hs_has(&st, i)) TH_LOG("stats attribute %d missing", i);
 	}
 	EXPECT_EQ(self->ring.info.data_size, st.u[HOSTSIG_A_STATS_RING_SIZE]);
+	/* This process holds the ring; then nobody does. */
+	EXPECT_EQ(getpid(), st.u[HOSTSIG_A_STATS_CONSUMER_PID]);
+	hs_ring_close(&self->ring);
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
+	EXPECT_EQ(0, st.u[HOSTSIG_A_STATS_CONSUMER_PID]);
 }
 
 /*
