@@ -21,7 +21,7 @@ export SRCDIR BUILD
 KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
-CHECK_SUITES ?= unit lint vm
+CHECK_SUITES ?= unit lint verifier vm
 
 .PHONY: all modules modules-all userspace check deps lint demo bench clean distclean
 .DEFAULT_GOAL := all
@@ -86,7 +86,7 @@ demo: deps
 bench: deps
 	$(MAKE) modules-all userspace
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
-	@$(SRCDIR)/selftests/bench.sh
+	@$(SRCDIR)/selftests/verifier/bench.sh
 
 clean:
 	rm -rf $(BUILD)/modules $(BUILD)/userspace $(BUILD)/results $(BUILD)/tests

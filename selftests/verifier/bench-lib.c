@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	struct hostsig_pe_loaded loaded = { 0 };
 	struct hostsig_trust *trust;
 	double *t[NR_WHAT], med[NR_WHAT];
-	enum hostsig_verdict verdict[NR_WHAT] = { 0 };
+	enum hostsig_outcome verdict[NR_WHAT] = { 0 };
 	size_t file_len, trust_len;
 	uint8_t *file, *cert, md[EVP_MAX_MD_SIZE];
 	int runs;

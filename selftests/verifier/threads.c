@@ -17,7 +17,7 @@ struct job {
 	const uint8_t *file;
 	size_t len;
 	bool loaded;
-	enum hostsig_verdict verdict;
+	enum hostsig_outcome verdict;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;
 };
@@ -47,7 +47,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return p;
 }
 
-static enum hostsig_verdict run(const struct job *job, struct hostsig_result *res)
+static enum hostsig_outcome run(const struct job *job, struct hostsig_result *res)
 {
 	if (job->loaded)
 		return hostsig_verify_pe_loaded(trust, &loaded, res);

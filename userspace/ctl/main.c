@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * hostsigctl: the operator's view of hostsig and its controls, over the
  * hostsig generic netlink family. One file per subcommand.

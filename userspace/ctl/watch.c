@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * hostsigctl watch: the events group, one line (or one JSON object) per
  * event, until interrupted.

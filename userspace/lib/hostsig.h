@@ -36,12 +36,12 @@
 #define HOSTSIG_MAX_CERT_ENTRIES	16	/* WIN_CERTIFICATE entries in one table */
 #define HOSTSIG_MAX_SIGNATURES		32	/* signatures in all, nested ones included */
 #define HOSTSIG_MAX_NESTING		2	/* levels of nested signatures below a primary one */
-#define HOSTSIG_MAX_REGIONS		1024	/* unverified regions reported for one image */
+#define HOSTSIG_MAX_UNVERIFIED		1024	/* unverified regions reported for one image */
 #define HOSTSIG_MAX_CHAIN_DEPTH		16	/* certificates in one signer's chain */
 #define HOSTSIG_MAX_SIGNATURE_CERTS	64	/* certificates carried by one signature */
 #define HOSTSIG_MAX_DIGEST_SIZE		64	/* SHA-512 */
 
-enum hostsig_verdict {
+enum hostsig_outcome {
 	HOSTSIG_UNKNOWN,	/* cannot tell: unsigned, untrusted, unsupported */
 	HOSTSIG_AUTHENTIC,	/* exactly what a trusted publisher signed */
 	HOSTSIG_NOT_AUTHENTIC,	/* modified, badly signed, malformed or denied */
@@ -68,7 +68,7 @@ enum hostsig_reason {
 	HOSTSIG_R_NR
 };
 
-enum hostsig_format {
+enum hostsig_image_format {
 	HOSTSIG_FORMAT_NONE,
 	HOSTSIG_FORMAT_PE32,
 	HOSTSIG_FORMAT_PE32PLUS,
@@ -84,15 +84,15 @@ enum hostsig_digest {
 };
 
 /* Bytes of a loaded image the loader rewrote and the signature cannot vouch for. */
-enum hostsig_region_kind {
-	HOSTSIG_REGION_IMPORT_ADDRESS_TABLE,	/* resolved import addresses */
-	HOSTSIG_REGION_SECURITY_COOKIE,		/* /GS cookie written by the loader */
-	HOSTSIG_REGION_TLS_INDEX,		/* TLS slot index written by the loader */
-	HOSTSIG_REGION_SLACK,			/* non-zero bytes outside every file-backed range */
+enum hostsig_unverified_kind {
+	HOSTSIG_UNVERIFIED_IMPORT_ADDRESS_TABLE,	/* resolved import addresses */
+	HOSTSIG_UNVERIFIED_SECURITY_COOKIE,		/* /GS cookie written by the loader */
+	HOSTSIG_UNVERIFIED_TLS_INDEX,		/* TLS slot index written by the loader */
+	HOSTSIG_UNVERIFIED_SLACK,			/* non-zero bytes outside every file-backed range */
 };
 
-struct hostsig_region {
-	enum hostsig_region_kind kind;
+struct hostsig_unverified {
+	enum hostsig_unverified_kind kind;
 	uint32_t rva;		/* offset from the load base */
 	uint32_t size;
 };
@@ -113,10 +113,10 @@ struct hostsig_signature {
 };
 
 struct hostsig_result {
-	enum hostsig_verdict verdict;
+	enum hostsig_outcome verdict;
 	enum hostsig_reason reason;
 	char message[256];
-	enum hostsig_format format;
+	enum hostsig_image_format format;
 	/* The Authenticode digest computed over the image, in the algorithm of
 	 * the first usable signature (SHA-256 when there is none). */
 	enum hostsig_digest digest_type;
@@ -127,7 +127,7 @@ struct hostsig_result {
 	size_t digest_lens[HOSTSIG_DIGEST_NR];
 	struct hostsig_signature *signatures;
 	size_t nr_signatures;
-	struct hostsig_region *regions;	/* unverified regions, by rva */
+	struct hostsig_unverified *regions;	/* unverified regions, by rva */
 	size_t nr_regions;
 };
 
@@ -156,21 +156,21 @@ int hostsig_trust_deny_digest(struct hostsig_trust *trust, const uint8_t *digest
 void hostsig_trust_allow_sha1(struct hostsig_trust *trust, bool allow);
 
 /* Both return result->verdict; result must be released afterwards. */
-enum hostsig_verdict hostsig_verify_pe_file(const struct hostsig_trust *trust,
+enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,
 					    const uint8_t *file, size_t len,
 					    struct hostsig_result *result);
-enum hostsig_verdict hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
+enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 					      const struct hostsig_pe_loaded *loaded,
 					      struct hostsig_result *result);
 
 void hostsig_result_release(struct hostsig_result *result);
 
-const char *hostsig_verdict_name(enum hostsig_verdict verdict);
+const char *hostsig_verdict_name(enum hostsig_outcome verdict);
 const char *hostsig_reason_name(enum hostsig_reason reason);
-const char *hostsig_format_name(enum hostsig_format format);
+const char *hostsig_format_name(enum hostsig_image_format format);
 const char *hostsig_digest_name(enum hostsig_digest digest);
-const char *hostsig_region_kind_name(enum hostsig_region_kind kind);
+const char *hostsig_unverified_kind_name(enum hostsig_unverified_kind kind);
 /* The verdict a reason implies: the policy in one place. */
-enum hostsig_verdict hostsig_reason_verdict(enum hostsig_reason reason);
+enum hostsig_outcome hostsig_reason_verdict(enum hostsig_reason reason);
 
 #endif /* HOSTSIG_H */

@@ -68,7 +68,7 @@ void result_init(struct hostsig_result *res);
 /* Sets reason, the verdict it implies and the message; returns -1. */
 int result_set(struct hostsig_result *res, enum hostsig_reason reason,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int result_add_region(struct hostsig_result *res, enum hostsig_region_kind kind,
+int result_add_region(struct hostsig_result *res, enum hostsig_unverified_kind kind,
 		      uint64_t rva, uint64_t size);
 void result_sort_regions(struct hostsig_result *res);
 
@@ -137,7 +137,7 @@ struct pe_dir {
 #define PE_MAX_DIRS		16
 
 struct pe_image {
-	enum hostsig_format format;
+	enum hostsig_image_format format;
 	unsigned int ptr_size;		/* 4 (PE32) or 8 (PE32+) */
 	uint16_t machine;
 	uint32_t checksum_off;		/* file offsets of the fields Authenticode skips */
@@ -240,7 +240,7 @@ void signature_check(const struct hostsig_trust *trust,
 void signatures_release(struct sig_list *list);
 
 /* verify_pe.c */
-enum hostsig_verdict verify_signed_image(const struct hostsig_trust *trust,
+enum hostsig_outcome verify_signed_image(const struct hostsig_trust *trust,
 					 const struct pe_image *pe,
 					 const struct pe_source *src,
 					 const uint8_t *cert_table,

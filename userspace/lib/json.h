@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A small streaming JSON writer for the tools' --json output: members are
  * written as they come, commas and nesting are its business, strings are

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The hostsig generic netlink family from userspace (libnl-3, libnl-genl-3):
  * what hostsigctl and hostsigd share. See include/uapi/linux/hostsig.h for

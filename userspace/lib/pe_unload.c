@@ -205,7 +205,7 @@ static int map_sections(struct pe_unload *u, struct pe_image *pe)
  * the file holds (when the slot is file-backed), and report the slot unless
  * the loader left it alone.
  */
-static int loader_slot(struct pe_unload *u, enum hostsig_region_kind kind,
+static int loader_slot(struct pe_unload *u, enum hostsig_unverified_kind kind,
 		       uint64_t rva, unsigned int n, uint64_t file_value)
 {
 	uint64_t cur;
@@ -228,7 +228,7 @@ static int loader_slot(struct pe_unload *u, enum hostsig_region_kind kind,
 	default:
 		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
 				  "%s at RVA 0x%llx is outside every section",
-				  hostsig_region_kind_name(kind), (unsigned long long)rva);
+				  hostsig_unverified_kind_name(kind), (unsigned long long)rva);
 	}
 	return result_add_region(u->res, kind, rva, n);
 }
@@ -261,7 +261,7 @@ static int restore_thunks(struct pe_unload *u, unsigned int desc, uint32_t ilt,
 		}
 	}
 	if (changed)
-		return result_add_region(u->res, HOSTSIG_REGION_IMPORT_ADDRESS_TABLE,
+		return result_add_region(u->res, HOSTSIG_UNVERIFIED_IMPORT_ADDRESS_TABLE,
 					 iat, i * w);
 	return 0;
 }
@@ -322,7 +322,7 @@ static int undo_tls_index(struct pe_unload *u)
 				  "TLS directory out of bounds");
 	if (!va)
 		return 0;
-	return loader_slot(u, HOSTSIG_REGION_TLS_INDEX, va_to_rva(u, va), 4, 0);
+	return loader_slot(u, HOSTSIG_UNVERIFIED_TLS_INDEX, va_to_rva(u, va), 4, 0);
 }
 
 /*
@@ -371,7 +371,7 @@ static int undo_load_config(struct pe_unload *u)
 		if (!image_read(u, lc + lc_cookie_off[u->wide], w, &va))
 			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
 					  "load configuration out of bounds");
-		if (va && loader_slot(u, HOSTSIG_REGION_SECURITY_COOKIE, va_to_rva(u, va), w,
+		if (va && loader_slot(u, HOSTSIG_UNVERIFIED_SECURITY_COOKIE, va_to_rva(u, va), w,
 				      w == 8 ? COOKIE_DEFAULT_PE32PLUS : COOKIE_DEFAULT_PE32))
 			return -1;
 	}
@@ -573,7 +573,7 @@ static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end)
 		start++;
 	while (!img[end - 1])
 		end--;
-	return result_add_region(u->res, HOSTSIG_REGION_SLACK, start, end - start);
+	return result_add_region(u->res, HOSTSIG_UNVERIFIED_SLACK, start, end - start);
 }
 
 /*
@@ -597,7 +597,7 @@ static int find_slack(struct pe_unload *u)
 	}
 	/* Slots the loader wrote are reported already. */
 	for (size_t r = 0; r < u->res->nr_regions; r++) {
-		const struct hostsig_region *reg = &u->res->regions[r];
+		const struct hostsig_unverified *reg = &u->res->regions[r];
 
 		iv[nr++] = (struct interval){ reg->rva, (uint64_t)reg->rva + reg->size };
 	}

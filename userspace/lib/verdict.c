@@ -11,7 +11,7 @@
 
 static const struct {
 	const char *name;
-	enum hostsig_verdict verdict;
+	enum hostsig_outcome verdict;
 } reasons[HOSTSIG_R_NR] = {
 	[HOSTSIG_R_OK]			= { "ok", HOSTSIG_AUTHENTIC },
 	[HOSTSIG_R_NO_SIGNATURE]	= { "no_signature", HOSTSIG_UNKNOWN },
@@ -35,14 +35,14 @@ const char *hostsig_reason_name(enum hostsig_reason reason)
 	return reasons[reason].name;
 }
 
-enum hostsig_verdict hostsig_reason_verdict(enum hostsig_reason reason)
+enum hostsig_outcome hostsig_reason_verdict(enum hostsig_reason reason)
 {
 	if ((unsigned int)reason >= ARRAY_SIZE(reasons))
 		return HOSTSIG_UNKNOWN;
 	return reasons[reason].verdict;
 }
 
-const char *hostsig_verdict_name(enum hostsig_verdict verdict)
+const char *hostsig_verdict_name(enum hostsig_outcome verdict)
 {
 	switch (verdict) {
 	case HOSTSIG_AUTHENTIC:
@@ -55,7 +55,7 @@ const char *hostsig_verdict_name(enum hostsig_verdict verdict)
 	return "unknown";
 }
 
-const char *hostsig_format_name(enum hostsig_format format)
+const char *hostsig_format_name(enum hostsig_image_format format)
 {
 	switch (format) {
 	case HOSTSIG_FORMAT_PE32:
@@ -86,16 +86,16 @@ const char *hostsig_digest_name(enum hostsig_digest digest)
 	return "none";
 }
 
-const char *hostsig_region_kind_name(enum hostsig_region_kind kind)
+const char *hostsig_unverified_kind_name(enum hostsig_unverified_kind kind)
 {
 	switch (kind) {
-	case HOSTSIG_REGION_IMPORT_ADDRESS_TABLE:
+	case HOSTSIG_UNVERIFIED_IMPORT_ADDRESS_TABLE:
 		return "import_address_table";
-	case HOSTSIG_REGION_SECURITY_COOKIE:
+	case HOSTSIG_UNVERIFIED_SECURITY_COOKIE:
 		return "security_cookie";
-	case HOSTSIG_REGION_TLS_INDEX:
+	case HOSTSIG_UNVERIFIED_TLS_INDEX:
 		return "tls_index";
-	case HOSTSIG_REGION_SLACK:
+	case HOSTSIG_UNVERIFIED_SLACK:
 		return "slack";
 	}
 	return "invalid";
@@ -122,10 +122,10 @@ int result_set(struct hostsig_result *res, enum hostsig_reason reason,
 }
 
 /* Adjacent regions of one kind merge: an import address table is one region. */
-int result_add_region(struct hostsig_result *res, enum hostsig_region_kind kind,
+int result_add_region(struct hostsig_result *res, enum hostsig_unverified_kind kind,
 		      uint64_t rva, uint64_t size)
 {
-	struct hostsig_region *last, *regions;
+	struct hostsig_unverified *last, *regions;
 
 	if (size == 0)
 		return 0;
@@ -137,15 +137,15 @@ int result_add_region(struct hostsig_result *res, enum hostsig_region_kind kind,
 			return 0;
 		}
 	}
-	if (res->nr_regions >= HOSTSIG_MAX_REGIONS)
+	if (res->nr_regions >= HOSTSIG_MAX_UNVERIFIED)
 		return result_set(res, HOSTSIG_R_UNSUPPORTED_IMAGE,
 				  "more than %u unverified regions",
-				  HOSTSIG_MAX_REGIONS);
+				  HOSTSIG_MAX_UNVERIFIED);
 	regions = realloc(res->regions, (res->nr_regions + 1) * sizeof(*regions));
 	if (!regions)
 		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
 	res->regions = regions;
-	regions[res->nr_regions++] = (struct hostsig_region){
+	regions[res->nr_regions++] = (struct hostsig_unverified){
 		.kind = kind, .rva = (uint32_t)rva, .size = (uint32_t)size,
 	};
 	return 0;
@@ -153,7 +153,7 @@ int result_add_region(struct hostsig_result *res, enum hostsig_region_kind kind,
 
 static int region_cmp(const void *a, const void *b)
 {
-	const struct hostsig_region *ra = a, *rb = b;
+	const struct hostsig_unverified *ra = a, *rb = b;
 
 	if (ra->rva != rb->rva)
 		return ra->rva < rb->rva ? -1 : 1;

@@ -181,7 +181,7 @@ static int collect(const struct hostsig_trust *trust, const uint8_t *cert_table,
 	return 0;
 }
 
-enum hostsig_verdict verify_signed_image(const struct hostsig_trust *trust,
+enum hostsig_outcome verify_signed_image(const struct hostsig_trust *trust,
 					 const struct pe_image *pe,
 					 const struct pe_source *src,
 					 const uint8_t *cert_table,
@@ -307,7 +307,7 @@ static int file_cert_table(const struct pe_image *pe, size_t len,
 	return 0;
 }
 
-enum hostsig_verdict hostsig_verify_pe_file(const struct hostsig_trust *trust,
+enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,
 					    const uint8_t *file, size_t len,
 					    struct hostsig_result *res)
 {
@@ -397,7 +397,7 @@ static void retry_zero_padding(const struct hostsig_trust *trust,
 	hostsig_result_release(&alt);
 }
 
-enum hostsig_verdict hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
+enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 					      const struct hostsig_pe_loaded *in,
 					      struct hostsig_result *res)
 {

@@ -119,10 +119,10 @@ void print_json(FILE *out, const struct report *rep, const struct hostsig_result
 	}
 	fputs("],\"unverified_regions\":[", out);
 	for (size_t i = 0; i < res->nr_regions; i++) {
-		const struct hostsig_region *r = &res->regions[i];
+		const struct hostsig_unverified *r = &res->regions[i];
 
 		fprintf(out, "%s{\"kind\":\"%s\",\"rva\":%u,\"size\":%u}", i ? "," : "",
-			hostsig_region_kind_name(r->kind), r->rva, r->size);
+			hostsig_unverified_kind_name(r->kind), r->rva, r->size);
 	}
 	fputs("]}\n", out);
 }

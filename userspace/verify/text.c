@@ -47,6 +47,6 @@ void print_text(FILE *out, const struct report *rep, const struct hostsig_result
 		text_signature(out, i, &res->signatures[i]);
 	for (size_t i = 0; i < res->nr_regions; i++)
 		fprintf(out, "unverified   %-20s rva 0x%x size 0x%x\n",
-			hostsig_region_kind_name(res->regions[i].kind),
+			hostsig_unverified_kind_name(res->regions[i].kind),
 			res->regions[i].rva, res->regions[i].size);
 }
