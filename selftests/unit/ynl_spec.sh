@@ -31,6 +31,9 @@ ynl_names() {
 
 ynl_spec_checks() {
 	spec="$SRCDIR/Documentation/netlink/specs/hostsig.yaml"
+	# Debian's Python, with the packages deps.sh installs for it.
+	python=/usr/bin/python3
+	[ -x "$python" ] || python=python3
 	out="$BUILD/tests/unit/ynl"
 	rm -rf "$out"
 	mkdir -p "$out"
@@ -44,7 +47,7 @@ ynl_spec_checks() {
 		tap_not_ok "ynl spec: the kernel's YNL tools (linux-source-6.12)"
 		return
 	fi
-	if ! python3 -c 'import yaml, jsonschema' 2>"$out/python.log"; then
+	if ! "$python" -c 'import yaml, jsonschema' 2>"$out/python.log"; then
 		tap_diag "$(cat "$out/python.log")" "needs python3-yaml and python3-jsonschema"
 		tap_not_ok "ynl spec: python3 with yaml and jsonschema"
 		return
@@ -60,13 +63,13 @@ ynl_spec_checks() {
 	cp "$spec" "$scratch/Documentation/netlink/specs/hostsig.yaml"
 
 	tap_run "ynl spec: ynl-gen-c.py --mode uapi --header accepts it" \
-		sh -c "cd '$scratch' && timeout 120 python3 '$ynl/tools/net/ynl/ynl-gen-c.py' \
+		sh -c "cd '$scratch' && timeout 120 '$python' '$ynl/tools/net/ynl/ynl-gen-c.py' \
 			--mode uapi --header --spec Documentation/netlink/specs/hostsig.yaml \
 			-o '$out/generated.h'"
 	# The client itself needs the family in the running kernel (the test
 	# VM runs it); here its library parses the spec and lists the ops.
 	tap_run "ynl spec: the YNL library parses it, with every command and the events group" \
-		sh -c "cd '$scratch' && PYTHONPATH='$ynl/tools/net/ynl' timeout 120 python3 -c '
+		sh -c "cd '$scratch' && PYTHONPATH='$ynl/tools/net/ynl' timeout 120 '$python' -c '
 from lib import SpecFamily
 f = SpecFamily(\"Documentation/netlink/specs/hostsig.yaml\")
 for op in f.msgs.values():

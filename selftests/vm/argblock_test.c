@@ -544,38 +544,89 @@ static uint64_t make_case(FIXTURE_DATA(hostile) *self, enum case_id id,
 	*a = self->base;
 	*placed = false;
 	switch (id) {
-	case MAGIC: a->hdr.magic ^= 0x100; break;
-	case MAGIC_ZERO: a->hdr.magic = 0; break;
-	case VERSION_0: a->hdr.version = 0; break;
-	case VERSION_2: a->hdr.version = 2; break;
-	case SIZE_SMALL: a->hdr.size -= sizeof(struct hostsig_region); a->len = a->hdr.size; break;
-	case SIZE_LARGE: a->hdr.size += sizeof(struct hostsig_region); a->len = a->hdr.size; break;
-	case LEN_LONGER: a->len += 8; break;
-	case LEN_SHORTER: a->len -= 8; break;
-	case LEN_ZERO: a->len = 0; break;
-	case LEN_HEADER_ONLY: a->len = 12; break;
-	case LEN_HUGE: a->len = ~0ull; break;
-	case FORMAT_0: a->hdr.format = 0; break;
-	case FORMAT_3: a->hdr.format = 3; break;
-	case FORMAT_MAX: a->hdr.format = ~0u; break;
-	case FLAGS_UNKNOWN: a->hdr.flags = 1u << 1; break;
-	case FLAGS_TOP: a->hdr.flags = HOSTSIG_ARG_F_HEADER_REBASED | 1u << 31; break;
-	case RESERVED: a->hdr.reserved = 1; break;
+	case MAGIC:
+		a->hdr.magic ^= 0x100;
+		break;
+	case MAGIC_ZERO:
+		a->hdr.magic = 0;
+		break;
+	case VERSION_0:
+		a->hdr.version = 0;
+		break;
+	case VERSION_2:
+		a->hdr.version = 2;
+		break;
+	case SIZE_SMALL:
+		a->hdr.size -= sizeof(struct hostsig_region);
+		a->len = a->hdr.size;
+		break;
+	case SIZE_LARGE:
+		a->hdr.size += sizeof(struct hostsig_region);
+		a->len = a->hdr.size;
+		break;
+	case LEN_LONGER:
+		a->len += 8;
+		break;
+	case LEN_SHORTER:
+		a->len -= 8;
+		break;
+	case LEN_ZERO:
+		a->len = 0;
+		break;
+	case LEN_HEADER_ONLY:
+		a->len = 12;
+		break;
+	case LEN_HUGE:
+		a->len = ~0ull;
+		break;
+	case FORMAT_0:
+		a->hdr.format = 0;
+		break;
+	case FORMAT_3:
+		a->hdr.format = 3;
+		break;
+	case FORMAT_MAX:
+		a->hdr.format = ~0u;
+		break;
+	case FLAGS_UNKNOWN:
+		a->hdr.flags = 1u << 1;
+		break;
+	case FLAGS_TOP:
+		a->hdr.flags = HOSTSIG_ARG_F_HEADER_REBASED | 1u << 31;
+		break;
+	case RESERVED:
+		a->hdr.reserved = 1;
+		break;
 	case NR_ZERO:
 		a->hdr.nr_regions = 0;
 		a->hdr.size = a->len = HOSTSIG_ARGBLOCK_SIZE(0);
 		break;
-	case NR_17: add_tiny_regions(self, a, 17); break;
-	case NR_1000: add_tiny_regions(self, a, 1000); break;
-	case KIND_0: region(a, 2)->kind = 0; break;
-	case KIND_5: region(a, 1)->kind = 5; break;
-	case KIND_MAX: region(a, 2)->kind = ~0u; break;
-	case REGION_LEN_ZERO: region(a, 1)->len = 0; break;
+	case NR_17:
+		add_tiny_regions(self, a, 17);
+		break;
+	case NR_1000:
+		add_tiny_regions(self, a, 1000);
+		break;
+	case KIND_0:
+		region(a, 2)->kind = 0;
+		break;
+	case KIND_5:
+		region(a, 1)->kind = 5;
+		break;
+	case KIND_MAX:
+		region(a, 2)->kind = ~0u;
+		break;
+	case REGION_LEN_ZERO:
+		region(a, 1)->len = 0;
+		break;
 	case OVERLAP_INSIDE:
 		region(a, 1)->gva = p->image + 100;
 		region(a, 1)->len = 200;
 		break;
-	case OVERLAP_SAME: *region(a, 1) = *region(a, 0); region(a, 1)->kind = HOSTSIG_REGION_TAIL; break;
+	case OVERLAP_SAME:
+		*region(a, 1) = *region(a, 0);
+		region(a, 1)->kind = HOSTSIG_REGION_TAIL;
+		break;
 	case OVERLAP_LAST_BYTE:
 		region(a, 1)->gva = p->image + IMAGE_LEN - 1;
 		region(a, 1)->len = 2;
@@ -584,7 +635,9 @@ static uint64_t make_case(FIXTURE_DATA(hostile) *self, enum case_id id,
 		region(a, 1)->gva = p->image + IMAGE_LEN;
 		region(a, 1)->len = 3 * 4096 - IMAGE_LEN;
 		break;
-	case NO_IMAGE: region(a, 0)->kind = HOSTSIG_REGION_FILE; break;
+	case NO_IMAGE:
+		region(a, 0)->kind = HOSTSIG_REGION_FILE;
+		break;
 	case TOTAL_OVER:
 		region(a, 0)->gva = p->big;
 		region(a, 0)->len = self->max_bytes + 1;
@@ -597,8 +650,12 @@ static uint64_t make_case(FIXTURE_DATA(hostile) *self, enum case_id id,
 		region(a, 0)->gva = p->big;
 		region(a, 0)->len = self->max_bytes - SIG_LEN - TAIL_LEN;
 		break;
-	case LEN_MAX: region(a, 1)->len = ~0ull; break;
-	case LEN_2_63: region(a, 2)->len = 1ull << 63; break;
+	case LEN_MAX:
+		region(a, 1)->len = ~0ull;
+		break;
+	case LEN_2_63:
+		region(a, 2)->len = 1ull << 63;
+		break;
 	case LEN_SUM_WRAPS:
 		/* 2^64 - 4096 + 8192: the sum is 4096 modulo 2^64. */
 		region(a, 1)->len = -4096ull;
@@ -613,14 +670,22 @@ static uint64_t make_case(FIXTURE_DATA(hostile) *self, enum case_id id,
 		region(a, 2)->gva = 0xffffffffffffff00ull;
 		region(a, 2)->len = 0x101;
 		break;
-	case NONCANON_LOW: region(a, 1)->gva = 0x0000800000000000ull; break;
-	case NONCANON_HIGH: region(a, 1)->gva = 0xffff7ffffffff000ull; break;
-	case NONCANON_TOP_BIT: region(a, 0)->gva = 0x8000000000001000ull; break;
+	case NONCANON_LOW:
+		region(a, 1)->gva = 0x0000800000000000ull;
+		break;
+	case NONCANON_HIGH:
+		region(a, 1)->gva = 0xffff7ffffffff000ull;
+		break;
+	case NONCANON_TOP_BIT:
+		region(a, 0)->gva = 0x8000000000001000ull;
+		break;
 	case CROSSES_HOLE:
 		region(a, 1)->gva = 0x00007ffffffff000ull;
 		region(a, 1)->len = 0x2000;
 		break;
-	case UNMAPPED: region(a, 2)->gva = p->guard; break;
+	case UNMAPPED:
+		region(a, 2)->gva = p->guard;
+		break;
 	case HOLE_IN_MIDDLE:
 		region(a, 0)->gva = p->hole + 100;
 		region(a, 0)->len = 4 * 4096;
@@ -629,14 +694,27 @@ static uint64_t make_case(FIXTURE_DATA(hostile) *self, enum case_id id,
 		/* The tail's page ends where its guard page starts. */
 		region(a, 2)->gva = p->tail + 4096 - TAIL_LEN + 1;
 		break;
-	case ARG_UNMAPPED: arg_gva = p->guard; *placed = true; break;
+	case ARG_UNMAPPED:
+		arg_gva = p->guard;
+		*placed = true;
+		break;
 	case ARG_CROSSES_END:
 		arg_gva = p->arg_area + ARG_AREA - 64;
 		break;
-	case ARG_NONCANON: arg_gva = 0x0000900000000000ull; *placed = true; break;
-	case ARG_NULL: arg_gva = 0; *placed = true; break;
-	case MAX_REGIONS_OK: add_tiny_regions(self, a, HOSTSIG_MAX_REGIONS); break;
-	case NAME_NO_NUL_OK: memset(a->hdr.name, 'n', sizeof(a->hdr.name)); break;
+	case ARG_NONCANON:
+		arg_gva = 0x0000900000000000ull;
+		*placed = true;
+		break;
+	case ARG_NULL:
+		arg_gva = 0;
+		*placed = true;
+		break;
+	case MAX_REGIONS_OK:
+		add_tiny_regions(self, a, HOSTSIG_MAX_REGIONS);
+		break;
+	case NAME_NO_NUL_OK:
+		memset(a->hdr.name, 'n', sizeof(a->hdr.name));
+		break;
 	case BASES_ANY_OK:
 		a->hdr.load_base = ~0ull;
 		a->hdr.image_base = 0x8000000000000000ull;
@@ -681,18 +759,32 @@ static uint64_t pick_gva(FIXTURE_DATA(hostile) *self, uint64_t *rnd)
 	uint64_t r = hs_rand(rnd);
 
 	switch (r % 12) {
-	case 0: return p->image + (r >> 8) % IMAGE_LEN;
-	case 1: return p->sig;
-	case 2: return p->tail + (r >> 8) % 4096;
-	case 3: return p->tiny[(r >> 8) % NR_TINY];
-	case 4: return p->guard + (r >> 8) % 4096;
-	case 5: return p->hole + (r >> 8) % (5 * 4096);
-	case 6: return p->big + (r >> 8) % p->big_len;
-	case 7: return hs_rand(rnd) | 1ull << 47;	/* usually non-canonical */
-	case 8: return -(1 + (r >> 8) % 8192);		/* near the top */
-	case 9: return 0x00007fffffffffffull - (r >> 8) % 8192;
-	case 10: return p->arg_area + 4096;
-	default: return p->image;
+	case 0:
+		return p->image + (r >> 8) % IMAGE_LEN;
+	case 1:
+		return p->sig;
+	case 2:
+		return p->tail + (r >> 8) % 4096;
+	case 3:
+		return p->tiny[(r >> 8) % NR_TINY];
+	case 4:
+		return p->guard + (r >> 8) % 4096;
+	case 5:
+		return p->hole + (r >> 8) % (5 * 4096);
+	case 6:
+		return p->big + (r >> 8) % p->big_len;
+	case 7:
+		/* Usually non-canonical. */
+		return hs_rand(rnd) | 1ull << 47;
+	case 8:
+		/* Near the top. */
+		return -(1 + (r >> 8) % 8192);
+	case 9:
+		return 0x00007fffffffffffull - (r >> 8) % 8192;
+	case 10:
+		return p->arg_area + 4096;
+	default:
+		return p->image;
 	}
 }
 
@@ -701,14 +793,22 @@ static uint64_t pick_len(uint64_t *rnd)
 	uint64_t r = hs_rand(rnd);
 
 	switch (r % 8) {
-	case 0: return 0;
-	case 1: return 1 + (r >> 8) % 64;
-	case 2: return 1 + (r >> 8) % (3 * 4096);
-	case 3: return (1 << 20) + (r >> 8) % 8192 - 4096;
-	case 4: return hs_rand(rnd);
-	case 5: return -((r >> 8) % 8192);
-	case 6: return 1ull << (47 + (r >> 8) % 17);
-	default: return 64;
+	case 0:
+		return 0;
+	case 1:
+		return 1 + (r >> 8) % 64;
+	case 2:
+		return 1 + (r >> 8) % (3 * 4096);
+	case 3:
+		return (1 << 20) + (r >> 8) % 8192 - 4096;
+	case 4:
+		return hs_rand(rnd);
+	case 5:
+		return -((r >> 8) % 8192);
+	case 6:
+		return 1ull << (47 + (r >> 8) % 17);
+	default:
+		return 64;
 	}
 }
 
@@ -724,10 +824,14 @@ static uint64_t pick_arg_gva(FIXTURE_DATA(hostile) *self, uint64_t *rnd,
 
 	*placed = true;
 	switch (r % 5) {
-	case 0: return p->guard + (r >> 8) % 4096;
-	case 1: return hs_rand(rnd) | 1ull << 47;
-	case 2: return -(1 + (r >> 8) % 8192);
-	case 3: return (r >> 8) % 4096;
+	case 0:
+		return p->guard + (r >> 8) % 4096;
+	case 1:
+		return hs_rand(rnd) | 1ull << 47;
+	case 2:
+		return -(1 + (r >> 8) % 8192);
+	case 3:
+		return (r >> 8) % 4096;
 	default:
 		*placed = false;
 		return p->arg_area + (r >> 8) % ARG_AREA;
@@ -751,13 +855,27 @@ static uint64_t make_random(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 		uint32_t ri = (r >> 8) % 20;
 
 		switch (r % 16) {
-		case 0: a->hdr.magic = hs_rand(rnd); break;
-		case 1: a->hdr.version = hs_rand(rnd) % 4; break;
-		case 2: a->hdr.size = hs_rand(rnd) % 1024; break;
-		case 3: a->len = (int64_t)a->len + (int64_t)(hs_rand(rnd) % 64) - 32; break;
-		case 4: a->hdr.format = hs_rand(rnd) % 2 ? 0 : hs_rand(rnd) | 4; break;
-		case 5: a->hdr.flags = 1u << (hs_rand(rnd) % 32); break;
-		case 6: a->hdr.reserved = hs_rand(rnd) | 1; break;
+		case 0:
+			a->hdr.magic = hs_rand(rnd);
+			break;
+		case 1:
+			a->hdr.version = hs_rand(rnd) % 4;
+			break;
+		case 2:
+			a->hdr.size = hs_rand(rnd) % 1024;
+			break;
+		case 3:
+			a->len = (int64_t)a->len + (int64_t)(hs_rand(rnd) % 64) - 32;
+			break;
+		case 4:
+			a->hdr.format = hs_rand(rnd) % 2 ? 0 : hs_rand(rnd) | 4;
+			break;
+		case 5:
+			a->hdr.flags = 1u << (hs_rand(rnd) % 32);
+			break;
+		case 6:
+			a->hdr.reserved = hs_rand(rnd) | 1;
+			break;
 		case 7: {
 			uint32_t nr = hs_rand(rnd) % 24;
 
@@ -768,9 +886,15 @@ static uint64_t make_random(FIXTURE_DATA(hostile) *self, struct hs_arg *a,
 				a->hdr.size = a->len = HOSTSIG_ARGBLOCK_SIZE(nr);
 			break;
 		}
-		case 8: region(a, ri)->kind = hs_rand(rnd) % 7; break;
-		case 9: region(a, ri)->len = pick_len(rnd); break;
-		case 10: region(a, ri)->gva = pick_gva(self, rnd); break;
+		case 8:
+			region(a, ri)->kind = hs_rand(rnd) % 7;
+			break;
+		case 9:
+			region(a, ri)->len = pick_len(rnd);
+			break;
+		case 10:
+			region(a, ri)->gva = pick_gva(self, rnd);
+			break;
 		case 11:
 			region(a, ri)->gva = pick_gva(self, rnd);
 			region(a, ri)->len = pick_len(rnd);

@@ -84,6 +84,7 @@ static void hs_guest_fill(uint64_t gva, uint64_t len, uint64_t seed)
 static void hs_guest_agent(void)
 {
 	for (;;) {
+		/* The test rewrites it while the guest is stopped in GUEST_SYNC. */
 		volatile struct hs_guest_cmd *cmd = &hs_guest_cmd;
 		uint64_t ret = 0;
 

@@ -264,7 +264,7 @@ static inline long hs_ring_release_all(struct hs_ring *r)
 	long n = 0, i;
 	uint64_t pos = hs_ring_consumer(r), end = hs_ring_producer(r);
 
-	while (pos < end && n < (long)(sizeof(ids) / sizeof(ids[0]))) {
+	while (pos < end && n < (long)ARRAY_SIZE(ids)) {
 		const struct hostsig_record *rec = hs_ring_at(r, pos);
 		uint32_t flags = hs_record_flags(rec);
 

@@ -507,8 +507,11 @@ struct unpriv_ctx {
 	bool nobody;
 };
 
-enum { UP_BECOME, UP_OPEN, UP_STATS, UP_COMP, UP_DUMP, UP_VMS, UP_POLICY,
-       UP_SET_POLICY, UP_VERDICT, UP_REVERIFY, UP_NR };
+/* What an unprivileged child reports, by index. */
+enum {
+	UP_BECOME, UP_OPEN, UP_STATS, UP_COMP, UP_DUMP, UP_VMS, UP_POLICY,
+	UP_SET_POLICY, UP_VERDICT, UP_REVERIFY, UP_NR
+};
 
 static void unprivileged_child(void *arg, long *res)
 {

@@ -7,7 +7,8 @@
 #
 # Environment: SRCDIR, BUILD; HOSTSIG_KERNELS overrides the kernel list;
 # HOSTSIG_VM_JOBS (default 2) VMs boot at once; HOSTSIG_VM_FILTER (a shell
-# glob) runs only matching test programs.
+# glob) runs only matching test programs; HOSTSIG_SEED replays the
+# randomized tests with the seed they printed.
 set -u
 . "$SRCDIR/selftests/lib/tap.sh"
 
@@ -29,6 +30,7 @@ boot() {
 	rm -rf "$out"
 	mkdir -p "$out"
 	"$SRCDIR/selftests/vm/boot.sh" "$1" "$out" "hstest.filter=$filter" \
+		${HOSTSIG_SEED:+"hstest.seed=$HOSTSIG_SEED"} \
 		>"$out/qemu.log" 2>&1
 	echo $? >"$out/status"
 }
