@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Write tracking: from REGISTER on, a guest write to a component's image
+ * pages makes it MODIFIED whatever its verdict, raises a tamper event and
+ * sets off the policy's reaction (a new capture, or quarantine); writes to
+ * other memory, to other kinds of regions, or inside the writable ranges a
+ * verdict named do not. This process plays the verifier (ring consumer and
+ * netlink VERDICT); the guest writes with its own instructions, which KVM
+ * emulates on a tracked page.
+ */
+#include "hostsig_nl.h"
+#include "hostsig_ring.h"
+
+#define SLOW_TEST_S	600
+/* Waiting for an event or a record; only to report a hang, not a speed limit. */
+#define WAIT_MS		60000
+#define IMAGE_PAGES	3
+
+FIXTURE(track) {
+	struct hs_guest g;
+	struct hs_ring ring;
+	struct hs_nl nl;
+	struct hs_events *ev;
+	uint64_t vm_id;
+};
+
+FIXTURE_SETUP(track)
+{
+	self->ring.fd = -1;
+	ASSERT_EQ(0, hostsig_module_reload(""));
+	ASSERT_EQ(0, hs_nl_open(&self->nl));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	self->ev = malloc(sizeof(*self->ev));
+	ASSERT_NE(NULL, self->ev);
+	ASSERT_EQ(0, hs_events_open(self->ev));
+	hs_guest_create(&self->g, 0, 4);
+}
+
+FIXTURE_TEARDOWN(track)
+{
+	if (self->ev) {
+		hs_events_close(self->ev);
+		free(self->ev);
+	}
+	hs_ring_close(&self->ring);
+	hs_guest_destroy(&self->g);
+	hs_nl_close(&self->nl);
+	hostsig_module_reload("");
+}
+
+/* An image of IMAGE_PAGES whole pages and a signature block; its record id. */
+static uint64_t make_component(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(track) *self, struct hs_comp *c,
+			       const char *name)
+{
+	struct hs_attrs comp;
+
+	hs_comp_make(&self->g, c, name, IMAGE_PAGES * 4096, 300);
+	if (hs_comp_register(&self->g, c) <= 0) {
+		TH_LOG("REGISTER of %s: %ld", name, c->id);
+		return 0;
+	}
+	if (hs_nl_get_comp(&self->nl, c->id, &comp) || comp.bad[0]) {
+		TH_LOG("GET_COMPONENT of %s: %s", name, comp.bad);
+		return 0;
+	}
+	self->vm_id = comp.u[HOSTSIG_A_COMP_VM_ID];
+	return comp.u[HOSTSIG_A_COMP_RECORD_ID];
+}
+
+static uint64_t image_gva(struct hs_comp *c)
+{
+	return hs_arg_region(&c->arg, 0)->gva;
+}
+
+/* A VERDICT naming writable ranges of the first IMAGE region. */
+static int verdict_writable(struct hs_nl *nl, uint64_t id, uint64_t record,
+			    uint32_t verdict, const uint64_t (*ranges)[2],
+			    int nr)
+{
+	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
+	int i;
+
+	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
+	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
+	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
+	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
+	for (i = 0; i < nr; i++) {
+		struct nlattr *nest = nla_nest_start(msg, HOSTSIG_A_COMP_WRITABLE);
+
+		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, 0);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, ranges[i][0]);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN, ranges[i][1]);
+		nla_nest_end(msg, nest);
+	}
+	return hs_nl_exec(nl, msg, NULL, NULL);
+}
+
+/* The record, other than @old, that the component waits for now. */
+static uint64_t wait_new_record(struct __test_metadata *_metadata,
+				FIXTURE_DATA(track) *self, uint64_t id,
+				uint64_t old)
+{
+	double deadline = hs_now_ns() + WAIT_MS * 1e6;
+	struct hs_attrs comp;
+
+	do {
+		if (hs_nl_get_comp(&self->nl, id, &comp) || comp.bad[0])
+			return 0;
+		if (comp.u[HOSTSIG_A_COMP_RECORD_ID] != old &&
+		    hs_ring_find_record(&self->ring, comp.u[HOSTSIG_A_COMP_RECORD_ID]))
+			return comp.u[HOSTSIG_A_COMP_RECORD_ID];
+		usleep(20000);
+	} while (hs_now_ns() < deadline);
+	TH_LOG("component %lu: no new record", id);
+	return 0;
+}
+
+static struct hs_attrs get_comp(struct __test_metadata *_metadata,
+				FIXTURE_DATA(track) *self, uint64_t id)
+{
+	struct hs_attrs comp;
+
+	EXPECT_EQ(0, hs_nl_get_comp(&self->nl, id, &comp));
+	EXPECT_STREQ("", comp.bad);
+	return comp;
+}
+
+static uint64_t stat_of(FIXTURE_DATA(track) *self, int which)
+{
+	struct hs_attrs st;
+
+	if (hs_nl_get_stats(&self->nl, &st))
+		return ~0ull;
+	return st.u[which];
+}
+
+/*
+ * Under enforce: authentic and allowed, then the guest changes 8 bytes of
+ * its code. The component is MODIFIED and denied, the event names the
+ * guest physical address, and a new record with the new bytes waits for a
+ * verdict; AUTHENTIC for it makes the component allowed again.
+ */
+TEST_F_TIMEOUT(track, write_after_allow, SLOW_TEST_S)
+{
+	uint64_t rec1, rec2, target, gpa;
+	const struct hostsig_record *r;
+	const struct hs_attrs *tamper;
+	struct hs_attrs comp;
+	struct hs_comp c;
+	uint8_t now[64];
+
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, 0,
+				      false));
+	rec1 = make_component(_metadata, self, &c, "code");
+	ASSERT_NE(0, rec1);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(IMAGE_PAGES, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+
+	target = image_gva(&c) + 4096 + 64;
+	gpa = addr_gva2gpa(self->g.vm, target);
+	hs_guest_fill_pattern(&self->g, target, 8, 0xbad);
+
+	tamper = hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS);
+	ASSERT_NE(NULL, tamper);
+	EXPECT_EQ(gpa, tamper->u[HOSTSIG_A_COMP_TAMPER_GPA]);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_NE(0, comp.u[HOSTSIG_A_COMP_MODIFIED_NS]);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+
+	/* Captured again, with the guest's write in it. */
+	rec2 = wait_new_record(_metadata, self, c.id, rec1);
+	ASSERT_NE(0, rec2);
+	r = hs_ring_find_record(&self->ring, rec2);
+	ASSERT_NE(NULL, r);
+	hs_read(&self->g, target - 16, now, sizeof(now));
+	EXPECT_EQ(0, memcmp((const uint8_t *)r + r->regions[0].offset + 4096 + 64 - 16,
+			    now, sizeof(now)));
+	/* Still MODIFIED until that record's verdict. */
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec2,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(2, comp.u[HOSTSIG_A_COMP_VERIFICATIONS]);
+}
+
+/* Under audit, a modified component is allowed, and still reported. */
+TEST_F_TIMEOUT(track, audit_allows_but_reports, SLOW_TEST_S)
+{
+	struct hs_comp c;
+	uint64_t rec;
+	int64_t q;
+
+	rec = make_component(_metadata, self, &c, "audited");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 8, 8, 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	q = hs_query(&self->g, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, HOSTSIG_QUERY_STATE(q));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(q));
+}
+
+/*
+ * Between REGISTER and the verdict: the record being verified is replaced
+ * by a new capture, and a verdict for the old one is refused as stale.
+ */
+TEST_F_TIMEOUT(track, write_before_verdict, SLOW_TEST_S)
+{
+	uint64_t rec1, rec2;
+	struct hs_comp c;
+
+	rec1 = make_component(_metadata, self, &c, "early");
+	ASSERT_NE(0, rec1);
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 2 * 4096, 8, 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	rec2 = wait_new_record(_metadata, self, c.id, rec1);
+	ASSERT_NE(0, rec2);
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec2,
+					  HOSTSIG_VERDICT_NOT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC,
+		  HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+}
+
+/*
+ * Writes that are none of a component's business: another component's
+ * image, a signature block (not tracked), memory of nobody. Only the
+ * component written to hears of it.
+ */
+TEST_F_TIMEOUT(track, other_writes_are_not_tamper, SLOW_TEST_S)
+{
+	uint64_t ra, rb, tampers0, elsewhere;
+	struct hs_attrs a, b;
+	struct hs_comp ca, cb;
+
+	ra = make_component(_metadata, self, &ca, "a");
+	rb = make_component(_metadata, self, &cb, "b");
+	ASSERT_TRUE(ra && rb);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, ca.id, ra, HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, cb.id, rb, HOSTSIG_VERDICT_AUTHENTIC));
+	tampers0 = stat_of(self, HOSTSIG_A_STATS_TAMPERS);
+
+	elsewhere = hs_alloc(&self->g, 4096);
+	hs_guest_fill_pattern(&self->g, elsewhere, 4096, 1);
+	hs_guest_fill_pattern(&self->g, hs_arg_region(&cb.arg, 1)->gva, 8, 2);
+	hs_guest_fill_pattern(&self->g, image_gva(&cb), 16, 3);
+
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, cb.id, WAIT_MS));
+	a = get_comp(_metadata, self, ca.id);
+	b = get_comp(_metadata, self, cb.id);
+	EXPECT_EQ(0, a.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, a.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_LE(1, b.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, ca.id));
+	EXPECT_EQ(b.u[HOSTSIG_A_COMP_TAMPERS],
+		  stat_of(self, HOSTSIG_A_STATS_TAMPERS) - tampers0);
+}
+
+/*
+ * A verdict names writable ranges: page 1 entirely (no longer tracked) and
+ * 64 bytes of page 2 (still tracked: writes there are checked byte by
+ * byte). Writes inside are data; one byte outside is tamper.
+ */
+TEST_F_TIMEOUT(track, writable_ranges, SLOW_TEST_S)
+{
+	static const uint64_t ranges[][2] = {
+		{ 4096, 4096 },		/* page 1 */
+		{ 2 * 4096 + 256, 64 },	/* inside page 2 */
+	};
+	uint64_t rec, base, tracked0, allowed0;
+	struct hs_attrs comp;
+	struct hs_comp c;
+
+	rec = make_component(_metadata, self, &c, "data");
+	ASSERT_NE(0, rec);
+	base = image_gva(&c);
+	tracked0 = stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES);
+	ASSERT_EQ(0, verdict_writable(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				      ranges, 2));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(IMAGE_PAGES - 1, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	EXPECT_EQ(tracked0 - 1, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+
+	allowed0 = stat_of(self, HOSTSIG_A_STATS_TRACKED_WRITES);
+	hs_guest_fill_pattern(&self->g, base + 4096, 4096, 4);		/* page 1 */
+	hs_guest_fill_pattern(&self->g, base + 2 * 4096 + 256, 64, 5);	/* in range */
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	/* The range inside page 2 was written through its tracked page. */
+	EXPECT_LT(allowed0, stat_of(self, HOSTSIG_A_STATS_TRACKED_WRITES));
+
+	/* Just past the range on the same page. */
+	hs_guest_fill_pattern(&self->g, base + 2 * 4096 + 256 + 64, 8, 6);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+
+	/* A range that is not inside the component is refused. */
+	{
+		static const uint64_t outside[][2] = { { 3 * 4096, 8 } };
+		uint64_t rec2 = wait_new_record(_metadata, self, c.id, rec);
+
+		ASSERT_NE(0, rec2);
+		EXPECT_EQ(-EINVAL, verdict_writable(&self->nl, c.id, rec2,
+						    HOSTSIG_VERDICT_AUTHENTIC,
+						    outside, 1));
+	}
+}
+
+/*
+ * Under quarantine, a write to an allowed component stops the VM: the vCPU
+ * that wrote may not even get back to us, every KVM_RUN after fails.
+ */
+TEST_F_TIMEOUT(track, quarantine_on_tamper, SLOW_TEST_S)
+{
+	struct hs_guest_cmd *cmd;
+	struct hs_attrs vm;
+	struct hs_comp c;
+	uint64_t rec;
+	int i, ret = 0;
+
+	rec = make_component(_metadata, self, &c, "guarded");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
+				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+
+	cmd = addr_gva2hva(self->g.vm, (vm_vaddr_t)&hs_guest_cmd);
+	cmd->op = HS_OP_FILL;
+	cmd->arg[0] = image_gva(&c) + 100;
+	cmd->arg[1] = 8;
+	cmd->arg[2] = 7;
+	/* Run the write, then the guest's loop, until KVM refuses. */
+	for (i = 0; i < 1000 && ret == 0; i++) {
+		ret = __vcpu_run(self->g.vcpu);
+		if (!ret) {
+			/* A ucall: the write is done; ask for QUERY next. */
+			vcpu_run_complete_io(self->g.vcpu);
+			cmd->op = HS_OP_HYPERCALL;
+			cmd->arg[0] = HOSTSIG_HC_QUERY;
+			cmd->arg[1] = c.id;
+		}
+	}
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EIO, errno);
+
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_QUARANTINE, 0, WAIT_MS));
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
+	EXPECT_EQ(1, vm.u[HOSTSIG_A_VM_QUARANTINED]);
+	hs_guest_abandon(&self->g);
+}
+
+/* UNREGISTER ends tracking: the pages are free again, writes are nobody's. */
+TEST_F_TIMEOUT(track, unregister_ends_tracking, SLOW_TEST_S)
+{
+	uint64_t rec, tracked0, tampers0;
+	struct hs_comp c;
+
+	tracked0 = stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES);
+	rec = make_component(_metadata, self, &c, "leaving");
+	ASSERT_NE(0, rec);
+	EXPECT_EQ(tracked0 + IMAGE_PAGES, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+	ASSERT_EQ(0, hs_unregister(&self->g, c.id));
+	EXPECT_EQ(tracked0, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+	tampers0 = stat_of(self, HOSTSIG_A_STATS_TAMPERS);
+	hs_guest_fill_pattern(&self->g, image_gva(&c), 4096, 8);
+	hs_events_pump(self->ev, 200);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+	EXPECT_EQ(tampers0, stat_of(self, HOSTSIG_A_STATS_TAMPERS));
+}
+
+TEST_HARNESS_MAIN
