@@ -312,10 +312,9 @@ static u64 hostsig_unload_locked(struct hostsig_component *comp,
 				 struct list_head *victims)
 {
 	struct hostsig_vm *vm = comp->vm;
-	u64 record = 0;
+	/* Answered or not: the consumer has nothing more to do with it. */
+	u64 record = comp->record_id;
 
-	if (comp->record_id && !comp->answered)
-		record = comp->record_id;
 	hostsig_uncharge_locked(comp);
 	comp->state = HOSTSIG_STATE_UNLOADED;
 	vm->nr_live--;
@@ -1094,7 +1093,8 @@ static void hostsig_vm_retire_locked(struct hostsig_vm *vm,
 	hostsig_nr_vms--;
 	for (i = 0; i < ARRAY_SIZE(lists); i++) {
 		list_for_each_entry_safe(comp, tmp, lists[i], vm_node) {
-			if (comp->record_id && !comp->answered)
+			/* Answered or not, nobody needs it any more. */
+			if (comp->record_id)
 				hostsig_ring_discard(comp->record_id);
 			/* The caller ends or abandons KVM's tracking. */
 			hostsig_uncharge_locked(comp);

@@ -14,7 +14,7 @@ group_vm="qemu-system-x86 busybox-static"
 group_lint="sparse perl"
 group_verifier="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 osslsigncode sbsigntool openssl clang libclang-rt-14-dev jq"
 group_debugkernel="flex bison bc libelf-dev"
-group_ynl="python3 python3-yaml"
+group_ynl="python3 python3-yaml python3-jsonschema"
 
 groups=${*:-build kernels vm lint verifier debugkernel ynl}
 wanted=

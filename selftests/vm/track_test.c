@@ -278,7 +278,8 @@ TEST_F_TIMEOUT(track, writable_ranges, SLOW_TEST_S)
 		{ 4096, 4096 },		/* page 1 */
 		{ 2 * 4096 + 256, 64 },	/* inside page 2 */
 	};
-	uint64_t rec, base, tracked0, allowed0;
+	static const uint64_t outside[][2] = { { 3 * 4096, 8 } };
+	uint64_t rec, rec2, base, tracked0, allowed0;
 	struct hs_attrs comp;
 	struct hs_comp c;
 
@@ -308,15 +309,10 @@ TEST_F_TIMEOUT(track, writable_ranges, SLOW_TEST_S)
 	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
 
 	/* A range that is not inside the component is refused. */
-	{
-		static const uint64_t outside[][2] = { { 3 * 4096, 8 } };
-		uint64_t rec2 = wait_new_record(_metadata, self, c.id, rec);
-
-		ASSERT_NE(0, rec2);
-		EXPECT_EQ(-EINVAL, verdict_writable(&self->nl, c.id, rec2,
-						    HOSTSIG_VERDICT_AUTHENTIC,
-						    outside, 1));
-	}
+	rec2 = wait_new_record(_metadata, self, c.id, rec);
+	ASSERT_NE(0, rec2);
+	EXPECT_EQ(-EINVAL, verdict_writable(&self->nl, c.id, rec2,
+					    HOSTSIG_VERDICT_AUTHENTIC, outside, 1));
 }
 
 /*

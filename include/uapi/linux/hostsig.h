@@ -137,7 +137,12 @@
  *    HOSTSIG_RECORD_RELEASED  the consumer already released it: skip it
  *
  * A record's bytes are the concatenation of its regions, in the order of
- * its region table, each at its offset from the start of the record.
+ * its region table, each at its offset from the start of the record. The
+ * host may discard a record while the consumer reads it, and reuse its
+ * space once nothing before it is held: a consumer that needs the bytes to
+ * have been stable checks, after reading, that the record's flags and
+ * record_id are unchanged (a verdict for a discarded record is refused in
+ * any case).
  * poll() reports POLLIN when there is a record after the position the
  * consumer last said it had seen (HOSTSIG_IOC_SEEN) or, before any
  * HOSTSIG_IOC_SEEN, when there is any record.
@@ -177,7 +182,9 @@
  *    ESTALE (the record is not the one the component waits for: an older
  *    record, another component's, or the component was unloaded),
  *    EALREADY (that record was answered already), EPERM (not the ring's
- *    consumer), EINVAL (missing or malformed attributes).
+ *    consumer), EINVAL (missing or malformed attributes), ERANGE (an
+ *    attribute outside its bounds: the netlink core's policy checks say
+ *    so for an unknown verdict value or an oversized digest).
  *
  * HOSTSIG_CMD_GET_COMPONENT
  *    do: request HOSTSIG_A_COMP_ID; dump: optionally HOSTSIG_A_COMP_VM_ID
