@@ -18,7 +18,10 @@
  *
  * Formats: PE/COFF (PE32 and PE32+) images with an Authenticode signature,
  * either as the file on disk or as a loader mapped it (see
- * Documentation/verifier.rst for how the load is undone).
+ * Documentation/verifier.rst for how the load is undone); Linux kernel
+ * modules with an appended signature, as the file on disk or as the guest
+ * kernel's loader left its file buffer and allocations (see
+ * Documentation/verifier-elf.rst).
  */
 #ifndef HOSTSIG_H
 #define HOSTSIG_H
@@ -65,6 +68,9 @@ enum hostsig_reason {
 	HOSTSIG_R_MALFORMED_IMAGE,	/* not authentic: headers or tables out of bounds */
 	HOSTSIG_R_DENIED_CERTIFICATE,	/* not authentic: a signer's chain holds a denied certificate */
 	HOSTSIG_R_DENIED_DIGEST,	/* not authentic: the image digest is denied */
+	HOSTSIG_R_LOAD_MISMATCH,	/* not authentic: loaded bytes are not what the signed file becomes */
+	HOSTSIG_R_UNSUPPORTED_SITE,	/* unknown: a runtime patch site the verifier cannot normalise */
+	HOSTSIG_R_UNSUPPORTED_SIGNATURE, /* unknown: a signature scheme this library does not check */
 	HOSTSIG_R_NR
 };
 
@@ -72,6 +78,7 @@ enum hostsig_image_format {
 	HOSTSIG_FORMAT_NONE,
 	HOSTSIG_FORMAT_PE32,
 	HOSTSIG_FORMAT_PE32PLUS,
+	HOSTSIG_FORMAT_ELF_MODULE,	/* Linux kernel module, x86-64 */
 };
 
 enum hostsig_digest {
@@ -165,6 +172,25 @@ enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 
 void hostsig_result_release(struct hostsig_result *result);
 
+/* A range of a loaded image, by RVA. */
+struct hostsig_range {
+	uint32_t rva;
+	uint32_t size;
+};
+
+/*
+ * The ranges a loader maps writable: the sections with IMAGE_SCN_MEM_WRITE,
+ * each from its RVA for VirtualSize rounded up to SectionAlignment and cut
+ * at SizeOfImage, overlapping and adjacent ones merged, by RVA. Reads the
+ * headers of a file or a loaded image (len bytes, at least SizeOfHeaders).
+ * The section table is the one the publisher signed only if the image
+ * verified as authentic.
+ * Fills up to max ranges and returns how many there are in all (more than
+ * max: the others did not fit), or -1 if the headers are malformed.
+ */
+int hostsig_pe_writable_ranges(const uint8_t *image, size_t len,
+			       struct hostsig_range *ranges, size_t max);
+
 const char *hostsig_verdict_name(enum hostsig_outcome verdict);
 const char *hostsig_reason_name(enum hostsig_reason reason);
 const char *hostsig_format_name(enum hostsig_image_format format);
@@ -172,5 +198,181 @@ const char *hostsig_digest_name(enum hostsig_digest digest);
 const char *hostsig_unverified_kind_name(enum hostsig_unverified_kind kind);
 /* The verdict a reason implies: the policy in one place. */
 enum hostsig_outcome hostsig_reason_verdict(enum hostsig_reason reason);
+
+/* ---- Linux kernel modules ------------------------------------------------
+ *
+ * An x86-64 ELF relocatable object with the signature scripts/sign-file
+ * appends: the module's bytes, a detached PKCS#7/CMS SignedData, struct
+ * module_signature (id_type PKEY_ID_PKCS7, sig_len big-endian) and the
+ * marker "~Module signature appended~\n". The digest reported is that of
+ * the module's bytes (what the signature signs); --deny-digest matches it.
+ */
+
+#define HOSTSIG_ELF_MAX_SECTIONS	4096	/* e_shnum; Debian's largest module has ~250 */
+#define HOSTSIG_ELF_MAX_ALLOCS		16	/* allocations of one loaded module */
+#define HOSTSIG_ELF_MAX_CANDIDATES	256	/* file-buffer reconstructions tried */
+#define HOSTSIG_ELF_MAX_RANGES		4096	/* ranges reported for one module */
+
+/*
+ * The allocations of a loaded module, as the tags of its IMAGE regions:
+ * the kernel's enum mod_mem_type (6.4 and later) plus one, so that 0 stays
+ * "no tag". A 6.1 kernel makes two allocations: core_layout (text, rodata,
+ * ro_after_init and data, in that order) is tagged TEXT, init_layout (init
+ * text, rodata and data) INIT_TEXT.
+ */
+enum hostsig_elf_mem {
+	HOSTSIG_ELF_MEM_TEXT = 1,
+	HOSTSIG_ELF_MEM_DATA = 2,
+	HOSTSIG_ELF_MEM_RODATA = 3,
+	HOSTSIG_ELF_MEM_RO_AFTER_INIT = 4,
+	HOSTSIG_ELF_MEM_INIT_TEXT = 5,
+	HOSTSIG_ELF_MEM_INIT_DATA = 6,
+	HOSTSIG_ELF_MEM_INIT_RODATA = 7,
+	HOSTSIG_ELF_MEM_NR
+};
+
+/* Kernel series whose loader the verifier models, from the module's vermagic. */
+enum hostsig_elf_kernel {
+	HOSTSIG_ELF_KERNEL_UNKNOWN,
+	HOSTSIG_ELF_KERNEL_6_1,
+	HOSTSIG_ELF_KERNEL_6_12,
+};
+
+/* One allocation of a loaded module. */
+struct hostsig_elf_alloc {
+	unsigned int tag;		/* enum hostsig_elf_mem */
+	uint64_t addr;			/* guest virtual address of its first byte */
+	const uint8_t *bytes;
+	size_t len;
+};
+
+/* A module as the guest kernel's loader holds it (ring record regions). */
+struct hostsig_elf_loaded {
+	const uint8_t *file;		/* the loader's file buffer (FILE region) */
+	size_t file_len;
+	uint64_t file_addr;		/* its guest address, 0 if unknown */
+	const uint8_t *signature;	/* the appended signature, when file_len */
+	size_t signature_len;		/* stops before it; NULL otherwise */
+	const struct hostsig_elf_alloc *allocs;
+	size_t nr_allocs;		/* 1..HOSTSIG_ELF_MAX_ALLOCS */
+};
+
+/* Classes of runtime patch sites, each named in reasons and reports. */
+enum hostsig_elf_site_class {
+	HOSTSIG_ELF_SITE_FTRACE,	/* __mcount_loc call sites */
+	HOSTSIG_ELF_SITE_JUMP_LABEL,	/* __jump_table code sites */
+	HOSTSIG_ELF_SITE_STATIC_CALL,	/* .static_call_sites */
+	HOSTSIG_ELF_SITE_ALTERNATIVE,	/* .altinstructions */
+	HOSTSIG_ELF_SITE_PARAVIRT,	/* .parainstructions (6.1) */
+	HOSTSIG_ELF_SITE_RETPOLINE,	/* .retpoline_sites */
+	HOSTSIG_ELF_SITE_RETURN,	/* .return_sites */
+	HOSTSIG_ELF_SITE_CALL_DEPTH,	/* .call_sites (6.12) */
+	HOSTSIG_ELF_SITE_ENDBR,		/* .ibt_endbr_seal (6.12) */
+	HOSTSIG_ELF_SITE_SMP_LOCK,	/* .smp_locks */
+	HOSTSIG_ELF_SITE_EX_TABLE,	/* __ex_table, sorted */
+	HOSTSIG_ELF_SITE_ORC,		/* .orc_unwind_ip and .orc_unwind, sorted */
+	HOSTSIG_ELF_SITE_JUMP_TABLE,	/* __jump_table entries, sorted and marked */
+	HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, /* .static_call_sites entries, sorted */
+	HOSTSIG_ELF_SITE_MCOUNT_TABLE,	/* __mcount_loc entries, sorted */
+	HOSTSIG_ELF_SITE_STATIC_KEY,	/* the module's own static keys */
+	HOSTSIG_ELF_SITE_NR
+};
+
+struct hostsig_elf_sites {
+	unsigned int total;		/* sites of the class in the module */
+	unsigned int patched;		/* found in a form other than the file's */
+};
+
+/* Ranges of a loaded module the report names. */
+enum hostsig_elf_range_kind {
+	HOSTSIG_ELF_RANGE_WRITABLE,	/* writable data: the guest may change it later */
+	HOSTSIG_ELF_RANGE_MODULE_STRUCT, /* struct module (loader state), not verified */
+	HOSTSIG_ELF_RANGE_KALLSYMS,	/* symbol tables the loader built, not verified */
+};
+
+struct hostsig_elf_range {
+	enum hostsig_elf_range_kind kind;
+	unsigned int alloc;		/* index in hostsig_elf_loaded.allocs */
+	uint64_t offset;		/* from the allocation's start */
+	uint64_t size;
+};
+
+/* An undefined symbol and the address the guest's loader resolved it to. */
+struct hostsig_elf_external {
+	char *name;
+	uint64_t value;
+};
+
+struct hostsig_elf_report {
+	enum hostsig_elf_kernel kernel;
+	char module[64];		/* .modinfo name (informative) */
+	char vermagic[128];
+	bool file_rewritten;		/* the loader had rewritten the section headers */
+	unsigned int candidates;	/* reconstructions of the file tried */
+	struct hostsig_elf_sites sites[HOSTSIG_ELF_SITE_NR];
+	struct hostsig_elf_range *ranges;
+	size_t nr_ranges;
+	struct hostsig_elf_external *externals;
+	size_t nr_externals;
+};
+
+/* An ELF relocatable object for x86-64 (what a .ko is, signed or not). */
+bool hostsig_is_elf_module(const uint8_t *buf, size_t len);
+
+/* Both return result->verdict; result (and report) must be released. */
+enum hostsig_outcome hostsig_verify_elf_file(const struct hostsig_trust *trust,
+					     const uint8_t *file, size_t len,
+					     struct hostsig_result *result);
+/* report may be NULL. AUTHENTIC only when the file verifies and every byte of
+ * every allocation is what that file becomes at the addresses given. */
+enum hostsig_outcome hostsig_verify_elf_loaded(const struct hostsig_trust *trust,
+					       const struct hostsig_elf_loaded *loaded,
+					       struct hostsig_result *result,
+					       struct hostsig_elf_report *report);
+void hostsig_elf_report_release(struct hostsig_elf_report *report);
+
+const char *hostsig_elf_mem_name(unsigned int tag);
+const char *hostsig_elf_kernel_name(enum hostsig_elf_kernel kernel);
+const char *hostsig_elf_site_class_name(enum hostsig_elf_site_class cls);
+const char *hostsig_elf_range_kind_name(enum hostsig_elf_range_kind kind);
+
+/* ---- certificates built into a kernel image ------------------------------ */
+
+enum hostsig_compression {
+	HOSTSIG_COMPRESSION_NONE,	/* an ELF vmlinux, or raw bytes */
+	HOSTSIG_COMPRESSION_GZIP,
+	HOSTSIG_COMPRESSION_BZIP2,
+	HOSTSIG_COMPRESSION_LZMA,
+	HOSTSIG_COMPRESSION_XZ,
+	HOSTSIG_COMPRESSION_LZO,
+	HOSTSIG_COMPRESSION_LZ4,
+	HOSTSIG_COMPRESSION_ZSTD,
+};
+
+/* Where a bzImage keeps its compressed kernel, and how it is compressed. */
+struct hostsig_kernel_payload {
+	size_t offset;
+	size_t len;
+	enum hostsig_compression compression;
+};
+
+struct hostsig_kernel_cert {
+	uint8_t *der;
+	size_t der_len;
+	size_t offset;			/* where it was found */
+	char *subject;			/* RFC 2253 */
+	char *issuer;
+	uint8_t sha256[32];		/* of the DER */
+};
+
+/* 0 and the payload of a bzImage (x86 boot protocol 2.08+), -1 if it is not one. */
+int hostsig_kernel_payload(const uint8_t *image, size_t len,
+			   struct hostsig_kernel_payload *payload);
+/* Every DER X.509 certificate in a decompressed kernel (vmlinux), each once.
+ * Returns how many, or -1 (out of memory). */
+int hostsig_kernel_certs(const uint8_t *vmlinux, size_t len,
+			 struct hostsig_kernel_cert **certs);
+void hostsig_kernel_certs_free(struct hostsig_kernel_cert *certs, int nr);
+const char *hostsig_compression_name(enum hostsig_compression compression);
 
 #endif /* HOSTSIG_H */

@@ -122,6 +122,7 @@ struct pe_section {
 	uint32_t raw_ptr;
 	uint32_t raw_size;
 	uint32_t mapped;	/* loaded image: raw bytes the loader mapped */
+	uint32_t characteristics;	/* IMAGE_SCN_* */
 };
 
 struct pe_dir {

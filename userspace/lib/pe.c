@@ -27,6 +27,7 @@
 #define OPT_SECTION_ALIGN_OFF	32
 #define OPT_SIZE_OF_IMAGE_OFF	56
 #define OPT_SIZE_OF_HEADERS_OFF	60
+#define IMAGE_SCN_MEM_WRITE	0x80000000u
 
 static int parse_optional_header(struct pe_image *pe, const uint8_t *buf,
 				 size_t len, uint64_t opt_off, uint16_t opt_size,
@@ -94,6 +95,7 @@ static int parse_sections(struct pe_image *pe, const uint8_t *buf,
 		s->vaddr = le32(sh + 12);
 		s->raw_size = le32(sh + 16);
 		s->raw_ptr = le32(sh + 20);
+		s->characteristics = le32(sh + 36);
 		/* Loaders take a VirtualSize of 0 to mean SizeOfRawData. */
 		if (!s->vsize)
 			s->vsize = s->raw_size;
@@ -191,4 +193,83 @@ void pe_release(struct pe_image *pe)
 	free(pe->raw_order);
 	pe->sections = NULL;
 	pe->raw_order = NULL;
+}
+
+/* ---- writable sections ------------------------------------------------ */
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct hostsig_range *ra = a, *rb = b;
+
+	if (ra->rva != rb->rva)
+		return ra->rva < rb->rva ? -1 : 1;
+	return 0;
+}
+
+/* Sort by RVA and merge overlapping and adjacent ranges; the new count. */
+static size_t merge_ranges(struct hostsig_range *r, size_t n)
+{
+	size_t out = 0;
+
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t end = (uint64_t)r[i].rva + r[i].size;
+
+		if (out && r[i].rva <= (uint64_t)r[out - 1].rva + r[out - 1].size) {
+			if (end > (uint64_t)r[out - 1].rva + r[out - 1].size)
+				r[out - 1].size = (uint32_t)(end - r[out - 1].rva);
+			continue;
+		}
+		r[out++] = r[i];
+	}
+	return out;
+}
+
+/*
+ * The same rule as the unload step (pe_unload.c, map_sections): a section
+ * occupies align(VirtualSize, SectionAlignment) from its RVA, cut at
+ * SizeOfImage, and must lie inside SizeOfImage.
+ */
+int hostsig_pe_writable_ranges(const uint8_t *image, size_t len,
+			       struct hostsig_range *ranges, size_t max)
+{
+	struct hostsig_range *all = NULL;
+	struct hostsig_result res;
+	struct pe_image pe;
+	size_t n = 0;
+	int ret = -1;
+
+	result_init(&res);
+	if (pe_parse(&pe, image, len, &res))
+		goto out;
+	if (!pe.section_alignment ||
+	    (pe.section_alignment & (pe.section_alignment - 1)))
+		goto out;
+	all = calloc(pe.nr_sections ? pe.nr_sections : 1, sizeof(*all));
+	if (!all)
+		goto out;
+	for (uint16_t i = 0; i < pe.nr_sections; i++) {
+		const struct pe_section *s = &pe.sections[i];
+		uint64_t align = pe.section_alignment;
+		uint64_t extent = ((uint64_t)s->vsize + align - 1) & ~(align - 1);
+
+		if ((uint64_t)s->vaddr + s->vsize > pe.size_of_image)
+			goto out;
+		if (!(s->characteristics & IMAGE_SCN_MEM_WRITE) || !s->vsize)
+			continue;
+		if (extent > pe.size_of_image - s->vaddr)
+			extent = pe.size_of_image - s->vaddr;
+		all[n++] = (struct hostsig_range){
+			.rva = s->vaddr, .size = (uint32_t)extent,
+		};
+	}
+	n = merge_ranges(all, n);
+	if (n && max)
+		memcpy(ranges, all, (n < max ? n : max) * sizeof(*ranges));
+	ret = (int)n;
+out:
+	free(all);
+	pe_release(&pe);
+	hostsig_result_release(&res);
+	return ret;
 }
