@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One ring record to one verdict. This is the code that reads guest bytes;
+ * it runs in the sandboxed workers (worker.c), never in the daemon that
+ * holds the device and the netlink socket.
+ *
+ * PE/COFF: the record's IMAGE region is the image as the guest's loader
+ * mapped it, loaded at the record's load_base; when the loader wrote the
+ * load address over the header's ImageBase (HOSTSIG_ARG_F_HEADER_REBASED),
+ * the record's image_base is the file's. The SIGNATURE region is the
+ * certificate table, the TAIL region the file bytes after the sections.
+ * Formats without a verifier yet (Linux kernel modules) are UNKNOWN, never
+ * authentic. A record whose region table does not make sense for its format
+ * is UNKNOWN too, with reason malformed_record.
+ *
+ * Writable ranges go with every verdict whose image headers parse. For an
+ * AUTHENTIC image they come from the signed section table; for any other
+ * verdict from headers the guest controls (Documentation/threat-model.rst).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hostsigd.h"
+
+static void verdict_init(struct hsd_verdict *v, uint64_t record_id)
+{
+	memset(v, 0, sizeof(*v));
+	v->record_id = record_id;
+	v->verdict = HOSTSIG_VERDICT_UNKNOWN;
+}
+
+static void verdict_message(struct hsd_verdict *v, const char *reason,
+			    const char *fmt, va_list ap)
+{
+	snprintf(v->reason, sizeof(v->reason), "%s", reason);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+}
+
+void hsd_verdict_unknown(struct hsd_verdict *v, uint64_t record_id,
+			 const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	verdict_init(v, record_id);
+	va_start(ap, fmt);
+	verdict_message(v, reason, fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t verdict_of(enum hostsig_outcome outcome)
+{
+	switch (outcome) {
+	case HOSTSIG_AUTHENTIC:
+		return HOSTSIG_VERDICT_AUTHENTIC;
+	case HOSTSIG_NOT_AUTHENTIC:
+		return HOSTSIG_VERDICT_NOT_AUTHENTIC;
+	case HOSTSIG_UNKNOWN:
+		break;
+	}
+	return HOSTSIG_VERDICT_UNKNOWN;
+}
+
+/* The regions a PE record may have: one IMAGE, at most one SIGNATURE and TAIL. */
+struct pe_regions {
+	const struct hostsig_record_region *image, *signature, *tail;
+};
+
+static int pe_regions(const struct hostsig_record_snapshot *snap,
+		      struct pe_regions *out, struct hsd_verdict *v)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < snap->hdr.nr_regions; i++) {
+		const struct hostsig_record_region *r = &snap->regions[i];
+		const struct hostsig_record_region **slot;
+
+		switch (r->kind) {
+		case HOSTSIG_REGION_IMAGE:
+			slot = &out->image;
+			break;
+		case HOSTSIG_REGION_SIGNATURE:
+			slot = &out->signature;
+			break;
+		case HOSTSIG_REGION_TAIL:
+			slot = &out->tail;
+			break;
+		default:
+			hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+					    "region %u: kind %u has no meaning for a PE image",
+					    i, r->kind);
+			return -1;
+		}
+		if (*slot) {
+			hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+					    "region %u: a second region of kind %u", i, r->kind);
+			return -1;
+		}
+		*slot = r;
+	}
+	if (!out->image) {
+		hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+				    "no IMAGE region");
+		return -1;
+	}
+	return 0;
+}
+
+/* The signature that made the image authentic, for the log. */
+static void verdict_signer(struct hsd_verdict *v, const struct hostsig_result *res)
+{
+	for (size_t i = 0; i < res->nr_signatures; i++) {
+		const struct hostsig_signature *sig = &res->signatures[i];
+
+		if (sig->status == HOSTSIG_R_OK && sig->subject) {
+			snprintf(v->signer, sizeof(v->signer), "%s", sig->subject);
+			return;
+		}
+	}
+}
+
+static void verdict_writable(struct hsd_verdict *v, const uint8_t *image,
+			     uint64_t image_len)
+{
+	struct hostsig_range ranges[HOSTSIG_MAX_WRITABLE];
+	int n = hostsig_pe_writable_ranges(image, image_len, ranges,
+					   HOSTSIG_MAX_WRITABLE);
+
+	if (n <= 0)
+		return;
+	v->nr_writable = n > HOSTSIG_MAX_WRITABLE ? HOSTSIG_MAX_WRITABLE : (uint32_t)n;
+	v->writable_dropped = (uint32_t)n - v->nr_writable;
+	for (uint32_t i = 0; i < v->nr_writable; i++) {
+		uint64_t len = ranges[i].size;
+
+		/* Ranges are of the IMAGE region: never past its end. */
+		if (ranges[i].rva >= image_len) {
+			v->nr_writable = i;
+			break;
+		}
+		if (len > image_len - ranges[i].rva)
+			len = image_len - ranges[i].rva;
+		v->writable[i] = (struct hostsig_nl_range){
+			.region = 0, .offset = ranges[i].rva, .len = len,
+		};
+	}
+}
+
+static void verify_pe(const struct hostsig_trust *trust,
+		      const struct hostsig_record *rec,
+		      const struct hostsig_record_snapshot *snap,
+		      struct hsd_verdict *v)
+{
+	const uint8_t *base = (const uint8_t *)rec;
+	struct hostsig_pe_loaded loaded = { 0 };
+	struct hostsig_result res;
+	struct pe_regions r;
+
+	if (pe_regions(snap, &r, v))
+		return;
+	loaded.image = base + r.image->offset;
+	loaded.image_len = r.image->len;
+	loaded.load_base = snap->hdr.load_base;
+	if (snap->hdr.arg_flags & HOSTSIG_ARG_F_HEADER_REBASED) {
+		loaded.image_base = snap->hdr.image_base;
+		loaded.has_image_base = true;
+	}
+	if (r.signature) {
+		loaded.cert_table = base + r.signature->offset;
+		loaded.cert_table_len = r.signature->len;
+	}
+	if (r.tail) {
+		loaded.tail = base + r.tail->offset;
+		loaded.tail_len = r.tail->len;
+	}
+	hostsig_verify_pe_loaded(trust, &loaded, &res);
+	v->verdict = verdict_of(res.verdict);
+	snprintf(v->reason, sizeof(v->reason), "%s", hostsig_reason_name(res.reason));
+	snprintf(v->message, sizeof(v->message), "%s", res.message);
+	if (res.digest_len && res.digest_len <= sizeof(v->digest)) {
+		memcpy(v->digest, res.digest, res.digest_len);
+		v->digest_len = (uint32_t)res.digest_len;
+		snprintf(v->digest_alg, sizeof(v->digest_alg), "%s",
+			 hostsig_digest_name(res.digest_type));
+	}
+	v->nr_unverified = (uint32_t)res.nr_regions;
+	verdict_signer(v, &res);
+	if (res.format != HOSTSIG_FORMAT_NONE)
+		verdict_writable(v, loaded.image, loaded.image_len);
+	hostsig_result_release(&res);
+}
+
+void hsd_verify_record(const struct hostsig_trust *trust,
+		       const struct hostsig_record *rec, struct hsd_verdict *v)
+{
+	struct hostsig_record_snapshot snap;
+	char why[HOSTSIG_MESSAGE_LEN];
+	uint64_t record_id = rec->record_id;
+
+	verdict_init(v, record_id);
+	if (hostsig_record_snapshot(rec, &snap, why, sizeof(why))) {
+		hsd_verdict_unknown(v, record_id, HSD_R_MALFORMED_RECORD, "%s", why);
+		return;
+	}
+	switch (snap.hdr.format) {
+	case HOSTSIG_FMT_PE:
+		verify_pe(trust, rec, &snap, v);
+		break;
+	case HOSTSIG_FMT_ELF_MODULE:
+		hsd_verdict_unknown(v, record_id, HSD_R_UNSUPPORTED_FORMAT,
+				    "Linux kernel modules are not verified yet");
+		break;
+	default:
+		hsd_verdict_unknown(v, record_id, HSD_R_UNSUPPORTED_FORMAT,
+				    "format %u is not one hostsigd knows",
+				    snap.hdr.format);
+		break;
+	}
+}
+
+/* A reason is a short word: lower case, digits, '_' and '-'. */
+static bool reason_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* Terminate, and replace what is not printable ASCII. */
+static void printable(char *s, size_t size)
+{
+	s[size - 1] = '\0';
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
+bool hsd_verdict_sane(struct hsd_verdict *v, uint64_t image_len, char *why,
+		      size_t why_len)
+{
+	v->reason[sizeof(v->reason) - 1] = '\0';
+	v->digest_alg[sizeof(v->digest_alg) - 1] = '\0';
+	printable(v->message, sizeof(v->message));
+	printable(v->signer, sizeof(v->signer));
+	if (v->verdict < HOSTSIG_VERDICT_AUTHENTIC ||
+	    v->verdict > HOSTSIG_VERDICT_UNKNOWN) {
+		snprintf(why, why_len, "verdict %u", v->verdict);
+		return false;
+	}
+	if (!reason_ok(v->reason)) {
+		snprintf(why, why_len, "malformed reason");
+		return false;
+	}
+	if (v->digest_len > sizeof(v->digest) ||
+	    (v->digest_len && !reason_ok(v->digest_alg))) {
+		snprintf(why, why_len, "malformed digest");
+		return false;
+	}
+	if (v->nr_writable > HOSTSIG_MAX_WRITABLE) {
+		snprintf(why, why_len, "%u writable ranges", v->nr_writable);
+		return false;
+	}
+	for (uint32_t i = 0; i < v->nr_writable; i++) {
+		const struct hostsig_nl_range *r = &v->writable[i];
+
+		if (r->region || !r->len || r->offset >= image_len ||
+		    r->len > image_len - r->offset) {
+			snprintf(why, why_len, "writable range %u outside the image", i);
+			return false;
+		}
+	}
+	return true;
+}
