@@ -153,8 +153,9 @@
  * its front (discarded ones included, so that they never hold the ring).
  * HOSTSIG_IOC_RELEASE returns 0, or EALREADY if the record was given back
  * already (by the consumer, or discarded by the host), EBUSY if it is still
- * being written, ENOENT if the id never existed. Nothing is released when the consumer exits or crashes: the
- * next consumer finds every unreleased record again, from consumer_pos.
+ * being written, ENOENT if the id never existed. Nothing is released
+ * when the consumer exits or crashes: the next consumer finds every
+ * unreleased record again, from consumer_pos.
  * A component that does not fit the free space is refused to the guest
  * with -HOSTSIG_EAGAIN (and counted, and announced as a ring-full event);
  * a record is never truncated.
