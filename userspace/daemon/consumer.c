@@ -117,6 +117,11 @@ void hsd_consumer_scan(struct hsd_consumer *c)
 			c->stalled = true;
 			break;
 		}
+		/* Discarded and reclaimed while we read it: nothing to answer. */
+		if (!hostsig_ring_record_at(ring, ent.pos, ent.record_id)) {
+			free(job);
+			continue;
+		}
 		job_append(c, job);
 		c->stats.records++;
 		hsd_log(LOG_DEBUG, "record=%" PRIu64 " component=%" PRIu64
@@ -236,6 +241,7 @@ static void consumer_answer(struct hsd_consumer *c, struct hsd_job *job)
 		answer = "component-gone";
 		break;
 	case -EINVAL:
+	case -ERANGE:
 		if (nv.nr_writable) {
 			/* Answer without them: the pages stay tracked. */
 			hsd_log(LOG_ERR, "record=%" PRIu64 " error=\"writable ranges refused: %s\" answering without them",

@@ -65,7 +65,8 @@ static void worker_send(const struct hsd_reply *reply)
 /*
  * Test builds only (selftests/hostsigd): records named "hostsigd-test:WHAT"
  * make the worker misbehave in the ways the daemon must survive, or try
- * what the sandbox must forbid. Never compiled into hostsigd itself.
+ * what the sandbox must forbid; "hostsigd-test:slow-..." takes 200 ms
+ * before it verifies as usual. Never compiled into hostsigd itself.
  */
 #include <fcntl.h>
 
@@ -74,20 +75,28 @@ static bool worker_test_hook(const struct hostsig_record *rec,
 {
 	static const char prefix[] = "hostsigd-test:";
 	char name[HOSTSIG_NAME_LEN + 1];
+	const char *what = name + sizeof(prefix) - 1;
 	int fd;
 
 	memcpy(name, rec->name, HOSTSIG_NAME_LEN);
 	name[HOSTSIG_NAME_LEN] = '\0';
 	if (strncmp(name, prefix, sizeof(prefix) - 1))
 		return false;
-	if (!strcmp(name + sizeof(prefix) - 1, "crash"))
+	if (!strncmp(what, "slow", 4)) {
+		struct timespec until = hsd_after_ms(200);
+
+		while (!hsd_time_passed(until))
+			;
+		return false;
+	}
+	if (!strcmp(what, "crash"))
 		__builtin_trap();
-	if (!strcmp(name + sizeof(prefix) - 1, "hang"))
+	if (!strcmp(what, "hang"))
 		for (volatile int spin = 1; spin;)
 			;
-	if (!strcmp(name + sizeof(prefix) - 1, "socket"))
+	if (!strcmp(what, "socket"))
 		socket(AF_INET, SOCK_STREAM, 0);
-	if (!strcmp(name + sizeof(prefix) - 1, "exec"))
+	if (!strcmp(what, "exec"))
 		execl("/bin/true", "true", (char *)NULL);
 	errno = 0;
 	fd = open("/etc/passwd", O_RDONLY);
@@ -135,6 +144,14 @@ static void __attribute__((noreturn)) worker_main(struct hsd_pool *pool, int soc
 #endif
 		else
 			hsd_verify_record(pool->trust, rec, &reply.verdict);
+		/*
+		 * A record the kernel discarded meanwhile may have been
+		 * overwritten under the verifier: no verdict from torn bytes.
+		 */
+		if (rec && !hostsig_ring_record_at(pool->ring, job.pos, job.record_id))
+			hsd_verdict_unknown(&reply.verdict, job.record_id,
+					    HSD_R_MALFORMED_RECORD,
+					    "the record was discarded while it was verified");
 		reply.verdict.record_id = job.record_id;
 		worker_send(&reply);
 	}
