@@ -267,6 +267,7 @@ long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp);
 
 extern atomic64_t hostsig_tracked_pages;
 
+bool hostsig_track_available(void);
 int hostsig_track_init(void);
 void hostsig_track_exit(void);
 int hostsig_track_prepare(struct hostsig_component *comp);
@@ -336,8 +337,19 @@ void hostsig_notify_component(enum hostsig_event event,
 			      const struct hostsig_comp_info *info, gfp_t gfp);
 void hostsig_notify_vm(enum hostsig_event event, u64 vm_id, gfp_t gfp);
 
+/* ---- test builds only (faults.c, HOSTSIG_FAULTS=y) --------------------------- */
+
+#ifdef HOSTSIG_FAULTS
+void hostsig_faults_inject(void);
+#else
+static inline void hostsig_faults_inject(void)
+{
+}
+#endif
+
 /* ---- hypercalls and the hook ---------------------------------------------- */
 
+u32 hostsig_features(void);
 bool hostsig_hypercall_is_ours(unsigned long nr);
 unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 				unsigned long a0, unsigned long a1,

@@ -10,6 +10,15 @@
 
 #include "hostsig.h"
 
+u32 hostsig_features(void)
+{
+	u32 features = HOSTSIG_F_ALL;
+
+	if (!hostsig_track_available())
+		features &= ~HOSTSIG_F_WRITE_TRACK;
+	return features;
+}
+
 bool hostsig_hypercall_is_ours(unsigned long nr)
 {
 	return nr >= HOSTSIG_HC_PROBE && nr <= HOSTSIG_HC_LAST;
@@ -21,7 +30,7 @@ unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 {
 	switch (nr) {
 	case HOSTSIG_HC_PROBE:
-		return HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION, HOSTSIG_F_ALL);
+		return HOSTSIG_PROBE_ANSWER(HOSTSIG_ABI_VERSION, hostsig_features());
 	case HOSTSIG_HC_REGISTER:
 		return hostsig_register(vcpu, a0, a1);
 	case HOSTSIG_HC_QUERY:

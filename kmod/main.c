@@ -79,9 +79,11 @@ static int __init hostsig_init(void)
 	if (err)
 		goto err_hook;
 
-	pr_info("ABI %u, features %#x, ring %u MiB, hooked %s\n",
-		HOSTSIG_ABI_VERSION, HOSTSIG_F_ALL, hostsig_ring_size_mib,
-		hostsig_hook_target());
+	hostsig_faults_inject();
+	pr_info("ABI %u, features %#x, ring %u MiB, hooked %s%s\n",
+		HOSTSIG_ABI_VERSION, hostsig_features(), hostsig_ring_size_mib,
+		hostsig_hook_target(), hostsig_track_available() ? "" :
+		" (no write tracking: KVM lacks external write tracking)");
 	return 0;
 
 err_hook:

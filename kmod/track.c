@@ -38,6 +38,11 @@
 
 atomic64_t hostsig_tracked_pages;
 
+bool hostsig_track_available(void)
+{
+	return IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING);
+}
+
 /* Serialises registering and unregistering notifiers. */
 static DEFINE_MUTEX(hostsig_attach_mutex);
 
@@ -47,10 +52,33 @@ static LIST_HEAD(hostsig_tampered);	/* hostsig_lock */
 
 /* ---- KVM's interface, per kernel ------------------------------------------------ */
 
-static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes);
-static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr);
+static void __maybe_unused hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa,
+						  int bytes);
+static void __maybe_unused hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn,
+						 u64 nr);
 
-#ifdef HOSTSIG_HAVE_WRITE_TRACK_GFN
+#if !IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)
+
+/*
+ * A KVM built without external write tracking: components are captured and
+ * verified, but not guarded afterwards; PROBE does not advertise
+ * HOSTSIG_F_WRITE_TRACK.
+ */
+static int hostsig_kvm_attach(struct hostsig_vm *vm)
+{
+	return -EOPNOTSUPP;
+}
+
+static void hostsig_kvm_detach(struct hostsig_vm *vm)
+{
+}
+
+static int hostsig_kvm_track(struct kvm *kvm, u64 gfn, bool on)
+{
+	return -EOPNOTSUPP;
+}
+
+#elif defined(HOSTSIG_HAVE_WRITE_TRACK_GFN)
 
 static void hostsig_cb_write(gpa_t gpa, const u8 *new, int bytes,
 			     struct kvm_page_track_notifier_node *node)
@@ -164,12 +192,14 @@ void hostsig_track_detach(struct hostsig_vm *vm)
  */
 void hostsig_track_forget(struct hostsig_vm *vm)
 {
+#if IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)
 	if (!vm->tracking)
 		return;
 	write_lock(&vm->kvm->mmu_lock);
 	hlist_del_rcu(&vm->track_node.node);
 	write_unlock(&vm->kvm->mmu_lock);
 	vm->tracking = false;
+#endif
 }
 
 /* ---- a component's tracked pages ----------------------------------------------- */
@@ -252,6 +282,8 @@ int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp)
 	int err = 0;
 	u32 i;
 
+	if (!hostsig_track_available())
+		return 0;
 	mutex_lock(&hostsig_attach_mutex);
 	if (!vm->tracking) {
 		err = hostsig_kvm_attach(vm);
