@@ -26,6 +26,9 @@ static const struct {
 	[HOSTSIG_R_MALFORMED_IMAGE]	= { "malformed_image", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_DENIED_CERTIFICATE]	= { "denied_certificate", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_DENIED_DIGEST]	= { "denied_digest", HOSTSIG_NOT_AUTHENTIC },
+	[HOSTSIG_R_LOAD_MISMATCH]	= { "load_mismatch", HOSTSIG_NOT_AUTHENTIC },
+	[HOSTSIG_R_UNSUPPORTED_SITE]	= { "unsupported_site", HOSTSIG_UNKNOWN },
+	[HOSTSIG_R_UNSUPPORTED_SIGNATURE] = { "unsupported_signature", HOSTSIG_UNKNOWN },
 };
 
 const char *hostsig_reason_name(enum hostsig_reason reason)
@@ -62,6 +65,8 @@ const char *hostsig_format_name(enum hostsig_image_format format)
 		return "pe32";
 	case HOSTSIG_FORMAT_PE32PLUS:
 		return "pe32+";
+	case HOSTSIG_FORMAT_ELF_MODULE:
+		return "elf-module";
 	case HOSTSIG_FORMAT_NONE:
 		break;
 	}

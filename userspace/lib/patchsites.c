@@ -1,0 +1,944 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The loaded allocations against the verified file, up to the sites the
+ * kernel patches at runtime (Documentation/verifier-elf.rst lists them per
+ * kernel series).
+ *
+ * Every site comes from one of the file's own tables (after relocation at
+ * the addresses the guest used), never from the loaded bytes. A site is
+ * accepted when its loaded bytes are one of the forms the kernel gives it:
+ * the file's bytes, or what the kernel's patching code writes there for
+ * some CPU or configuration. Where that code writes an address only the
+ * guest knows (the target of a static call, the return thunk), every site
+ * that must share it does. Bytes outside every site must equal the file's,
+ * relocated. A site in none of its forms is NOT_AUTHENTIC; a site in a
+ * form the verifier knows exists but cannot vouch for (an ftrace call
+ * site being traced, call depth tracking) is UNKNOWN, naming it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patchsites.h"
+
+static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+static const uint8_t endbr_poison[] = { 0x66, 0x0f, 0x1f, 0x00 };	/* 6.12 */
+static const uint8_t xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+static const uint8_t retinsn[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };
+
+static int severity(enum hostsig_reason r)
+{
+	switch (hostsig_reason_verdict(r)) {
+	case HOSTSIG_NOT_AUTHENTIC:
+		return 2;
+	case HOSTSIG_UNKNOWN:
+		return 1;
+	case HOSTSIG_AUTHENTIC:
+		break;
+	}
+	return 0;
+}
+
+/* The worst problem wins; among equals, the first. */
+void ck_fail(struct ck *ck, enum hostsig_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (severity(reason) <= severity(ck->reason))
+		return;
+	ck->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(ck->why, sizeof(ck->why), fmt, ap);
+	va_end(ap);
+}
+
+void ck_where(struct ck *ck, unsigned int alloc, uint64_t off, char *buf, size_t len)
+{
+	elf_describe(ck->m, ck->lay, alloc, off, buf, len);
+}
+
+bool ck_locate(struct ck *ck, uint64_t addr, uint64_t len, unsigned int *alloc,
+	       uint64_t *off)
+{
+	return elf_layout_find(ck->lay, ck->in, addr, len, alloc, off);
+}
+
+bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len)
+{
+	unsigned int a;
+	uint64_t o;
+
+	return ck_locate(ck, addr, len, &a, &o);
+}
+
+/* within_module_init(): the init allocation(s). */
+bool ck_in_init(struct ck *ck, uint64_t addr)
+{
+	unsigned int a;
+	uint64_t o;
+
+	if (!ck_locate(ck, addr, 1, &a, &o))
+		return false;
+	return ck->in->allocs[a].tag >= HOSTSIG_ELF_MEM_INIT_TEXT;
+}
+
+size_t ck_add_site(struct ck *ck, enum hostsig_elf_site_class cls, uint64_t addr,
+		   unsigned int len, unsigned int entry)
+{
+	struct site *s;
+	unsigned int alloc;
+	uint64_t off;
+	char where[96];
+
+	if (!ck_locate(ck, addr, len, &alloc, &off)) {
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+			"%s site %u at 0x%llx is outside the module's allocations",
+			hostsig_elf_site_class_name(cls), entry, (unsigned long long)addr);
+		return SITE_NONE;
+	}
+	if (ck->lay->sec && ck->ex->img[alloc].state[off] == BYTE_UNVERIFIED) {
+		ck_where(ck, alloc, off, where, sizeof(where));
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "%s site %u at %s is in loader state",
+			hostsig_elf_site_class_name(cls), entry, where);
+		return SITE_NONE;
+	}
+	if (ck->nr_sites == ck->cap_sites) {
+		size_t cap = ck->cap_sites ? ck->cap_sites * 2 : 256;
+		struct site *grown = realloc(ck->sites, cap * sizeof(*grown));
+
+		if (!grown) {
+			ck->internal_error = true;
+			return SITE_NONE;
+		}
+		ck->sites = grown;
+		ck->cap_sites = cap;
+	}
+	s = &ck->sites[ck->nr_sites];
+	memset(s, 0, sizeof(*s));
+	s->cls = cls;
+	s->alloc = alloc;
+	s->off = off;
+	s->addr = addr;
+	s->len = len;
+	s->entry = entry;
+	s->parent = SITE_NONE;
+	s->group_end = ck->nr_sites + 1;
+	ck->rep->sites[cls].total++;
+	return ck->nr_sites++;
+}
+
+const uint8_t *ck_expected(struct ck *ck, const struct site *s)
+{
+	return ck->ex->img[s->alloc].bytes + s->off;
+}
+
+const uint8_t *ck_loaded(struct ck *ck, const struct site *s)
+{
+	return ck->in->allocs[s->alloc].bytes + s->off;
+}
+
+/* Equal, but for lock prefixes that alternatives_smp_unlock() may have turned into DS. */
+static bool equal_bytes(struct ck *ck, unsigned int alloc, uint64_t off,
+			const uint8_t *form, const uint8_t *loaded, uint64_t len)
+{
+	const uint8_t *lock = ck->lock ? ck->lock[alloc] : NULL;
+
+	for (uint64_t i = 0; i < len; i++) {
+		if (form[i] == loaded[i])
+			continue;
+		if (lock && lock[off + i] && form[i] == 0xf0 && loaded[i] == 0x3e)
+			continue;
+		return false;
+	}
+	return true;
+}
+
+bool ck_equal(struct ck *ck, const struct site *s, const uint8_t *form)
+{
+	return equal_bytes(ck, s->alloc, s->off, form, ck_loaded(ck, s), s->len);
+}
+
+/* The first value decides; every later one must be the same. */
+bool ck_wild(struct ck *ck, struct wild *w, uint64_t value, const char *what)
+{
+	(void)ck;
+	(void)what;
+	if (!w->have) {
+		w->have = true;
+		w->value = value;
+		return true;
+	}
+	return w->value == value;
+}
+
+struct wild *ck_keyed(struct ck *ck, enum wild_space space, uint64_t key)
+{
+	struct keyed_wild *k;
+
+	for (size_t i = 0; i < ck->nr_keyed; i++)
+		if (ck->keyed[i].space == space && ck->keyed[i].key == key)
+			return &ck->keyed[i].w;
+	k = realloc(ck->keyed, (ck->nr_keyed + 1) * sizeof(*k));
+	if (!k) {
+		ck->internal_error = true;
+		return NULL;
+	}
+	ck->keyed = k;
+	k = &k[ck->nr_keyed++];
+	memset(k, 0, sizeof(*k));
+	k->space = space;
+	k->key = key;
+	return &k->w;
+}
+
+void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
+	     enum byte_state st)
+{
+	struct elf_image *img = &ck->ex->img[alloc];
+
+	if (off > img->len || len > img->len - off)
+		return;
+	for (uint64_t i = 0; i < len; i++)
+		if (img->state[off + i] != BYTE_UNVERIFIED)
+			img->state[off + i] = (uint8_t)st;
+}
+
+/* The site holds one of its forms: from now on its loaded bytes are the expected ones. */
+void ck_accept(struct ck *ck, struct site *s)
+{
+	memcpy(ck->ex->img[s->alloc].bytes + s->off, ck_loaded(ck, s), s->len);
+	ck_mark(ck, s->alloc, s->off, s->len, BYTE_DONE);
+	if (s->patched)
+		ck->rep->sites[s->cls].patched++;
+}
+
+void ck_rel32(uint8_t *p, uint8_t opcode, uint64_t from, uint64_t to)
+{
+	p[0] = opcode;
+	put_le(p + 1, to - (from + 5), 4);
+}
+
+int64_t ck_read_rel32(const uint8_t *p, uint64_t next)
+{
+	return (int64_t)next + (int32_t)le32(p);
+}
+
+/* A section of the given name, the one the kernel uses (the only one). */
+bool ck_section(struct ck *ck, const char *name, unsigned int *idx)
+{
+	unsigned int found = 0;
+
+	for (unsigned int i = 1; i < ck->m->shnum; i++) {
+		if (!elf_section_is(ck->m, i, name))
+			continue;
+		if (found) {
+			ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "two sections named %s", name);
+			return false;
+		}
+		found = i;
+	}
+	if (!found || ck->lay->sec[found].alloc < 0)
+		return false;
+	*idx = found;
+	return true;
+}
+
+const uint8_t *ck_table_bytes(struct ck *ck, unsigned int sec, bool loaded)
+{
+	const struct elf_placed *p = &ck->lay->sec[sec];
+
+	if (loaded)
+		return ck->in->allocs[p->alloc].bytes + p->offset;
+	return ck->ex->img[p->alloc].bytes + p->offset;
+}
+
+/* The name of an external symbol at this address, "" if none. */
+static const char *external_at(struct ck *ck, uint64_t addr)
+{
+	for (size_t i = 0; i < ck->rep->nr_externals; i++)
+		if (ck->rep->externals[i].value == addr)
+			return ck->rep->externals[i].name;
+	return "";
+}
+
+const uint8_t *ck_nop(struct ck *ck, unsigned int len)
+{
+	if (ck->m->kernel == HOSTSIG_ELF_KERNEL_6_1)
+		return len <= 8 ? x86_nops_61[len] : NULL;
+	return len <= 11 ? x86_nops_612[len] : NULL;
+}
+
+/* ---- collecting the sites ----------------------------------------------- */
+
+/* Tables of s32 offsets, each relative to itself (objtool's *_sites). */
+static void collect_rel_table(struct ck *ck, const char *name,
+			      enum hostsig_elf_site_class cls, unsigned int len)
+{
+	unsigned int sec;
+	const uint8_t *t;
+	uint64_t base;
+
+	if (!ck_section(ck, name, &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 4 <= ck->m->sh[sec].size; i += 4) {
+		uint64_t addr = base + i + (uint64_t)(int64_t)(int32_t)le32(t + i);
+
+		ck_add_site(ck, cls, addr, len, (unsigned int)(i / 4));
+	}
+}
+
+/* __mcount_loc: absolute addresses of the "call __fentry__" sites. */
+static void collect_ftrace(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *t;
+
+	if (!ck_section(ck, "__mcount_loc", &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	for (uint64_t i = 0; i + 8 <= ck->m->sh[sec].size; i += 8) {
+		uint64_t addr = le64(t + i);
+
+		if (addr)	/* ftrace_process_locs() skips NULL entries */
+			ck_add_site(ck, HOSTSIG_ELF_SITE_FTRACE, addr, 5, (unsigned int)(i / 8));
+	}
+}
+
+/* __jump_table: { s32 code, s32 target, s64 key } each relative to itself. */
+static void collect_jump_labels(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *t;
+	uint64_t base;
+
+	if (!ck_section(ck, "__jump_table", &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 16 <= ck->m->sh[sec].size; i += 16) {
+		uint64_t code = base + i + (uint64_t)(int64_t)(int32_t)le32(t + i);
+		uint64_t target = base + i + 4 + (uint64_t)(int64_t)(int32_t)le32(t + i + 4);
+		uint64_t key = base + i + 8 + (le64(t + i + 8) & ~3ull);
+		struct x86_insn insn;
+		unsigned int alloc;
+		uint64_t off;
+		size_t s;
+
+		/* arch_jump_entry_size(): the instruction there, 2 or 5 bytes */
+		if (!ck_locate(ck, code, 1, &alloc, &off) ||
+		    !x86_decode(ck->ex->img[alloc].bytes + off, ck->ex->img[alloc].len - off,
+				&insn) || (insn.len != 2 && insn.len != 5)) {
+			ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+				"jump label %llu at 0x%llx is not a 2- or 5-byte instruction",
+				(unsigned long long)(i / 16), (unsigned long long)code);
+			continue;
+		}
+		s = ck_add_site(ck, HOSTSIG_ELF_SITE_JUMP_LABEL, code, insn.len,
+				(unsigned int)(i / 16));
+		if (s != SITE_NONE) {
+			ck->sites[s].target = target;
+			ck->sites[s].key = key;
+		}
+	}
+}
+
+/* .static_call_sites: { s32 addr, s32 key } each relative to itself; key flags. */
+static void collect_static_calls(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *t;
+	uint64_t base;
+
+	if (!ck_section(ck, ".static_call_sites", &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 8 <= ck->m->sh[sec].size; i += 8) {
+		uint64_t addr = base + i + (uint64_t)(int64_t)(int32_t)le32(t + i);
+		uint64_t key = base + i + 4 + (uint64_t)(int64_t)(int32_t)le32(t + i + 4);
+		unsigned int alloc, len = 5;
+		uint64_t off;
+		size_t s;
+
+		/* A tail call may be a Jcc.d32 (6 bytes) in 6.12. */
+		if (ck_locate(ck, addr, 2, &alloc, &off) &&
+		    ck->ex->img[alloc].bytes[off] == 0x0f &&
+		    (ck->ex->img[alloc].bytes[off + 1] & 0xf0) == 0x80)
+			len = 6;
+		s = ck_add_site(ck, HOSTSIG_ELF_SITE_STATIC_CALL, addr, len,
+				(unsigned int)(i / 8));
+		if (s != SITE_NONE) {
+			ck->sites[s].key = key & ~3ull;
+			ck->sites[s].flags = (unsigned int)(key & 1);	/* STATIC_CALL_SITE_TAIL */
+		}
+	}
+}
+
+static int thunk_register(const char *name)
+{
+	static const char *const regs[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	const char *prefix = "__x86_indirect_thunk_";
+
+	if (strncmp(name, prefix, strlen(prefix)))
+		return -1;
+	for (int r = 0; r < 16; r++)
+		if (!strcmp(name + strlen(prefix), regs[r]))
+			return r;
+	return -1;
+}
+
+/* .retpoline_sites: CALL/JMP/Jcc __x86_indirect_thunk_<reg>, maybe CS-prefixed. */
+static void collect_retpolines(struct ck *ck)
+{
+	size_t first = ck->nr_sites;
+
+	collect_rel_table(ck, ".retpoline_sites", HOSTSIG_ELF_SITE_RETPOLINE, 1);
+	for (size_t i = first; i < ck->nr_sites; i++) {
+		struct site *s = &ck->sites[i];
+		const uint8_t *e = ck->ex->img[s->alloc].bytes + s->off;
+		uint64_t avail = ck->ex->img[s->alloc].len - s->off;
+		struct x86_insn insn;
+
+		s->reg = -1;
+		if (!x86_decode(e, avail, &insn) || insn.imm_len != 4 ||
+		    !(insn.opcode[0] == 0xe8 || insn.opcode[0] == 0xe9 ||
+		      (insn.opcode[0] == 0x0f && (insn.opcode[1] & 0xf0) == 0x80)))
+			continue;
+		s->len = insn.len;
+		s->reg = thunk_register(external_at(ck, s->addr + insn.len +
+						    (uint64_t)(int64_t)(int32_t)le32(e + insn.imm_off)));
+	}
+}
+
+/* .smp_locks: lock prefixes in the text that alternatives_smp_module_add() covers. */
+static void collect_smp_locks(struct ck *ck)
+{
+	uint64_t text = 0, text_end = 0, base;
+	unsigned int sec, ts;
+	const uint8_t *t;
+
+	if (!ck_section(ck, ".smp_locks", &sec))
+		return;
+	if (ck->m->kernel == HOSTSIG_ELF_KERNEL_6_1) {
+		/* module_finalize() takes the last section named .text */
+		for (ts = ck->m->shnum - 1; ts > 0; ts--)
+			if (elf_section_is(ck->m, ts, ".text"))
+				break;
+		if (ts && ck->lay->sec[ts].alloc >= 0) {
+			text = ck->lay->sec[ts].addr;
+			text_end = text + ck->m->sh[ts].size;
+		}
+	} else if (ck->lay->mem_alloc[HOSTSIG_ELF_MEM_TEXT] >= 0) {
+		text = ck->lay->mem_base[HOSTSIG_ELF_MEM_TEXT];
+		text_end = text + ck->lay->mem_size[HOSTSIG_ELF_MEM_TEXT];
+	}
+	ck->lock = calloc(ck->in->nr_allocs, sizeof(*ck->lock));
+	if (!ck->lock) {
+		ck->internal_error = true;
+		return;
+	}
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 4 <= ck->m->sh[sec].size; i += 4) {
+		int32_t rel = (int32_t)le32(t + i);
+		uint64_t ptr = base + i + (uint64_t)(int64_t)rel;
+		unsigned int alloc;
+		uint64_t off;
+
+		if (!rel || ptr < text || ptr >= text_end || !ck_locate(ck, ptr, 1, &alloc, &off))
+			continue;
+		if (!ck->lock[alloc]) {
+			ck->lock[alloc] = calloc(1, ck->in->allocs[alloc].len);
+			if (!ck->lock[alloc]) {
+				ck->internal_error = true;
+				return;
+			}
+		}
+		ck->lock[alloc][off] = 1;
+		ck->rep->sites[HOSTSIG_ELF_SITE_SMP_LOCK].total++;
+		if (ck->in->allocs[alloc].bytes[off] == 0x3e &&
+		    ck->ex->img[alloc].bytes[off] == 0xf0)
+			ck->rep->sites[HOSTSIG_ELF_SITE_SMP_LOCK].patched++;
+	}
+}
+
+/*
+ * .call_sites (6.12, call depth tracking): calls the kernel redirects to a
+ * thunk it writes into the padding before the callee. Only with
+ * X86_FEATURE_CALL_DEPTH (retbleed=stuff), which this verifier does not
+ * model: the calls and the 16 bytes before each callee in the module are
+ * sites that must be as in the file.
+ */
+static void collect_call_depth(struct ck *ck)
+{
+	size_t first = ck->nr_sites, last;
+
+	collect_rel_table(ck, ".call_sites", HOSTSIG_ELF_SITE_CALL_DEPTH, 5);
+	last = ck->nr_sites;
+	for (size_t i = first; i < last; i++) {
+		const uint8_t *e = ck_expected(ck, &ck->sites[i]);
+		uint64_t dest;
+
+		if (e[0] != 0xe8)
+			continue;
+		dest = (uint64_t)ck_read_rel32(e + 1, ck->sites[i].addr + 5);
+		if (dest >= 16 && ck_in_module(ck, dest - 16, 16))
+			ck_add_site(ck, HOSTSIG_ELF_SITE_CALL_DEPTH, dest - 16, 16,
+				    ck->sites[i].entry);
+	}
+}
+
+/* ---- single-instruction sites -------------------------------------------- */
+
+enum form { FORM_OK, FORM_BAD, FORM_UNSUPPORTED };
+
+static enum form ftrace_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+
+	if (ck_equal(ck, s, ck_expected(ck, s)))
+		return FORM_OK;
+	s->patched = true;
+	if (!memcmp(m, ck_nop(ck, 5), 5))
+		return FORM_OK;
+	/* ftrace_module_enable() may have made it call a tracer at once. */
+	if (m[0] == 0xe8 && ck_expected(ck, s)[0] == 0xe8)
+		return FORM_UNSUPPORTED;
+	return FORM_BAD;
+}
+
+static enum form jump_label_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *e = ck_expected(ck, s), *nop = ck_nop(ck, s->len);
+	uint8_t jmp[5];
+
+	if (s->len == 2) {
+		int64_t rel = (int64_t)(s->target - (s->addr + 2));
+
+		jmp[0] = 0xeb;
+		jmp[1] = (uint8_t)rel;
+		if (rel < -128 || rel > 127)
+			return FORM_UNSUPPORTED;
+	} else {
+		ck_rel32(jmp, 0xe9, s->addr, s->target);
+	}
+	/* The file holds one of the two; the kernel BUG()s otherwise. */
+	if (memcmp(e, nop, s->len) && memcmp(e, jmp, s->len))
+		return FORM_UNSUPPORTED;
+	s->patched = !ck_equal(ck, s, e);
+	return ck_equal(ck, s, nop) || ck_equal(ck, s, jmp) ? FORM_OK : FORM_BAD;
+}
+
+/* The return thunk: one address for the whole kernel. */
+static bool return_thunk_jump(struct ck *ck, const struct site *s, const uint8_t *m)
+{
+	uint64_t dest;
+
+	if (m[0] != 0xe9)
+		return false;
+	dest = (uint64_t)ck_read_rel32(m + 1, s->addr + 5);
+	return ck_wild(ck, &ck->return_thunk, dest, "return thunk");
+}
+
+static enum form return_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *e = ck_expected(ck, s), *m = ck_loaded(ck, s);
+	uint64_t dest;
+
+	if (ck_equal(ck, s, e))
+		return FORM_OK;
+	s->patched = true;
+	/* apply_returns() only rewrites JMP __x86_return_thunk. */
+	if (e[0] != 0xe9 || s->len != 5)
+		return FORM_BAD;
+	dest = (uint64_t)ck_read_rel32(e + 1, s->addr + 5);
+	if (strcmp(external_at(ck, dest), "__x86_return_thunk"))
+		return FORM_BAD;
+	if (!memcmp(m, retinsn, 5))
+		return FORM_OK;
+	return return_thunk_jump(ck, s, m) ? FORM_OK : FORM_BAD;
+}
+
+static unsigned int emit_indirect(uint8_t *b, bool call, int reg)
+{
+	unsigned int i = 0;
+
+	if (reg >= 8)
+		b[i++] = 0x41;
+	b[i++] = 0xff;
+	b[i++] = (uint8_t)(0xc0 | (call ? 0x10 : 0x20) | (reg & 7));
+	return i;
+}
+
+/* patch_retpoline() without the thunk, then optimize_nops(): with and without LFENCE. */
+static void retpoline_patched(struct ck *ck, const struct site *s, bool lfence, uint8_t *b)
+{
+	const uint8_t *e = ck_expected(ck, s);
+	unsigned int i = 0, op_at = e[0] == 0x2e ? 1 : 0;
+	bool jcc = e[op_at] == 0x0f, call;
+
+	if (jcc) {
+		b[i++] = (uint8_t)(0x70 + ((e[op_at + 1] & 0xf) ^ 1));
+		b[i++] = (uint8_t)(s->len - 2);
+	}
+	call = !jcc && e[op_at] == 0xe8;
+	if (lfence) {
+		b[i++] = 0x0f;
+		b[i++] = 0xae;
+		b[i++] = 0xe8;
+	}
+	i += emit_indirect(b + i, call, s->reg);
+	if (!call && i < s->len)
+		b[i++] = 0xcc;
+	while (i < s->len)
+		b[i++] = 0x90;
+	alt_optimize_nops(ck, b, s->len);
+}
+
+static enum form retpoline_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+	uint8_t b[SITE_MAX_LEN];
+
+	if (ck_equal(ck, s, ck_expected(ck, s)))
+		return FORM_OK;
+	s->patched = true;
+	if (s->reg < 0 || s->reg == 4)
+		return FORM_BAD;	/* the kernel leaves such a site alone */
+	for (int lfence = 0; lfence < 2; lfence++) {
+		if (s->len < (lfence ? 5u : 2u) + (s->reg >= 8))
+			continue;
+		retpoline_patched(ck, s, lfence, b);
+		if (ck_equal(ck, s, b))
+			return FORM_OK;
+	}
+	/* ITS thunks, call depth accounting: a call or jump to a thunk elsewhere. */
+	if (m[s->len - 5] == 0xe8 || m[s->len - 5] == 0xe9)
+		return FORM_UNSUPPORTED;
+	return FORM_BAD;
+}
+
+static enum form endbr_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *e = ck_expected(ck, s);
+
+	if (ck_equal(ck, s, e))
+		return FORM_OK;
+	s->patched = true;
+	if (ck->m->kernel != HOSTSIG_ELF_KERNEL_6_12 || memcmp(e, endbr64, 4))
+		return FORM_BAD;
+	return ck_equal(ck, s, endbr_poison) ? FORM_OK : FORM_BAD;
+}
+
+/* Static calls: every site of a key goes where the key's function is. */
+struct sc_key {
+	uint64_t key;
+	bool have;
+	bool null;		/* NOP / RET forms */
+	uint64_t func;
+};
+
+static enum form static_call_form(struct ck *ck, struct site *s, struct sc_key *k)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+	bool tail = s->flags & 1, null;
+	uint64_t func = 0;
+
+	if (ck_equal(ck, s, ck_expected(ck, s)))
+		return FORM_OK;
+	s->patched = true;
+	if (!tail) {
+		if (s->len != 5)
+			return FORM_BAD;
+		null = !memcmp(m, ck_nop(ck, 5), 5);
+		if (!null && !memcmp(m, xor5rax, 5))
+			func = 1;	/* __static_call_return0 */
+		else if (!null && m[0] == 0xe8)
+			func = (uint64_t)ck_read_rel32(m + 1, s->addr + 5);
+		else if (!null)
+			return FORM_BAD;
+	} else if (s->len == 6) {
+		if (m[0] != 0x0f || m[1] != ck_expected(ck, s)[1])
+			return FORM_BAD;
+		/* a conditional tail call goes to the function, or returns */
+		func = (uint64_t)ck_read_rel32(m + 2, s->addr + 6);
+		null = false;
+	} else {
+		null = !memcmp(m, retinsn, 5);
+		if (!null && m[0] == 0xe9) {
+			func = (uint64_t)ck_read_rel32(m + 1, s->addr + 5);
+			/* RET through the return thunk is a null function too */
+			if (ck->return_thunk.have && func == ck->return_thunk.value)
+				null = true;
+		} else if (!null) {
+			return FORM_BAD;
+		}
+	}
+	if (!k->have) {
+		k->have = true;
+		k->null = null;
+		k->func = func;
+		return FORM_OK;
+	}
+	return k->null == null && (null || k->func == func) ? FORM_OK : FORM_BAD;
+}
+
+static struct sc_key *sc_key(struct sc_key **keys, size_t *nr, uint64_t key)
+{
+	struct sc_key *k;
+
+	for (size_t i = 0; i < *nr; i++)
+		if ((*keys)[i].key == key)
+			return &(*keys)[i];
+	k = realloc(*keys, (*nr + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	*keys = k;
+	k = &k[(*nr)++];
+	memset(k, 0, sizeof(*k));
+	k->key = key;
+	return k;
+}
+
+static enum form call_depth_form(struct ck *ck, struct site *s)
+{
+	return ck_equal(ck, s, ck_expected(ck, s)) ? FORM_OK : FORM_UNSUPPORTED;
+}
+
+static enum form leaf_form(struct ck *ck, struct site *s, struct sc_key **keys, size_t *nr)
+{
+	struct sc_key *k;
+
+	switch (s->cls) {
+	case HOSTSIG_ELF_SITE_FTRACE:
+		return ftrace_form(ck, s);
+	case HOSTSIG_ELF_SITE_JUMP_LABEL:
+		return jump_label_form(ck, s);
+	case HOSTSIG_ELF_SITE_RETURN:
+		return return_form(ck, s);
+	case HOSTSIG_ELF_SITE_RETPOLINE:
+		return retpoline_form(ck, s);
+	case HOSTSIG_ELF_SITE_ENDBR:
+		return endbr_form(ck, s);
+	case HOSTSIG_ELF_SITE_CALL_DEPTH:
+		return call_depth_form(ck, s);
+	case HOSTSIG_ELF_SITE_STATIC_CALL:
+		k = sc_key(keys, nr, s->key);
+		if (!k) {
+			ck->internal_error = true;
+			return FORM_UNSUPPORTED;
+		}
+		return static_call_form(ck, s, k);
+	default:
+		break;
+	}
+	return FORM_UNSUPPORTED;
+}
+
+static void report_site(struct ck *ck, const struct site *s, enum form f)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+	char where[96], hex[2 * 16 + 1];
+
+	ck_where(ck, s->alloc, s->off, where, sizeof(where));
+	elf_hex(hex, m, s->len < 16 ? s->len : 16);
+	if (f == FORM_UNSUPPORTED)
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+			"%s site %u at %s holds %s, a form this verifier cannot vouch for",
+			hostsig_elf_site_class_name(s->cls), s->entry, where, hex);
+	else
+		ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+			"%s site %u at %s holds %s, none of the forms the kernel gives it",
+			hostsig_elf_site_class_name(s->cls), s->entry, where, hex);
+}
+
+/* Judge a site that has no parent: accept it, or report it. Either way it is done. */
+void ck_judge(struct ck *ck, struct site *s, bool legal, bool unsupported)
+{
+	if (legal) {
+		ck_accept(ck, s);
+		return;
+	}
+	report_site(ck, s, unsupported ? FORM_UNSUPPORTED : FORM_BAD);
+	ck_mark(ck, s->alloc, s->off, s->len, BYTE_DONE);
+}
+
+static void check_leaves(struct ck *ck)
+{
+	struct sc_key *keys = NULL;
+	size_t nr = 0;
+
+	for (size_t i = 0; i < ck->nr_sites; i++) {
+		struct site *s = &ck->sites[i];
+		enum form f;
+
+		if (s->cls == HOSTSIG_ELF_SITE_ALTERNATIVE || s->cls == HOSTSIG_ELF_SITE_PARAVIRT)
+			continue;
+		f = leaf_form(ck, s, &keys, &nr);
+		s->checked = true;
+		s->legal = f == FORM_OK;
+		if (s->parent == SITE_NONE)
+			ck_judge(ck, s, s->legal, f == FORM_UNSUPPORTED);
+	}
+	free(keys);
+}
+
+static bool compound(const struct site *s)
+{
+	return s->cls == HOSTSIG_ELF_SITE_ALTERNATIVE || s->cls == HOSTSIG_ELF_SITE_PARAVIRT;
+}
+
+static const struct site *order_base;
+
+static int by_place(const void *a, const void *b)
+{
+	const struct site *x = &order_base[*(const size_t *)a];
+	const struct site *y = &order_base[*(const size_t *)b];
+
+	if (x->alloc != y->alloc)
+		return x->alloc < y->alloc ? -1 : 1;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return 0;
+}
+
+/*
+ * A site inside a compound site's original instructions is its child: the
+ * compound decides. Partial overlaps, and alternatives inside other sites,
+ * are not modelled.
+ */
+static void link_children(struct ck *ck)
+{
+	size_t *idx = malloc((ck->nr_sites + 1) * sizeof(*idx)), nr = 0;
+
+	if (!idx) {
+		ck->internal_error = true;
+		return;
+	}
+	for (size_t i = 0; i < ck->nr_sites; i++)
+		if (compound(&ck->sites[i]))
+			idx[nr++] = i;
+	order_base = ck->sites;
+	qsort(idx, nr, sizeof(*idx), by_place);
+	for (size_t i = 0; i < ck->nr_sites; i++) {
+		struct site *c = &ck->sites[i];
+		size_t lo = 0, hi = nr;
+
+		/* the last compound starting at or before c */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			const struct site *p = &ck->sites[idx[mid]];
+
+			if (p->alloc < c->alloc || (p->alloc == c->alloc && p->off <= c->off))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k-- > 0; ) {
+			struct site *p = &ck->sites[idx[k]];
+
+			if (p->alloc != c->alloc || p->off + SITE_MAX_LEN < c->off)
+				break;
+			if (idx[k] == i || c->off >= p->off + p->len)
+				continue;
+			if (c->cls == HOSTSIG_ELF_SITE_ALTERNATIVE && p->cls == c->cls &&
+			    p->off == c->off)
+				continue;	/* one group */
+			/* p inside c: the relation is p's to find */
+			if (p->off >= c->off && p->off + p->len <= c->off + c->len &&
+			    (p->len < c->len || c->cls == HOSTSIG_ELF_SITE_ALTERNATIVE))
+				continue;
+			if (c->cls == HOSTSIG_ELF_SITE_ALTERNATIVE ||
+			    c->off + c->len > p->off + p->len) {
+				ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+					"%s site %u overlaps %s site %u",
+					hostsig_elf_site_class_name(c->cls), c->entry,
+					hostsig_elf_site_class_name(p->cls), p->entry);
+				continue;
+			}
+			if (c->parent == SITE_NONE || ck->sites[c->parent].len > p->len)
+				c->parent = idx[k];
+		}
+	}
+	free(idx);
+}
+
+/* ---- the final comparison ------------------------------------------------ */
+
+static void compare_rest(struct ck *ck)
+{
+	for (size_t a = 0; a < ck->ex->nr; a++) {
+		const struct elf_image *img = &ck->ex->img[a];
+		const uint8_t *m = ck->in->allocs[a].bytes;
+		uint64_t first = UINT64_MAX, count = 0;
+
+		for (uint64_t b = 0; b < img->len; b++) {
+			if (img->state[b] != BYTE_EXACT)
+				continue;
+			if (equal_bytes(ck, (unsigned int)a, b, img->bytes + b, m + b, 1))
+				continue;
+			if (first == UINT64_MAX)
+				first = b;
+			count++;
+		}
+		if (count) {
+			char where[96];
+
+			ck_where(ck, (unsigned int)a, first, where, sizeof(where));
+			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+				"%llu byte(s) of %s differ from the file, the first at %s (0x%02x, the file gives 0x%02x)",
+				(unsigned long long)count, hostsig_elf_mem_name(ck->in->allocs[a].tag),
+				where, m[first], img->bytes[first]);
+		}
+	}
+}
+
+int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
+		    const struct hostsig_elf_loaded *in, struct elf_expect *ex,
+		    struct hostsig_elf_report *rep, struct hostsig_result *res)
+{
+	struct ck ck = {
+		.m = m, .lay = lay, .in = in, .ex = ex, .rep = rep, .res = res,
+		.reason = HOSTSIG_R_OK,
+	};
+
+	collect_smp_locks(&ck);
+	collect_ftrace(&ck);
+	collect_jump_labels(&ck);
+	collect_static_calls(&ck);
+	collect_retpolines(&ck);
+	collect_rel_table(&ck, ".return_sites", HOSTSIG_ELF_SITE_RETURN, 5);
+	collect_rel_table(&ck, ".ibt_endbr_seal", HOSTSIG_ELF_SITE_ENDBR, 4);
+	if (m->kernel == HOSTSIG_ELF_KERNEL_6_12)
+		collect_call_depth(&ck);
+	pv_collect(&ck);
+	alt_collect(&ck);
+	link_children(&ck);
+	check_leaves(&ck);
+	for (size_t i = 0; i < ck.nr_sites; i++)
+		if (ck.sites[i].cls == HOSTSIG_ELF_SITE_PARAVIRT)
+			compound_check(&ck, &ck.sites[i]);
+	for (size_t i = 0; i < ck.nr_sites; i++)
+		if (ck.sites[i].cls == HOSTSIG_ELF_SITE_ALTERNATIVE)
+			compound_check(&ck, &ck.sites[i]);
+	tables_check(&ck);
+	compare_rest(&ck);
+
+	free(ck.sites);
+	free(ck.keyed);
+	if (ck.lock)
+		for (size_t a = 0; a < in->nr_allocs; a++)
+			free(ck.lock[a]);
+	free(ck.lock);
+	if (ck.internal_error)
+		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
+	if (ck.reason != HOSTSIG_R_OK)
+		return result_set(res, ck.reason, "%s", ck.why);
+	return 0;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Tables the kernel rewrites in place while loading a module:
+ *
+ *   __mcount_loc        sorted by address (ftrace_process_locs())
+ *   __ex_table          sorted by instruction address (sort_extable()); the
+ *                       self-relative insn and fixup move with their entry
+ *   .orc_unwind_ip and  sorted together by address (unwind_module_init())
+ *   .orc_unwind
+ *   __jump_table        sorted by key then code, each entry's init bit set
+ *                       for code in init memory (jump_label_add_module())
+ *   .static_call_sites  sorted by key then address, init bit likewise
+ *                       (__static_call_init())
+ *
+ * Each is accepted when the loaded table holds exactly the file's entries,
+ * as absolute addresses, in any order, with only the bits the kernel sets
+ * differing. Besides, the module's own keys get pointers into them:
+ *
+ *   struct static_key.entries     the first sorted jump entry of the key,
+ *                                 keeping the key's type bits
+ *   struct static_call_key.mods   a list the kernel allocates (an address
+ *                                 only the guest knows; the low bit clear)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "patchsites.h"
+
+#define ENTRY_MAX	32
+
+struct norm {
+	uint8_t b[ENTRY_MAX];
+};
+
+static int norm_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct norm));
+}
+
+/* An entry in absolute terms; flags the kernel may set are returned apart. */
+typedef void (*normalise_fn)(uint64_t entry_addr, const uint8_t *e, struct norm *n,
+			     unsigned int *flags);
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* Big-endian so that memcmp() orders by address. */
+static void norm_mcount(uint64_t a, const uint8_t *e, struct norm *n, unsigned int *flags)
+{
+	(void)a;
+	put_be64(n->b, le64(e));
+	*flags = 0;
+}
+
+static uint64_t rel(uint64_t at, const uint8_t *p)
+{
+	return at + (uint64_t)(int64_t)(int32_t)le32(p);
+}
+
+static void norm_extable(uint64_t a, const uint8_t *e, struct norm *n, unsigned int *flags)
+{
+	put_be64(n->b, rel(a, e));
+	put_be64(n->b + 8, rel(a + 4, e + 4));
+	memcpy(n->b + 16, e + 8, 4);
+	*flags = 0;
+}
+
+static void norm_jump(uint64_t a, const uint8_t *e, struct norm *n, unsigned int *flags)
+{
+	uint64_t key = a + 8 + le64(e + 8);
+
+	put_be64(n->b, key & ~3ull);
+	put_be64(n->b + 8, rel(a, e));
+	put_be64(n->b + 16, rel(a + 4, e + 4));
+	n->b[24] = (uint8_t)(key & 1);		/* branch: never changes */
+	*flags = (unsigned int)(key & 2);	/* init */
+}
+
+static void norm_static_call(uint64_t a, const uint8_t *e, struct norm *n,
+			     unsigned int *flags)
+{
+	uint64_t key = rel(a + 4, e + 4);
+
+	put_be64(n->b, key & ~3ull);
+	put_be64(n->b + 8, rel(a, e));
+	n->b[16] = (uint8_t)(key & 1);		/* tail */
+	*flags = (unsigned int)(key & 2);	/* init */
+}
+
+struct table {
+	const char *name;
+	enum hostsig_elf_site_class cls;
+	unsigned int entsize;
+	normalise_fn norm;
+	uint64_t code_off;		/* where the code address is in struct norm */
+};
+
+static const struct table tables[] = {
+	{ "__mcount_loc", HOSTSIG_ELF_SITE_MCOUNT_TABLE, 8, norm_mcount, 0 },
+	{ "__ex_table", HOSTSIG_ELF_SITE_EX_TABLE, 12, norm_extable, 0 },
+	{ "__jump_table", HOSTSIG_ELF_SITE_JUMP_TABLE, 16, norm_jump, 8 },
+	{ ".static_call_sites", HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, 8, norm_static_call, 8 },
+};
+
+static uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void table_fail(struct ck *ck, const char *name, unsigned int sec, const char *why)
+{
+	char where[96];
+
+	ck_where(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset,
+		 where, sizeof(where));
+	ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH, "%s at %s: %s", name, where, why);
+}
+
+/* The loaded table is a permutation of the file's, flags aside. */
+static void check_table(struct ck *ck, const struct table *t)
+{
+	struct norm *fe = NULL, *me = NULL;
+	unsigned int sec, ff, mf;
+	const uint8_t *ft, *mt;
+	uint64_t base, n;
+	bool moved = false;
+
+	if (!ck_section(ck, t->name, &sec))
+		return;
+	n = ck->m->sh[sec].size / t->entsize;
+	ft = ck_table_bytes(ck, sec, false);
+	mt = ck_table_bytes(ck, sec, true);
+	base = ck->lay->sec[sec].addr;
+	fe = calloc(n ? n : 1, sizeof(*fe));
+	me = calloc(n ? n : 1, sizeof(*me));
+	if (!fe || !me) {
+		ck->internal_error = true;
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = base + i * t->entsize;
+
+		t->norm(a, ft + i * t->entsize, &fe[i], &ff);
+		t->norm(a, mt + i * t->entsize, &me[i], &mf);
+		if (memcmp(&fe[i], &me[i], sizeof(fe[i])))
+			moved = true;
+		if (mf != ff) {
+			/* the one bit the kernel sets: code in init memory */
+			uint64_t code = be64_at(me[i].b + t->code_off);
+
+			if (!mf != !ck_in_init(ck, code)) {
+				table_fail(ck, t->name, sec, "an init mark on an entry not in init memory");
+				goto out;
+			}
+			moved = true;
+		}
+	}
+	qsort(fe, n, sizeof(*fe), norm_cmp);
+	qsort(me, n, sizeof(*me), norm_cmp);
+	if (n && memcmp(fe, me, n * sizeof(*fe))) {
+		table_fail(ck, t->name, sec, "the entries are not the file's");
+		goto out;
+	}
+	ck->rep->sites[t->cls].total += (unsigned int)n;
+	if (moved)
+		ck->rep->sites[t->cls].patched += (unsigned int)n;
+	/* whatever the trailing bytes: the kernel does not touch them */
+	ck_mark(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset,
+		n * t->entsize, BYTE_DONE);
+	for (uint64_t b = n * t->entsize; b < ck->m->sh[sec].size; b++)
+		if (ft[b] != mt[b]) {
+			table_fail(ck, t->name, sec, "bytes after the last entry changed");
+			break;
+		}
+out:
+	free(fe);
+	free(me);
+}
+
+/* .orc_unwind_ip and .orc_unwind, sorted as pairs. */
+static void check_orc(struct ck *ck)
+{
+	unsigned int ipsec, osec;
+	const uint8_t *fip, *mip, *fo, *mo;
+	struct norm *fe = NULL, *me = NULL;
+	uint64_t n, base;
+	bool moved = false;
+
+	if (!ck_section(ck, ".orc_unwind_ip", &ipsec) || !ck_section(ck, ".orc_unwind", &osec))
+		return;
+	n = ck->m->sh[ipsec].size / 4;
+	if (ck->m->sh[osec].size != n * 6 || ck->m->sh[ipsec].size % 4) {
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+			".orc_unwind and .orc_unwind_ip do not pair up");
+		return;
+	}
+	fip = ck_table_bytes(ck, ipsec, false);
+	mip = ck_table_bytes(ck, ipsec, true);
+	fo = ck_table_bytes(ck, osec, false);
+	mo = ck_table_bytes(ck, osec, true);
+	base = ck->lay->sec[ipsec].addr;
+	fe = calloc(n ? n : 1, sizeof(*fe));
+	me = calloc(n ? n : 1, sizeof(*me));
+	if (!fe || !me) {
+		ck->internal_error = true;
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		put_be64(fe[i].b, rel(base + 4 * i, fip + 4 * i));
+		put_be64(me[i].b, rel(base + 4 * i, mip + 4 * i));
+		memcpy(fe[i].b + 8, fo + 6 * i, 6);
+		memcpy(me[i].b + 8, mo + 6 * i, 6);
+		if (memcmp(&fe[i], &me[i], sizeof(fe[i])))
+			moved = true;
+	}
+	qsort(fe, n, sizeof(*fe), norm_cmp);
+	qsort(me, n, sizeof(*me), norm_cmp);
+	if (n && memcmp(fe, me, n * sizeof(*fe))) {
+		table_fail(ck, ".orc_unwind_ip", ipsec, "the entries are not the file's");
+		goto out;
+	}
+	ck->rep->sites[HOSTSIG_ELF_SITE_ORC].total += (unsigned int)n;
+	if (moved)
+		ck->rep->sites[HOSTSIG_ELF_SITE_ORC].patched += (unsigned int)n;
+	ck_mark(ck, (unsigned int)ck->lay->sec[ipsec].alloc, ck->lay->sec[ipsec].offset,
+		n * 4, BYTE_DONE);
+	ck_mark(ck, (unsigned int)ck->lay->sec[osec].alloc, ck->lay->sec[osec].offset,
+		n * 6, BYTE_DONE);
+out:
+	free(fe);
+	free(me);
+}
+
+/*
+ * The module's own static keys: static_key_set_entries() points .entries
+ * at the key's first jump entry (in the sorted table), keeping the type
+ * bits. Keys of the kernel or other modules are not in these allocations.
+ */
+static void check_static_keys(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *mt;
+	uint64_t base, n;
+
+	if (!ck_section(ck, "__jump_table", &sec))
+		return;
+	mt = ck_table_bytes(ck, sec, true);
+	base = ck->lay->sec[sec].addr;
+	n = ck->m->sh[sec].size / 16;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = base + i * 16, key = (a + 8 + le64(mt + i * 16 + 8)) & ~3ull;
+		const uint8_t *e, *m;
+		unsigned int alloc;
+		uint64_t off, first = 0, val;
+		char where[96];
+
+		if (!ck_locate(ck, key + 8, 8, &alloc, &off))
+			continue;
+		/* the first entry of this key in the loaded (sorted) table */
+		for (uint64_t j = 0; j < n; j++) {
+			uint64_t aj = base + j * 16;
+
+			if (((aj + 8 + le64(mt + j * 16 + 8)) & ~3ull) == key) {
+				first = aj;
+				break;
+			}
+		}
+		if (first != a)
+			continue;	/* each key once */
+		e = ck->ex->img[alloc].bytes + off;
+		m = ck->in->allocs[alloc].bytes + off;
+		val = le64(m);
+		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].total++;
+		if (!memcmp(e, m, 8)) {
+			ck_mark(ck, alloc, off, 8, BYTE_DONE);
+			continue;
+		}
+		if (val == (first | (le64(e) & 3))) {
+			ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
+			ck_mark(ck, alloc, off, 8, BYTE_DONE);
+			continue;
+		}
+		ck_where(ck, alloc, off, where, sizeof(where));
+		ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+			"static key at %s points to 0x%llx, not to its jump entries",
+			where, (unsigned long long)val);
+		ck_mark(ck, alloc, off, 8, BYTE_DONE);
+	}
+}
+
+/* The module's own static call keys: .mods becomes a list the kernel allocates. */
+static void check_static_call_keys(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *ft;
+	uint64_t base, n;
+
+	if (!ck_section(ck, ".static_call_sites", &sec))
+		return;
+	ft = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	n = ck->m->sh[sec].size / 8;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t key = rel(base + i * 8 + 4, ft + i * 8 + 4) & ~3ull;
+		unsigned int alloc;
+		uint64_t off, val;
+		const uint8_t *e;
+		char where[96];
+
+		if (!ck_locate(ck, key + 8, 8, &alloc, &off) ||
+		    ck->ex->img[alloc].state[off] == BYTE_DONE)
+			continue;
+		e = ck->ex->img[alloc].bytes + off;
+		val = le64(ck->in->allocs[alloc].bytes + off);
+		ck_mark(ck, alloc, off, 8, BYTE_DONE);
+		if (val == le64(e))
+			continue;
+		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].patched++;
+		/* a kernel pointer to a struct static_call_mod: the low bit clear */
+		if ((val & 1) || val < 0xffff800000000000ull) {
+			ck_where(ck, alloc, off, where, sizeof(where));
+			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+				"static call key at %s holds 0x%llx, not a list of its sites",
+				where, (unsigned long long)val);
+		}
+	}
+}
+
+void tables_check(struct ck *ck)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
+		check_table(ck, &tables[i]);
+	check_orc(ck);
+	check_static_keys(ck);
+	check_static_call_keys(ck);
+}
