@@ -28,7 +28,7 @@ static size_t utf8_len(const unsigned char *s)
 }
 
 /* Certificate names are whatever the signer put there: escape them all. */
-static void json_string(FILE *out, const char *s)
+void json_print_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 
@@ -64,43 +64,80 @@ static void json_hex(FILE *out, const uint8_t *p, size_t n)
 static void json_signature(FILE *out, const struct hostsig_signature *sig)
 {
 	fprintf(out, "{\"entry\":%u,\"depth\":%u,\"status\":", sig->entry, sig->depth);
-	json_string(out, hostsig_reason_name(sig->status));
+	json_print_string(out, hostsig_reason_name(sig->status));
 	fputs(",\"digest_algorithm\":", out);
-	json_string(out, hostsig_digest_name(sig->digest_type));
+	json_print_string(out, hostsig_digest_name(sig->digest_type));
 	fputs(",\"digest\":", out);
 	json_hex(out, sig->digest, sig->digest_len);
 	if (sig->has_signer) {
 		fputs(",\"subject\":", out);
-		json_string(out, sig->subject);
+		json_print_string(out, sig->subject);
 		fputs(",\"issuer\":", out);
-		json_string(out, sig->issuer);
+		json_print_string(out, sig->issuer);
 		fputs(",\"sha256\":", out);
 		json_hex(out, sig->fingerprint, sizeof(sig->fingerprint));
 	}
 	if (sig->anchor) {
 		fputs(",\"anchor\":", out);
-		json_string(out, sig->anchor);
+		json_print_string(out, sig->anchor);
 	}
 	fputc('}', out);
+}
+
+static void json_elf(FILE *out, const struct hostsig_elf_report *elf,
+		     const struct hostsig_elf_loaded *in)
+{
+	fprintf(out, ",\"elf\":{\"kernel\":\"%s\",\"module\":",
+		hostsig_elf_kernel_name(elf->kernel));
+	json_print_string(out, elf->module);
+	fputs(",\"vermagic\":", out);
+	json_print_string(out, elf->vermagic);
+	fprintf(out, ",\"file_rewritten\":%s,\"candidates\":%u,\"allocations\":[",
+		elf->file_rewritten ? "true" : "false", elf->candidates);
+	for (size_t i = 0; i < in->nr_allocs; i++)
+		fprintf(out, "%s{\"tag\":\"%s\",\"addr\":\"0x%llx\",\"size\":%zu}",
+			i ? "," : "", hostsig_elf_mem_name(in->allocs[i].tag),
+			(unsigned long long)in->allocs[i].addr, in->allocs[i].len);
+	fputs("],\"sites\":{", out);
+	for (int c = 0; c < HOSTSIG_ELF_SITE_NR; c++)
+		fprintf(out, "%s\"%s\":{\"total\":%u,\"patched\":%u}", c ? "," : "",
+			hostsig_elf_site_class_name(c), elf->sites[c].total,
+			elf->sites[c].patched);
+	fputs("},\"ranges\":[", out);
+	for (size_t i = 0; i < elf->nr_ranges; i++) {
+		const struct hostsig_elf_range *r = &elf->ranges[i];
+
+		fprintf(out, "%s{\"kind\":\"%s\",\"alloc\":%u,\"offset\":%llu,\"size\":%llu}",
+			i ? "," : "", hostsig_elf_range_kind_name(r->kind), r->alloc,
+			(unsigned long long)r->offset, (unsigned long long)r->size);
+	}
+	fputs("],\"externals\":[", out);
+	for (size_t i = 0; i < elf->nr_externals; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		json_print_string(out, elf->externals[i].name);
+		fprintf(out, ",\"value\":\"0x%llx\"}",
+			(unsigned long long)elf->externals[i].value);
+	}
+	fputs("]}", out);
 }
 
 void print_json(FILE *out, const struct report *rep, const struct hostsig_result *res)
 {
 	fputs("{\"input\":", out);
-	json_string(out, rep->path);
-	fprintf(out, ",\"mode\":\"%s\"", rep->loaded ? "loaded" : "file");
-	if (rep->loaded)
+	json_print_string(out, rep->path);
+	fprintf(out, ",\"mode\":\"%s\"", rep->elf ? "capture" : rep->loaded ? "loaded" : "file");
+	if (rep->loaded && !rep->elf)
 		fprintf(out, ",\"base\":\"0x%llx\"", (unsigned long long)rep->load_base);
 	fputs(",\"verdict\":", out);
-	json_string(out, hostsig_verdict_name(res->verdict));
+	json_print_string(out, hostsig_verdict_name(res->verdict));
 	fputs(",\"reason\":", out);
-	json_string(out, hostsig_reason_name(res->reason));
+	json_print_string(out, hostsig_reason_name(res->reason));
 	fputs(",\"message\":", out);
-	json_string(out, res->message);
+	json_print_string(out, res->message);
 	fputs(",\"format\":", out);
-	json_string(out, hostsig_format_name(res->format));
+	json_print_string(out, hostsig_format_name(res->format));
 	fputs(",\"digest_algorithm\":", out);
-	json_string(out, hostsig_digest_name(res->digest_type));
+	json_print_string(out, hostsig_digest_name(res->digest_type));
 	fputs(",\"digest\":", out);
 	json_hex(out, res->digest, res->digest_len);
 	fputs(",\"digests\":{", out);
@@ -124,5 +161,8 @@ void print_json(FILE *out, const struct report *rep, const struct hostsig_result
 		fprintf(out, "%s{\"kind\":\"%s\",\"rva\":%u,\"size\":%u}", i ? "," : "",
 			hostsig_unverified_kind_name(r->kind), r->rva, r->size);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	if (rep->elf)
+		json_elf(out, rep->elf, rep->elf_in);
+	fputs("}\n", out);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hostsig-verify: the verifier, offline, for a signed file on disk or for the
- * dump of a loaded image.
+ * hostsig-verify: the verifier, offline, for a signed file on disk (a PE/COFF
+ * image or a Linux kernel module), for the dump of a loaded PE image, for a
+ * captured kernel module load, and for the certificates built into a kernel.
  *
  * Exit status: 0 authentic, 1 not authentic, 2 unknown, 64 usage error,
  * 66 input unreadable.
@@ -14,9 +15,11 @@
 #include "verify.h"
 
 static const char usage_text[] =
-	"usage: hostsig-verify [OPTIONS] FILE\n"
+	"usage: hostsig-verify [OPTIONS] [--format pe|elf-module] FILE\n"
 	"       hostsig-verify [OPTIONS] --loaded IMAGE --base ADDR [--image-base ADDR]\n"
 	"                      [--signature SIGFILE] [--tail TAILFILE]\n"
+	"       hostsig-verify [OPTIONS] --capture DIR\n"
+	"       hostsig-verify [--json] --extract-certs VMLINUZ DIR\n"
 	"\n"
 	"  --trust CERT        trusted certificate, PEM or DER (repeatable); any\n"
 	"                      certificate of a chain may be the anchor\n"
@@ -29,6 +32,13 @@ static const char usage_text[] =
 	"  --image-base ADDR   the ImageBase of the file (default: the mapped header's)\n"
 	"  --signature SIGFILE the file's certificate table\n"
 	"  --tail TAILFILE     the file's bytes after the sections, table excluded\n"
+	"  --format FORMAT     pe or elf-module (default: from the file's magic)\n"
+	"  --capture DIR       a kernel module load: DIR/file.bin (the loader's file\n"
+	"                      buffer), DIR/alloc-<tag>-<hexaddr>.bin per allocation,\n"
+	"                      optionally DIR/signature.bin\n"
+	"  --extract-certs VMLINUZ DIR\n"
+	"                      write the X.509 certificates built into a kernel image\n"
+	"                      (bzImage or vmlinux) as DIR/cert-N.pem\n"
 	"\n"
 	"exit status: 0 authentic, 1 not authentic, 2 unknown, 64 usage, 66 unreadable\n";
 
@@ -43,6 +53,9 @@ enum {
 	OPT_IMAGE_BASE,
 	OPT_SIGNATURE,
 	OPT_TAIL,
+	OPT_FORMAT,
+	OPT_CAPTURE,
+	OPT_EXTRACT_CERTS,
 };
 
 static const struct option options[] = {
@@ -56,13 +69,26 @@ static const struct option options[] = {
 	{ "image-base", required_argument, NULL, OPT_IMAGE_BASE },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "tail", required_argument, NULL, OPT_TAIL },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
+};
+
+enum format {
+	FORMAT_AUTO,
+	FORMAT_PE,
+	FORMAT_ELF_MODULE,
 };
 
 struct args {
 	struct hostsig_trust *trust;
 	bool json;
+	enum format format;
+	const char *capture;
+	const char *extract_certs;
+	const char *certs_dir;
 	const char *file;
 	const char *loaded;
 	const char *signature;
@@ -190,6 +216,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_TAIL:
 			a->tail = optarg;
 			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "pe"))
+				a->format = FORMAT_PE;
+			else if (!strcmp(optarg, "elf-module"))
+				a->format = FORMAT_ELF_MODULE;
+			else
+				return usage(optarg, ": --format is pe or elf-module");
+			break;
+		case OPT_CAPTURE:
+			a->capture = optarg;
+			break;
+		case OPT_EXTRACT_CERTS:
+			a->extract_certs = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -197,9 +237,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage(NULL, NULL);
 		}
 	}
+	if (a->extract_certs) {
+		if (a->loaded || a->capture || optind + 1 != argc)
+			return usage("--extract-certs takes VMLINUZ DIR and nothing else", "");
+		a->certs_dir = argv[optind];
+		return 0;
+	}
+	if (a->capture) {
+		if (a->loaded || optind != argc)
+			return usage("--capture excludes FILE and --loaded", "");
+		if (a->format == FORMAT_PE)
+			return usage("--capture is for kernel modules (elf-module)", "");
+		if (a->has_base || a->has_image_base || a->signature || a->tail)
+			return usage("--base, --image-base, --signature and --tail go with --loaded", "");
+		return 0;
+	}
 	if (a->loaded) {
 		if (optind != argc)
 			return usage(argv[optind], ": FILE and --loaded exclude each other");
+		if (a->format == FORMAT_ELF_MODULE)
+			return usage("--loaded is for PE images; a module load is --capture", "");
 		if (!a->has_base)
 			return usage("--loaded needs --base", "");
 		return 0;
@@ -257,18 +314,40 @@ out_image:
 static int verify_file(const struct args *a, struct hostsig_result *res)
 {
 	struct input file;
+	bool elf;
 	int ret;
 
 	if ((ret = read_or_complain(&file, a->file)))
 		return ret;
-	hostsig_verify_pe_file(a->trust, file.data, file.len, res);
+	elf = a->format == FORMAT_ELF_MODULE ||
+	      (a->format == FORMAT_AUTO && file.len >= 4 && !memcmp(file.data, "\177ELF", 4));
+	if (elf)
+		hostsig_verify_elf_file(a->trust, file.data, file.len, res);
+	else
+		hostsig_verify_pe_file(a->trust, file.data, file.len, res);
 	input_release(&file);
+	return 0;
+}
+
+static int verify_capture(const struct args *a, struct capture *cap,
+			  struct hostsig_elf_loaded *loaded, struct hostsig_result *res,
+			  struct hostsig_elf_report *elf)
+{
+	int ret = capture_read(cap, a->capture);
+
+	if (ret)
+		return ret;
+	capture_loaded(cap, loaded);
+	hostsig_verify_elf_loaded(a->trust, loaded, res, elf);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct args args = { 0 };
+	struct hostsig_elf_report elf = { 0 };
+	struct hostsig_elf_loaded loaded;
+	struct capture cap = { 0 };
 	struct hostsig_result res;
 	struct report rep;
 	int ret;
@@ -281,12 +360,23 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &args);
 	if (ret)
 		goto out;
+	if (args.extract_certs) {
+		ret = extract_certs(args.extract_certs, args.certs_dir, args.json);
+		goto out;
+	}
 	rep = (struct report){
-		.path = args.loaded ? args.loaded : args.file,
-		.loaded = args.loaded,
+		.path = args.capture ? args.capture : args.loaded ? args.loaded : args.file,
+		.loaded = args.loaded || args.capture,
 		.load_base = args.base,
+		.elf = args.capture ? &elf : NULL,
+		.elf_in = args.capture ? &loaded : NULL,
 	};
-	ret = args.loaded ? verify_loaded(&args, &res) : verify_file(&args, &res);
+	if (args.capture)
+		ret = verify_capture(&args, &cap, &loaded, &res, &elf);
+	else if (args.loaded)
+		ret = verify_loaded(&args, &res);
+	else
+		ret = verify_file(&args, &res);
 	if (ret)
 		goto out;
 	if (args.json)
@@ -306,6 +396,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	hostsig_result_release(&res);
+	hostsig_elf_report_release(&elf);
+	capture_release(&cap);
 	if (fflush(stdout)) {
 		fprintf(stderr, "hostsig-verify: write error: %s\n", strerror(errno));
 		ret = 2;

@@ -31,9 +31,36 @@ static void text_signature(FILE *out, size_t i, const struct hostsig_signature *
 		fprintf(out, "  anchor     %s\n", sig->anchor);
 }
 
+static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
+		     const struct hostsig_elf_loaded *in)
+{
+	fprintf(out, "kernel       %s\n", hostsig_elf_kernel_name(elf->kernel));
+	fprintf(out, "module       %s\n", elf->module);
+	fprintf(out, "file buffer  %s (%u candidates tried)\n",
+		elf->file_rewritten ? "rewritten by the loader" : "as signed", elf->candidates);
+	for (size_t i = 0; i < in->nr_allocs; i++)
+		fprintf(out, "allocation   %-14s 0x%llx size 0x%zx\n",
+			hostsig_elf_mem_name(in->allocs[i].tag),
+			(unsigned long long)in->allocs[i].addr, in->allocs[i].len);
+	for (int c = 0; c < HOSTSIG_ELF_SITE_NR; c++)
+		if (elf->sites[c].total)
+			fprintf(out, "sites        %-18s %u, %u patched\n",
+				hostsig_elf_site_class_name(c), elf->sites[c].total,
+				elf->sites[c].patched);
+	for (size_t i = 0; i < elf->nr_ranges; i++)
+		if (elf->ranges[i].kind != HOSTSIG_ELF_RANGE_WRITABLE)
+			fprintf(out, "unverified   %-14s %s+0x%llx size 0x%llx\n",
+				hostsig_elf_range_kind_name(elf->ranges[i].kind),
+				hostsig_elf_mem_name(in->allocs[elf->ranges[i].alloc].tag),
+				(unsigned long long)elf->ranges[i].offset,
+				(unsigned long long)elf->ranges[i].size);
+	fprintf(out, "externals    %zu symbols resolved by the guest\n", elf->nr_externals);
+}
+
 void print_text(FILE *out, const struct report *rep, const struct hostsig_result *res)
 {
-	fprintf(out, "input        %s%s\n", rep->path, rep->loaded ? " (loaded image)" : "");
+	fprintf(out, "input        %s%s\n", rep->path,
+		rep->elf ? " (captured module load)" : rep->loaded ? " (loaded image)" : "");
 	fprintf(out, "verdict      %s\n", hostsig_verdict_name(res->verdict));
 	fprintf(out, "reason       %s\n", hostsig_reason_name(res->reason));
 	fprintf(out, "message      %s\n", res->message);
@@ -49,4 +76,6 @@ void print_text(FILE *out, const struct report *rep, const struct hostsig_result
 		fprintf(out, "unverified   %-20s rva 0x%x size 0x%x\n",
 			hostsig_unverified_kind_name(res->regions[i].kind),
 			res->regions[i].rva, res->regions[i].size);
+	if (rep->elf)
+		text_elf(out, rep->elf, rep->elf_in);
 }
