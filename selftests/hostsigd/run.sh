@@ -761,6 +761,33 @@ file "$U/static/hostsigd" "$U/static/hostsigctl" | grep -c 'statically linked' |
 tap_result "static build: statically linked" $?
 "$U/static/hostsigd" -t -c "$C/good.conf" >"$RUN/out" 2>&1
 tap_result "static build: hostsigd -t loads the configuration" $?
+inst=$RUN/install
+make -s -C "$SRCDIR/userspace" O="$U" install DESTDIR="$inst" PREFIX=/usr >"$RUN/out" 2>&1
+rc=$?
+for f in usr/sbin/hostsigd usr/sbin/hostsigctl usr/bin/hostsig-verify \
+	 usr/share/man/man8/hostsigd.8 usr/share/man/man8/hostsigctl.8 \
+	 usr/share/man/man5/hostsigd.conf.5 usr/share/man/man1/hostsig-verify.1 \
+	 usr/lib/systemd/system/hostsigd.service etc/hostsig/hostsigd.conf \
+	 usr/share/doc/hostsig/hostsigd.conf.example; do
+	[ -f "$inst/$f" ] || { tap_diag "missing: $f"; rc=1; }
+done
+[ -d "$inst/etc/hostsig/trust.d" ] && [ -d "$inst/etc/hostsig/deny.d" ] &&
+grep -qx 'ExecStart=/usr/sbin/hostsigd -n' "$inst/usr/lib/systemd/system/hostsigd.service" || rc=1
+tap_result "make install DESTDIR=... PREFIX=/usr: programs, man pages, unit, configuration" $rc
+echo "# mine" >>"$inst/etc/hostsig/hostsigd.conf"
+make -s -C "$SRCDIR/userspace" O="$U" install DESTDIR="$inst" PREFIX=/usr >"$RUN/out" 2>&1
+tail -n 1 "$inst/etc/hostsig/hostsigd.conf" | grep -qx '# mine'
+tap_result "make install again: the configuration is left alone" $?
+# The example configuration, with a trust anchor, is one hostsigd accepts.
+sed "s|/etc/hostsig|$inst/etc/hostsig|" "$SRCDIR/userspace/daemon/hostsigd.conf" >"$RUN/example.conf"
+cp "$P/rsa-root.pem" "$inst/etc/hostsig/trust.d/"
+"$HSD" -t -c "$RUN/example.conf" >"$RUN/out" 2>&1
+tap_result "the example configuration loads" $?
+for m in "$SRCDIR"/userspace/man/*.[158]; do
+	out=$(groff -man -t -ww -z "$m" 2>&1)
+	[ -z "$out" ] || tap_diag "$out"
+	tap_result "man page $(basename "$m") formats without a warning" $(($(printf %s "$out" | wc -c) != 0))
+done
 if command -v systemd-analyze >/dev/null; then
 	sed "s|@SBINDIR@|$U|g" "$SRCDIR/userspace/daemon/hostsigd.service" >"$RUN/hostsigd.service"
 	systemd-analyze verify --man=no "$RUN/hostsigd.service" >"$RUN/out" 2>&1

@@ -289,6 +289,9 @@ static bool consumer_result(void *arg, struct hsd_job *job, struct hsd_verdict *
 		return false;
 	}
 	job->verdict = *v;
+	if (v->writable_dropped)
+		hsd_log(LOG_WARNING, "record=%" PRIu64 " error=\"%u writable ranges past the first %u stay write-tracked\"",
+			job->record_id, v->writable_dropped, HOSTSIG_MAX_WRITABLE);
 	consumer_answer(c, job);
 	return true;
 }

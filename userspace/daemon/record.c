@@ -127,19 +127,19 @@ static void verdict_writable(struct hsd_verdict *v, const uint8_t *image,
 
 	if (n <= 0)
 		return;
-	v->nr_writable = n > HOSTSIG_MAX_WRITABLE ? HOSTSIG_MAX_WRITABLE : (uint32_t)n;
-	v->writable_dropped = (uint32_t)n - v->nr_writable;
-	for (uint32_t i = 0; i < v->nr_writable; i++) {
+	if (n > HOSTSIG_MAX_WRITABLE) {
+		v->writable_dropped = (uint32_t)n - HOSTSIG_MAX_WRITABLE;
+		n = HOSTSIG_MAX_WRITABLE;
+	}
+	for (int i = 0; i < n; i++) {
 		uint64_t len = ranges[i].size;
 
-		/* Ranges are of the IMAGE region: never past its end. */
-		if (ranges[i].rva >= image_len) {
-			v->nr_writable = i;
+		/* Ranges are of the IMAGE region: nothing past its end. */
+		if (ranges[i].rva >= image_len)
 			break;
-		}
 		if (len > image_len - ranges[i].rva)
 			len = image_len - ranges[i].rva;
-		v->writable[i] = (struct hostsig_nl_range){
+		v->writable[v->nr_writable++] = (struct hostsig_nl_range){
 			.region = 0, .offset = ranges[i].rva, .len = len,
 		};
 	}
