@@ -52,10 +52,10 @@ static LIST_HEAD(hostsig_tampered);	/* hostsig_lock */
 
 /* ---- KVM's interface, per kernel ------------------------------------------------ */
 
-static void __maybe_unused hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa,
-						  int bytes);
-static void __maybe_unused hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn,
-						 u64 nr);
+static void __maybe_unused
+hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes);
+static void __maybe_unused
+hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr);
 
 #if !IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)
 
