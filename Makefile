@@ -23,7 +23,8 @@ KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
 CHECK_SUITES ?= unit lint verifier vm
 
-.PHONY: all modules modules-all userspace check deps lint demo bench clean distclean
+.PHONY: all modules modules-all userspace check deps lint demo bench clean distclean \
+	install install-module install-userspace dkms-install
 .DEFAULT_GOAL := all
 
 all: modules userspace
@@ -63,6 +64,43 @@ module-%:
 
 userspace:
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace
+
+# --- installing on a KVM host -----------------------------------------------
+#
+#   make install [KDIR=...] [DESTDIR=...] [PREFIX=/usr/local]
+#	the module for KDIR (default: the running kernel) into
+#	/lib/modules/<release>/updates/, and the programs, unit, man pages
+#	and example configuration
+#   make dkms-install
+#	the module's sources under /usr/src/hostsig-VERSION/, registered with
+#	DKMS so that it is rebuilt for every kernel Debian installs
+
+VERSION := $(shell git -C $(SRCDIR) describe --tags --always 2>/dev/null || echo 0.1)
+PREFIX ?= /usr/local
+INSTALL_KDIR := $(if $(KDIR),$(KDIR),$(RUNNING_KDIR))
+INSTALL_REL = $(call release_of,$(INSTALL_KDIR))
+
+install: install-module install-userspace
+
+install-module:
+	@test -e $(INSTALL_KDIR)/Makefile || \
+		{ echo "no kernel headers in $(INSTALL_KDIR): apt-get install linux-headers-$$(uname -r), or KDIR=..."; exit 1; }
+	$(call module_rule,$(INSTALL_KDIR),$(INSTALL_REL))
+	$(MAKE) -C $(INSTALL_KDIR) M=$(BUILD)/modules/$(INSTALL_REL) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
+	$(if $(DESTDIR),,depmod -a $(INSTALL_REL))
+
+install-userspace: userspace
+	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace DESTDIR=$(DESTDIR) \
+		PREFIX=$(PREFIX) install
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)"; exit 1; }
+	rm -rf $(DESTDIR)/usr/src/hostsig-$(VERSION)
+	mkdir -p $(DESTDIR)/usr/src/hostsig-$(VERSION)
+	cp -r $(SRCDIR)/Kbuild $(SRCDIR)/kmod $(SRCDIR)/include $(DESTDIR)/usr/src/hostsig-$(VERSION)/
+	sed 's/@VERSION@/$(VERSION)/' $(SRCDIR)/kmod/dkms.conf >$(DESTDIR)/usr/src/hostsig-$(VERSION)/dkms.conf
+	dkms install hostsig/$(VERSION)
 
 # --- tests ------------------------------------------------------------------
 
