@@ -24,7 +24,8 @@
  *
  * A SPEC line: key=value words. name=, format=pe|elf|N, base=, image_base=,
  * rebased=1, image=FILE, signature=FILE, tail=FILE, file=FILE (regions, in
- * that order), component=N, discard=1, stale=1, fail_verdicts=N,
+ * the order given; tag=N and gva=ADDR after one set its tag and guest
+ * address), component=N, discard=1, stale=1, fail_verdicts=N,
  * refuse_ranges=1, busy_ms=N (published BUSY first), repeat=N, and
  * corrupt=past_end|data_len|overlap|header_len.
  */
@@ -152,6 +153,8 @@ static int cmd_create(int argc, char **argv)
 
 struct spec_region {
 	uint32_t kind;
+	uint32_t tag;
+	uint64_t gva;			/* 0: made up from the offset */
 	uint8_t *data;
 	size_t len;
 };
@@ -230,7 +233,14 @@ static void spec_parse(struct spec *s, char *line)
 			spec_region(s, HOSTSIG_REGION_TAIL, v);
 		else if (!strcmp(word, "file"))
 			spec_region(s, HOSTSIG_REGION_FILE, v);
-		else if (!strcmp(word, "component"))
+		else if (!strcmp(word, "tag") || !strcmp(word, "gva")) {
+			if (!s->nr_regions)
+				die("spec: %s before any region", word);
+			if (word[0] == 't')
+				s->regions[s->nr_regions - 1].tag = (uint32_t)parse_u64(v);
+			else
+				s->regions[s->nr_regions - 1].gva = parse_u64(v);
+		} else if (!strcmp(word, "component"))
 			s->component = parse_u64(v);
 		else if (!strcmp(word, "discard"))
 			s->discard = (uint32_t)parse_u64(v);
@@ -288,7 +298,8 @@ static uint8_t *spec_build(const struct spec *s, uint64_t record_id,
 		struct hostsig_record_region *r = &rec->regions[i];
 
 		r->kind = s->regions[i].kind;
-		r->gva = 0xffff800000000000ULL + off;
+		r->tag = s->regions[i].tag;
+		r->gva = s->regions[i].gva ? s->regions[i].gva : 0xffff800000000000ULL + off;
 		r->len = s->regions[i].len;
 		r->offset = off;
 		memcpy(buf + off, s->regions[i].data, r->len);
@@ -918,6 +929,7 @@ static void unit_writable(void)
 
 static void unit_verdict_sane(void)
 {
+	const struct hsd_images images = { .nr = 2, .len = { 0x10000, 0x2000 } };
 	struct hsd_verdict v;
 	char why[128];
 
@@ -926,7 +938,7 @@ static void unit_verdict_sane(void)
 		hsd_verdict_unknown(&v, 1, "ok", "fine");			\
 		v.verdict = HOSTSIG_VERDICT_AUTHENTIC;				\
 		setup;								\
-		unit_result(hsd_verdict_sane(&v, 0x10000, why, sizeof(why)) == (want), \
+		unit_result(hsd_verdict_sane(&v, &images, why, sizeof(why)) == (want), \
 			    name, "%s", (want) ? why : "accepted");		\
 	} while (0)
 	SANE("verdict: a well-formed one passes", true, (void)0);
@@ -941,14 +953,18 @@ static void unit_verdict_sane(void)
 	     v.nr_writable = HOSTSIG_MAX_WRITABLE + 1);
 	SANE("verdict: a writable range past the image", false,
 	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 0, 0xf000, 0x2000 }));
-	SANE("verdict: a writable range in another region", false,
+	SANE("verdict: a writable range in an IMAGE region there is not", false,
+	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 2, 0x1000, 0x1000 }));
+	SANE("verdict: a writable range past the second IMAGE region", false,
+	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 1, 0x1000, 0x1001 }));
+	SANE("verdict: a writable range inside the second IMAGE region", true,
 	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 1, 0x1000, 0x1000 }));
 	SANE("verdict: a writable range inside the image", true,
 	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 0, 0xf000, 0x1000 }));
 #undef SANE
 	hsd_verdict_unknown(&v, 1, "ok", "a\nb\x01");
 	v.verdict = HOSTSIG_VERDICT_UNKNOWN;
-	hsd_verdict_sane(&v, 0, why, sizeof(why));
+	hsd_verdict_sane(&v, &images, why, sizeof(why));
 	unit_result(!strcmp(v.message, "a?b?"), "verdict: control characters in the message are replaced",
 		    "%s", v.message);
 }

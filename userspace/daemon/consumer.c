@@ -68,12 +68,9 @@ static struct hsd_job *job_new(const struct hostsig_ring_entry *ent)
 	memcpy(job->name, snap.hdr.name, HOSTSIG_NAME_LEN);
 	job->name[HOSTSIG_NAME_LEN] = '\0';
 	if (!hostsig_record_snapshot(ent->rec, &snap, why, sizeof(why))) {
-		for (uint32_t i = 0; i < snap.hdr.nr_regions; i++) {
-			if (snap.regions[i].kind == HOSTSIG_REGION_IMAGE) {
-				job->image_len = snap.regions[i].len;
-				break;
-			}
-		}
+		for (uint32_t i = 0; i < snap.hdr.nr_regions; i++)
+			if (snap.regions[i].kind == HOSTSIG_REGION_IMAGE)
+				job->images.len[job->images.nr++] = snap.regions[i].len;
 	}
 	return job;
 }
@@ -279,7 +276,7 @@ static bool consumer_result(void *arg, struct hsd_job *job, struct hsd_verdict *
 	struct hsd_consumer *c = arg;
 	char why[128];
 
-	if (!hsd_verdict_sane(v, job->image_len, why, sizeof(why))) {
+	if (!hsd_verdict_sane(v, &job->images, why, sizeof(why))) {
 		hsd_log(LOG_ERR, "record=%" PRIu64 " error=\"a worker sent a malformed verdict: %s\"",
 			job->record_id, why);
 		hsd_verdict_unknown(&job->verdict, job->record_id, HSD_R_VERIFIER_CRASHED,

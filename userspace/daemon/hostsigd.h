@@ -118,11 +118,18 @@ void hsd_verify_record(const struct hostsig_trust *trust,
 void hsd_verdict_unknown(struct hsd_verdict *v, uint64_t record_id,
 			 const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The lengths of a record's IMAGE regions, in table order. */
+struct hsd_images {
+	uint32_t nr;
+	uint64_t len[HOSTSIG_MAX_REGIONS];
+};
+
 /*
  * Whether a verdict that came from a worker is well formed for a record
- * whose first IMAGE region has image_len bytes; makes its strings safe.
+ * with these IMAGE regions (writable ranges inside them); makes its
+ * strings safe.
  */
-bool hsd_verdict_sane(struct hsd_verdict *v, uint64_t image_len,
+bool hsd_verdict_sane(struct hsd_verdict *v, const struct hsd_images *images,
 		      char *why, size_t why_len);
 
 /* ---- sandbox.c: what a worker gives up ---------------------------------------- */
@@ -237,7 +244,7 @@ struct hsd_job {
 	uint64_t component_id;
 	uint64_t vm_id;
 	uint32_t format;
-	uint64_t image_len;		/* first IMAGE region, 0 if none */
+	struct hsd_images images;	/* for checking writable ranges */
 	char name[HOSTSIG_NAME_LEN + 1];
 	struct hsd_verdict verdict;
 	bool without_ranges;		/* the kernel refused the writable ranges */

@@ -9,16 +9,23 @@
  * load address over the header's ImageBase (HOSTSIG_ARG_F_HEADER_REBASED),
  * the record's image_base is the file's. The SIGNATURE region is the
  * certificate table, the TAIL region the file bytes after the sections.
- * Formats without a verifier yet (Linux kernel modules) are UNKNOWN, never
- * authentic. A record whose region table does not make sense for its format
- * is UNKNOWN too, with reason malformed_record.
  *
- * Writable ranges go with every verdict whose image headers parse. For an
- * AUTHENTIC image they come from the signed section table; for any other
- * verdict from headers the guest controls (Documentation/threat-model.rst).
+ * Linux kernel modules: the FILE region is the loader's file buffer, each
+ * IMAGE region one allocation (its tag the kind, its guest address where
+ * the module was relocated to), the SIGNATURE region the appended
+ * signature when the file buffer stops before it.
+ *
+ * Other formats are UNKNOWN, never authentic. A record whose region table
+ * does not make sense for its format is UNKNOWN too, reason malformed_record.
+ *
+ * Writable ranges go with every verdict whose image parses. For an
+ * AUTHENTIC image they come from what the signature covers (the section
+ * table); for any other verdict from what the guest supplied
+ * (Documentation/threat-model.rst).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostsigd.h"
@@ -118,6 +125,23 @@ static void verdict_signer(struct hsd_verdict *v, const struct hostsig_result *r
 	}
 }
 
+/* The library's verdict, reason, message, digest and signer. */
+static void verdict_from_result(struct hsd_verdict *v,
+				const struct hostsig_result *res)
+{
+	v->verdict = verdict_of(res->verdict);
+	snprintf(v->reason, sizeof(v->reason), "%s", hostsig_reason_name(res->reason));
+	snprintf(v->message, sizeof(v->message), "%s", res->message);
+	if (res->digest_len && res->digest_len <= sizeof(v->digest)) {
+		memcpy(v->digest, res->digest, res->digest_len);
+		v->digest_len = (uint32_t)res->digest_len;
+		snprintf(v->digest_alg, sizeof(v->digest_alg), "%s",
+			 hostsig_digest_name(res->digest_type));
+	}
+	v->nr_unverified = (uint32_t)res->nr_regions;
+	verdict_signer(v, res);
+}
+
 static void verdict_writable(struct hsd_verdict *v, const uint8_t *image,
 			     uint64_t image_len)
 {
@@ -173,19 +197,146 @@ static void verify_pe(const struct hostsig_trust *trust,
 		loaded.tail_len = r.tail->len;
 	}
 	hostsig_verify_pe_loaded(trust, &loaded, &res);
-	v->verdict = verdict_of(res.verdict);
-	snprintf(v->reason, sizeof(v->reason), "%s", hostsig_reason_name(res.reason));
-	snprintf(v->message, sizeof(v->message), "%s", res.message);
-	if (res.digest_len && res.digest_len <= sizeof(v->digest)) {
-		memcpy(v->digest, res.digest, res.digest_len);
-		v->digest_len = (uint32_t)res.digest_len;
-		snprintf(v->digest_alg, sizeof(v->digest_alg), "%s",
-			 hostsig_digest_name(res.digest_type));
-	}
-	v->nr_unverified = (uint32_t)res.nr_regions;
-	verdict_signer(v, &res);
+	verdict_from_result(v, &res);
 	if (res.format != HOSTSIG_FORMAT_NONE)
 		verdict_writable(v, loaded.image, loaded.image_len);
+	hostsig_result_release(&res);
+}
+
+/* The regions of a kernel module record: one FILE, IMAGEs, at most one SIGNATURE. */
+struct elf_regions {
+	const struct hostsig_record_region *file, *signature;
+	struct hostsig_elf_alloc allocs[HOSTSIG_MAX_REGIONS];
+	size_t nr_allocs;
+};
+
+static int elf_regions(const struct hostsig_record *rec,
+		       const struct hostsig_record_snapshot *snap,
+		       struct elf_regions *out, struct hsd_verdict *v)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < snap->hdr.nr_regions; i++) {
+		const struct hostsig_record_region *r = &snap->regions[i];
+		const struct hostsig_record_region **slot = NULL;
+
+		switch (r->kind) {
+		case HOSTSIG_REGION_IMAGE:
+			out->allocs[out->nr_allocs++] = (struct hostsig_elf_alloc){
+				.tag = r->tag,
+				.addr = r->gva,
+				.bytes = (const uint8_t *)rec + r->offset,
+				.len = r->len,
+			};
+			continue;
+		case HOSTSIG_REGION_FILE:
+			slot = &out->file;
+			break;
+		case HOSTSIG_REGION_SIGNATURE:
+			slot = &out->signature;
+			break;
+		default:
+			hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+					    "region %u: kind %u has no meaning for a kernel module",
+					    i, r->kind);
+			return -1;
+		}
+		if (*slot) {
+			hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+					    "region %u: a second region of kind %u", i, r->kind);
+			return -1;
+		}
+		*slot = r;
+	}
+	if (!out->file || !out->nr_allocs) {
+		hsd_verdict_unknown(v, v->record_id, HSD_R_MALFORMED_RECORD,
+				    "a kernel module needs a FILE region and IMAGE regions");
+		return -1;
+	}
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct hostsig_nl_range *ra = a, *rb = b;
+
+	if (ra->region != rb->region)
+		return ra->region < rb->region ? -1 : 1;
+	if (ra->offset != rb->offset)
+		return ra->offset < rb->offset ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The module's writable data, as the library found it in its allocations:
+ * adjacent ranges of one allocation merged, at most HOSTSIG_MAX_WRITABLE.
+ */
+static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
+			 const struct hostsig_elf_report *report)
+{
+	struct hostsig_nl_range *all;
+	size_t n = 0, out = 0;
+
+	all = calloc(report->nr_ranges ? report->nr_ranges : 1, sizeof(*all));
+	if (!all)
+		return;
+	for (size_t i = 0; i < report->nr_ranges; i++) {
+		const struct hostsig_elf_range *er = &report->ranges[i];
+		uint64_t len;
+
+		if (er->kind != HOSTSIG_ELF_RANGE_WRITABLE || er->alloc >= r->nr_allocs ||
+		    !er->size || er->offset >= r->allocs[er->alloc].len)
+			continue;
+		len = r->allocs[er->alloc].len - er->offset;
+		all[n++] = (struct hostsig_nl_range){
+			.region = er->alloc, .offset = er->offset,
+			.len = er->size < len ? er->size : len,
+		};
+	}
+	qsort(all, n, sizeof(*all), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct hostsig_nl_range *last = out ? &all[out - 1] : NULL;
+
+		if (last && last->region == all[i].region &&
+		    all[i].offset <= last->offset + last->len) {
+			if (all[i].offset + all[i].len > last->offset + last->len)
+				last->len = all[i].offset + all[i].len - last->offset;
+			continue;
+		}
+		all[out++] = all[i];
+	}
+	v->nr_writable = out < HOSTSIG_MAX_WRITABLE ? (uint32_t)out : HOSTSIG_MAX_WRITABLE;
+	v->writable_dropped = (uint32_t)(out - v->nr_writable);
+	memcpy(v->writable, all, v->nr_writable * sizeof(*all));
+	free(all);
+}
+
+static void verify_elf(const struct hostsig_trust *trust,
+		       const struct hostsig_record *rec,
+		       const struct hostsig_record_snapshot *snap,
+		       struct hsd_verdict *v)
+{
+	const uint8_t *base = (const uint8_t *)rec;
+	struct hostsig_elf_report report;
+	struct hostsig_elf_loaded loaded;
+	struct hostsig_result res;
+	struct elf_regions r;
+
+	if (elf_regions(rec, snap, &r, v))
+		return;
+	loaded = (struct hostsig_elf_loaded){
+		.file = base + r.file->offset,
+		.file_len = r.file->len,
+		.file_addr = r.file->gva,
+		.signature = r.signature ? base + r.signature->offset : NULL,
+		.signature_len = r.signature ? r.signature->len : 0,
+		.allocs = r.allocs,
+		.nr_allocs = r.nr_allocs,
+	};
+	memset(&report, 0, sizeof(report));
+	hostsig_verify_elf_loaded(trust, &loaded, &res, &report);
+	verdict_from_result(v, &res);
+	elf_writable(v, &r, &report);
+	hostsig_elf_report_release(&report);
 	hostsig_result_release(&res);
 }
 
@@ -206,8 +357,7 @@ void hsd_verify_record(const struct hostsig_trust *trust,
 		verify_pe(trust, rec, &snap, v);
 		break;
 	case HOSTSIG_FMT_ELF_MODULE:
-		hsd_verdict_unknown(v, record_id, HSD_R_UNSUPPORTED_FORMAT,
-				    "Linux kernel modules are not verified yet");
+		verify_elf(trust, rec, &snap, v);
 		break;
 	default:
 		hsd_verdict_unknown(v, record_id, HSD_R_UNSUPPORTED_FORMAT,
@@ -238,8 +388,8 @@ static void printable(char *s, size_t size)
 			*s = '?';
 }
 
-bool hsd_verdict_sane(struct hsd_verdict *v, uint64_t image_len, char *why,
-		      size_t why_len)
+bool hsd_verdict_sane(struct hsd_verdict *v, const struct hsd_images *images,
+		      char *why, size_t why_len)
 {
 	v->reason[sizeof(v->reason) - 1] = '\0';
 	v->digest_alg[sizeof(v->digest_alg) - 1] = '\0';
@@ -266,8 +416,9 @@ bool hsd_verdict_sane(struct hsd_verdict *v, uint64_t image_len, char *why,
 	for (uint32_t i = 0; i < v->nr_writable; i++) {
 		const struct hostsig_nl_range *r = &v->writable[i];
 
-		if (r->region || !r->len || r->offset >= image_len ||
-		    r->len > image_len - r->offset) {
+		if (r->region >= images->nr || !r->len ||
+		    r->offset >= images->len[r->region] ||
+		    r->len > images->len[r->region] - r->offset) {
 			snprintf(why, why_len, "writable range %u outside the image", i);
 			return false;
 		}
