@@ -362,11 +362,13 @@ int hostsig_record_snapshot(const struct hostsig_record *rec,
 			    struct hostsig_record_snapshot *snap,
 			    char *why, size_t why_len)
 {
-	struct hostsig_record *hdr = &snap->hdr;
+	struct hostsig_record *hdr = (struct hostsig_record *)snap->buf;
 	uint64_t end, sum = 0;
 	uint32_t i;
 
 	memset(snap, 0, sizeof(*snap));
+	snap->hdr = hdr;
+	snap->regions = hdr->regions;
 	memcpy(hdr, rec, RECORD_HEADER_SIZE);
 	if (hdr->len < RECORD_HEADER_SIZE)
 		return snapshot_error(why, why_len, "record length %u is shorter than its header",
@@ -379,7 +381,7 @@ int hostsig_record_snapshot(const struct hostsig_record *rec,
 	    hdr->header_len > hdr->len)
 		return snapshot_error(why, why_len, "header length %u for %u regions in a record of %u bytes",
 				      hdr->header_len, hdr->nr_regions, hdr->len);
-	memcpy(snap->regions, (const uint8_t *)rec + RECORD_HEADER_SIZE,
+	memcpy(hdr->regions, (const uint8_t *)rec + RECORD_HEADER_SIZE,
 	       hdr->nr_regions * RECORD_REGION_SIZE);
 	/* "The concatenation of its regions, in the order of its table." */
 	end = hdr->header_len;

@@ -46,10 +46,16 @@ struct hostsig_ring_entry {
  * every region lies after the table and inside the record, no two overlap,
  * their lengths add up to data_len. Only a snapshot's offsets are used to
  * reach the regions, so that nothing read twice can change in between.
+ * hdr and regions point into the snapshot itself: do not copy one.
  */
+#define HOSTSIG_RECORD_HEADER_MAX					\
+	(sizeof(struct hostsig_record) +				\
+	 HOSTSIG_MAX_REGIONS * sizeof(struct hostsig_record_region))
+
 struct hostsig_record_snapshot {
-	struct hostsig_record hdr;
-	struct hostsig_record_region regions[HOSTSIG_MAX_REGIONS];
+	const struct hostsig_record *hdr;
+	const struct hostsig_record_region *regions;	/* hdr->regions */
+	uint64_t buf[HOSTSIG_RECORD_HEADER_MAX / sizeof(uint64_t)];
 };
 
 /*
