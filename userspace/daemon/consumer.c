@@ -56,19 +56,20 @@ static struct hsd_job *job_new(const struct hostsig_ring_entry *ent)
 	struct hostsig_record_snapshot snap;
 	struct hsd_job *job = calloc(1, sizeof(*job));
 	char why[HOSTSIG_MESSAGE_LEN];
+	struct hostsig_record hdr;
 
 	if (!job)
 		return NULL;
-	memcpy(&snap.hdr, ent->rec, sizeof(snap.hdr));
+	memcpy(&hdr, ent->rec, sizeof(hdr));
 	job->record_id = ent->record_id;
 	job->pos = ent->pos;
-	job->component_id = snap.hdr.component_id;
-	job->vm_id = snap.hdr.vm_id;
-	job->format = snap.hdr.format;
-	memcpy(job->name, snap.hdr.name, HOSTSIG_NAME_LEN);
+	job->component_id = hdr.component_id;
+	job->vm_id = hdr.vm_id;
+	job->format = hdr.format;
+	memcpy(job->name, hdr.name, HOSTSIG_NAME_LEN);
 	job->name[HOSTSIG_NAME_LEN] = '\0';
 	if (!hostsig_record_snapshot(ent->rec, &snap, why, sizeof(why))) {
-		for (uint32_t i = 0; i < snap.hdr.nr_regions; i++)
+		for (uint32_t i = 0; i < snap.hdr->nr_regions; i++)
 			if (snap.regions[i].kind == HOSTSIG_REGION_IMAGE)
 				job->images.len[job->images.nr++] = snap.regions[i].len;
 	}

@@ -35,7 +35,7 @@ void hsd_log_set_level(int level)
 
 void hsd_log(int prio, const char *fmt, ...)
 {
-	char line[1536];
+	char line[4096];
 	va_list ap;
 
 	if (prio > log_level)

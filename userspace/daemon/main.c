@@ -123,6 +123,8 @@ static int setup_signals(struct hsd_daemon *d)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Workers are reaped by waitpid(): not if SIGCHLD came ignored. */
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);

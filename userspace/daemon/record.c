@@ -39,6 +39,10 @@ static void verdict_init(struct hsd_verdict *v, uint64_t record_id)
 
 static void verdict_message(struct hsd_verdict *v, const char *reason,
 			    const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void verdict_message(struct hsd_verdict *v, const char *reason,
+			    const char *fmt, va_list ap)
 {
 	snprintf(v->reason, sizeof(v->reason), "%s", reason);
 	vsnprintf(v->message, sizeof(v->message), fmt, ap);
@@ -77,7 +81,7 @@ static int pe_regions(const struct hostsig_record_snapshot *snap,
 		      struct pe_regions *out, struct hsd_verdict *v)
 {
 	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < snap->hdr.nr_regions; i++) {
+	for (uint32_t i = 0; i < snap->hdr->nr_regions; i++) {
 		const struct hostsig_record_region *r = &snap->regions[i];
 		const struct hostsig_record_region **slot;
 
@@ -183,9 +187,9 @@ static void verify_pe(const struct hostsig_trust *trust,
 		return;
 	loaded.image = base + r.image->offset;
 	loaded.image_len = r.image->len;
-	loaded.load_base = snap->hdr.load_base;
-	if (snap->hdr.arg_flags & HOSTSIG_ARG_F_HEADER_REBASED) {
-		loaded.image_base = snap->hdr.image_base;
+	loaded.load_base = snap->hdr->load_base;
+	if (snap->hdr->arg_flags & HOSTSIG_ARG_F_HEADER_REBASED) {
+		loaded.image_base = snap->hdr->image_base;
 		loaded.has_image_base = true;
 	}
 	if (r.signature) {
@@ -215,7 +219,7 @@ static int elf_regions(const struct hostsig_record *rec,
 		       struct elf_regions *out, struct hsd_verdict *v)
 {
 	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < snap->hdr.nr_regions; i++) {
+	for (uint32_t i = 0; i < snap->hdr->nr_regions; i++) {
 		const struct hostsig_record_region *r = &snap->regions[i];
 		const struct hostsig_record_region **slot = NULL;
 
@@ -352,7 +356,7 @@ void hsd_verify_record(const struct hostsig_trust *trust,
 		hsd_verdict_unknown(v, record_id, HSD_R_MALFORMED_RECORD, "%s", why);
 		return;
 	}
-	switch (snap.hdr.format) {
+	switch (snap.hdr->format) {
 	case HOSTSIG_FMT_PE:
 		verify_pe(trust, rec, &snap, v);
 		break;
@@ -362,7 +366,7 @@ void hsd_verify_record(const struct hostsig_trust *trust,
 	default:
 		hsd_verdict_unknown(v, record_id, HSD_R_UNSUPPORTED_FORMAT,
 				    "format %u is not one hostsigd knows",
-				    snap.hdr.format);
+				    snap.hdr->format);
 		break;
 	}
 }

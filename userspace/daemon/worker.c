@@ -115,7 +115,10 @@ static void __attribute__((noreturn)) worker_main(struct hsd_pool *pool, int soc
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (hsd_sandbox_enter(&pool->sandbox, sock, reply.failed,
+	/* Where the socket must be before anything is said on it. */
+	if (sock != HSD_WORKER_FD && dup2(sock, HSD_WORKER_FD) < 0)
+		_exit(1);
+	if (hsd_sandbox_enter(&pool->sandbox, HSD_WORKER_FD, reply.failed,
 			      sizeof(reply.failed))) {
 		reply.type = HSD_MSG_FAILED;
 		worker_send(&reply);
