@@ -130,6 +130,33 @@ void alt_optimize_nops(struct ck *ck, uint8_t *buf, unsigned int len)
 
 /* ---- collecting ------------------------------------------------------------ */
 
+/*
+ * 6.12 writes the longest length of a group into each of its entries'
+ * instrlen (apply_alternatives()), in .altinstructions itself: that byte
+ * holds the file's value or the group's.
+ */
+static void group_instrlen(struct ck *ck, unsigned int sec, uint64_t base,
+			   const struct site *s, unsigned int len)
+{
+	uint64_t addr = base + (uint64_t)s->entry * 14 + 12, off;
+	unsigned int alloc;
+	uint8_t e, m;
+	char where[96];
+
+	if (!ck_locate(ck, addr, 1, &alloc, &off))
+		return;
+	(void)sec;
+	e = ck->ex->img[alloc].bytes[off];
+	m = ck->in->allocs[alloc].bytes[off];
+	ck_mark(ck, alloc, off, 1, BYTE_DONE);
+	if (m == e || m == len)
+		return;
+	ck_where(ck, alloc, off, where, sizeof(where));
+	ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+		"alternative %u: instrlen at %s is %u, neither %u nor the group's %u",
+		s->entry, where, m, e, len);
+}
+
 void alt_collect(struct ck *ck)
 {
 	bool v61 = ck->m->kernel == HOSTSIG_ELF_KERNEL_6_1;
@@ -193,6 +220,9 @@ void alt_collect(struct ck *ck)
 					ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
 						"alternative %u: nested entries of different lengths",
 						ck->sites[k].entry);
+		if (!v61)
+			for (size_t k = i; k < j; k++)
+				group_instrlen(ck, sec, base, &ck->sites[k], len);
 		i = j;
 	}
 }

@@ -262,8 +262,8 @@ enum hostsig_elf_kernel elf_kernel_series(const char *vermagic)
 	return HOSTSIG_ELF_KERNEL_UNKNOWN;
 }
 
-int elf_parse(struct elf_module *m, const uint8_t *buf, size_t len,
-	      const uint8_t *shdrs, struct hostsig_result *res)
+static int parse(struct elf_module *m, const uint8_t *buf, size_t len,
+		 const uint8_t *shdrs, struct hostsig_result *res)
 {
 	const struct elf_shdr *str;
 
@@ -301,6 +301,16 @@ int elf_parse(struct elf_module *m, const uint8_t *buf, size_t len,
 	m->vermagic = modinfo_get(m, "vermagic");
 	m->kernel = elf_kernel_series(m->vermagic);
 	return 0;
+}
+
+/* On failure nothing is left allocated. */
+int elf_parse(struct elf_module *m, const uint8_t *buf, size_t len,
+	      const uint8_t *shdrs, struct hostsig_result *res)
+{
+	if (!parse(m, buf, len, shdrs, res))
+		return 0;
+	elf_release(m);
+	return -1;
 }
 
 void elf_release(struct elf_module *m)

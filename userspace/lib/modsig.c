@@ -369,6 +369,17 @@ static bool rsa_signed_other_digest(const struct modsig *ms, const uint8_t *dige
 	return other;
 }
 
+static bool rsa_candidates(const struct modsig *ms)
+{
+	for (int i = 0; i < sk_X509_num(ms->candidates); i++) {
+		EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(ms->candidates, i));
+
+		if (key && EVP_PKEY_is_a(key, "RSA"))
+			return true;
+	}
+	return false;
+}
+
 void modsig_judge(const struct hostsig_trust *trust, struct modsig *ms,
 		  const struct digest_set *ds, struct hostsig_result *res)
 {
@@ -397,8 +408,9 @@ void modsig_judge(const struct hostsig_trust *trust, struct modsig *ms,
 				   "the module is not what %s signed", ms->signer_id);
 		else
 			result_set(res, HOSTSIG_R_BAD_SIGNATURE,
-				   "the signature does not verify with the key of %s",
-				   ms->signer_id);
+				   "the signature does not verify with the key of %s (a changed module or a changed signature%s)",
+				   ms->signer_id, rsa_candidates(ms) ? "" :
+				   ": ECDSA cannot tell which");
 		return;
 	}
 	trusted = trust_verify_chain(trust, ms->signer, ms->bag, &ms->anchor);

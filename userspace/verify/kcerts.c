@@ -239,7 +239,7 @@ int extract_certs(const char *image_path, const char *dir, bool json)
 		printf("]}\n");
 	if (!ret && nr == 0) {
 		fprintf(stderr, "hostsig-verify: %s: no X.509 certificate in it\n", image_path);
-		ret = 2;
+		ret = EXIT_NOINPUT;
 	}
 out:
 	hostsig_kernel_certs_free(certs, nr < 0 ? 0 : nr);
