@@ -22,9 +22,11 @@
 #
 # The directory is BUILD_DIR/debug-kernel/VERSION-KEY, where VERSION is the
 # version of Debian's linux-source-6.1 package and KEY a hash of everything
-# else that shapes the kernel: the compiler, debug.config, the Kconfig change
-# below and the layout this script produces. Only the first run with a given
-# key builds (7 to 8 minutes on 2 cores); later runs print the path at once.
+# else that shapes the kernel: the compiler, the settings in debug.config
+# (not its comments), the Kconfig change below and the layout this script
+# produces. Only the first run with a given
+# key builds (7 to 8 minutes on 2 idle cores); later runs print the path at
+# once.
 #
 # Environment: DEBUG_KERNEL_JOBS, the number of parallel build jobs (default:
 # the number of CPUs plus one).
@@ -56,6 +58,12 @@ die() {
 	exit 1
 }
 
+# Print the fragment's settings as CONFIG_X=value, "n" for "is not set".
+settings() {
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "$fragment"
+}
+
 [ $# -eq 1 ] || die "usage: $0 BUILD_DIR"
 [ "$(uname -m)" = x86_64 ] || die "builds an x86_64 kernel on x86_64 only"
 for tool in gcc make flex bison bc xz tar flock sha256sum modinfo; do
@@ -78,7 +86,7 @@ key=$({
 	gcc --version | head -n 1
 	echo "layout $layout"
 	echo "$kconfig_file: $kconfig_edit"
-	cat "$fragment"
+	settings
 } | sha256sum | cut -c 1-16)
 out=$base/$(echo "$version" | tr -c 'A-Za-z0-9.+~\n-' _)-$key
 
@@ -118,11 +126,9 @@ kmake() {
 	}
 }
 
-# Print the lines of the fragment that the final .config does not honour.
+# Print the settings that the final .config does not honour.
 unmet_options() {
-	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
-		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "$fragment" |
-	while IFS= read -r want; do
+	settings | while IFS= read -r want; do
 		sym=${want%%=*}
 		have=$(grep "^$sym=" "$src/.config" || echo "$sym=n")
 		[ "$have" = "$want" ] || echo "  $want (got ${have#*=})"
@@ -143,7 +149,7 @@ module_order() (
 )
 
 started=$(date +%s)
-note "building in $stage (7 to 8 minutes on 2 cores; log: $log)"
+note "building in $stage (7 to 8 minutes on 2 idle cores; log: $log)"
 note "extracting $tarball ($package $version)"
 tar -xf "$tarball" -C "$src" --strip-components=1 ||
 	die "cannot extract $tarball"
