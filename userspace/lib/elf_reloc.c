@@ -24,14 +24,6 @@
 
 #include "elfmod.h"
 
-static int mark(struct elf_image *img, uint64_t off, uint64_t len, enum byte_state st)
-{
-	if (off > img->len || len > img->len - off)
-		return -1;
-	memset(img->state + off, st, len);
-	return 0;
-}
-
 static int alloc_images(const struct hostsig_elf_loaded *in, struct elf_expect *ex,
 			struct hostsig_result *res)
 {
@@ -341,42 +333,124 @@ static int module_struct(const struct elf_module *m, const struct elf_layout *la
 			 p->offset, m->sh[m->this_module].size);
 }
 
-/* The symbol tables add_kallsyms() builds: reported, not verified (yet). */
+/* elf_type(): the letter nm would print, from the loader's view of the sections. */
+static char elf_type(const struct elf_module *m, const struct elf_layout *lay,
+		     const struct elf_sym *s)
+{
+	uint64_t flags;
+
+	if ((s->info >> 4) == STB_WEAK)
+		return (s->info & 0xf) == 1 ? 'v' : 'w';	/* STT_OBJECT */
+	if (s->shndx == SHN_UNDEF)
+		return 'U';
+	if (s->shndx == SHN_ABS || s->shndx == m->pcpu)
+		return 'a';
+	if (s->shndx >= SHN_LORESERVE || s->shndx >= m->shnum)
+		return '?';
+	flags = lay->sec[s->shndx].flags;
+	if (flags & SHF_EXECINSTR)
+		return 't';
+	if ((flags & SHF_ALLOC) && m->sh[s->shndx].type != SHT_NOBITS)
+		return (flags & SHF_WRITE) ? 'd' : 'r';
+	if (m->sh[s->shndx].type == SHT_NOBITS)
+		return 'b';
+	if (!strncmp(elf_section_name(m, s->shndx), ".debug", 6))
+		return 'n';
+	return '?';
+}
+
+/* is_core_symbol() as add_kallsyms() calls it: after the layout. */
+static bool core_symbol(const struct elf_module *m, const struct elf_layout *lay,
+			const struct elf_sym *s)
+{
+	const struct elf_placed *p;
+
+	if (s->shndx == SHN_UNDEF || s->shndx >= m->shnum || !s->name)
+		return false;
+	if (m->pcpu && s->shndx == m->pcpu)
+		return true;
+	p = &lay->sec[s->shndx];
+	if (!(p->flags & SHF_ALLOC) || p->alloc < 0)
+		return false;
+	return p->mem != HOSTSIG_ELF_MEM_INIT_TEXT && p->mem != HOSTSIG_ELF_MEM_INIT_DATA &&
+	       p->mem != HOSTSIG_ELF_MEM_INIT_RODATA;
+}
+
+/*
+ * The tables add_kallsyms() builds from the symbol table copy: struct
+ * mod_kallsyms and a type letter per symbol in init data; the core
+ * symbols, their names and letters at the end of data. All of it follows
+ * from the file and the symbol values, so all of it is checked.
+ */
 static int kallsyms(const struct elf_module *m, const struct elf_layout *lay,
-		    struct elf_expect *ex, struct hostsig_elf_report *rep)
+		    struct elf_expect *ex, struct hostsig_result *res)
 {
 	bool v61 = lay->kernel == HOSTSIG_ELF_KERNEL_6_1;
 	unsigned int data = v61 ? HOSTSIG_ELF_MEM_TEXT : HOSTSIG_ELF_MEM_DATA;
 	unsigned int init = v61 ? HOSTSIG_ELF_MEM_INIT_TEXT : HOSTSIG_ELF_MEM_INIT_DATA;
 	int da = lay->mem_alloc[data], ia = lay->mem_alloc[init];
+	const struct elf_shdr *str = &m->sh[m->strndx];
+	uint8_t *ib, *db, *sym_out, *name_out, *type_out;
+	uint64_t names = 0, ndst = 0;
 
-	(void)m;
-	if (da < 0 || ia < 0)
-		return -1;
-	if (mark(&ex->img[da], lay->core_symoffs, lay->core_kallsyms_end - lay->core_symoffs,
-		 BYTE_UNVERIFIED) ||
-	    mark(&ex->img[ia], lay->init_kallsyms_off,
-		 lay->init_kallsyms_end - lay->init_kallsyms_off, BYTE_UNVERIFIED))
-		return -1;
-	if (add_range(rep, HOSTSIG_ELF_RANGE_KALLSYMS, (unsigned int)da, lay->core_symoffs,
-		      lay->core_kallsyms_end - lay->core_symoffs) ||
-	    add_range(rep, HOSTSIG_ELF_RANGE_KALLSYMS, (unsigned int)ia, lay->init_kallsyms_off,
-		      lay->init_kallsyms_end - lay->init_kallsyms_off))
-		return -1;
+	if (da < 0 || ia < 0 ||
+	    lay->init_kallsyms_end > ex->img[ia].len || lay->core_kallsyms_end > ex->img[da].len)
+		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE, "kallsyms tables outside their allocation");
+	ib = ex->img[ia].bytes;
+	db = ex->img[da].bytes;
+	put_le(ib + lay->init_kallsyms_off, lay->sec[m->symndx].addr, 8);
+	put_le(ib + lay->init_kallsyms_off + 8, m->nr_syms, 4);
+	put_le(ib + lay->init_kallsyms_off + 16, lay->sec[m->strndx].addr, 8);
+	put_le(ib + lay->init_kallsyms_off + 24, lay->mem_base[init] + lay->init_typeoffs, 8);
+	sym_out = db + lay->core_symoffs;
+	name_out = db + lay->core_stroffs;
+	type_out = db + lay->core_typeoffs;
+	for (size_t i = 0; i < m->nr_syms; i++) {
+		struct elf_sym s;
+		const char *name;
+		size_t len;
+
+		elf_sym(m, i, &s);
+		ib[lay->init_typeoffs + i] = (uint8_t)elf_type(m, lay, &s);
+		if (i && !core_symbol(m, lay, &s))
+			continue;
+		name = s.name < str->size ? elf_sym_name(m, &s) : "";
+		len = strlen(name);
+		if (ndst >= lay->nr_core_syms ||
+		    lay->core_stroffs + names + len + 1 > lay->core_typeoffs)
+			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+					  "core symbols do not fit the room the layout made");
+		type_out[ndst] = ib[lay->init_typeoffs + i];
+		put_le(sym_out + ndst * ELF_SYM_SIZE, names, 4);
+		sym_out[ndst * ELF_SYM_SIZE + 4] = s.info;
+		sym_out[ndst * ELF_SYM_SIZE + 5] = s.other;
+		put_le(sym_out + ndst * ELF_SYM_SIZE + 6, s.shndx, 2);
+		put_le(sym_out + ndst * ELF_SYM_SIZE + 8, ex->val.sym[i], 8);
+		put_le(sym_out + ndst * ELF_SYM_SIZE + 16, s.size, 8);
+		memcpy(name_out + names, name, len + 1);
+		names += len + 1;
+		ndst++;
+	}
 	return 0;
 }
 
-/* Writable sections: what the guest may change once the module runs. */
+/*
+ * Writable sections: what the guest may change once the module runs, and
+ * what only its init may (ro_after_init: .data..ro_after_init and
+ * __jump_table, made read-only when init returns).
+ */
 static int writable(const struct elf_module *m, const struct elf_layout *lay,
 		    struct hostsig_elf_report *rep)
 {
 	for (unsigned int i = 1; i < m->shnum; i++) {
 		const struct elf_placed *p = &lay->sec[i];
 
-		if (p->alloc < 0 || !(p->flags & SHF_WRITE) || (p->flags & SHF_EXECINSTR))
+		if (p->alloc < 0 || !(p->flags & SHF_WRITE) || (p->flags & SHF_EXECINSTR) ||
+		    i == m->symndx || i == m->strndx)
 			continue;
-		if (add_range(rep, HOSTSIG_ELF_RANGE_WRITABLE, (unsigned int)p->alloc,
-			      p->offset, m->sh[i].size))
+		if (add_range(rep, (p->flags & SHF_RO_AFTER_INIT) ?
+			      HOSTSIG_ELF_RANGE_RO_AFTER_INIT : HOSTSIG_ELF_RANGE_WRITABLE,
+			      (unsigned int)p->alloc, p->offset, m->sh[i].size))
 			return -1;
 	}
 	return 0;
@@ -393,8 +467,9 @@ int elf_expect_build(const struct elf_module *m, const struct elf_layout *lay,
 	symtab_copy(m, lay, ex);
 	if (apply_relocations(m, lay, ex, res))
 		return -1;
-	if (module_struct(m, lay, ex, rep) || kallsyms(m, lay, ex, rep) ||
-	    writable(m, lay, rep))
+	if (kallsyms(m, lay, ex, res))
+		return -1;
+	if (module_struct(m, lay, ex, rep) || writable(m, lay, rep))
 		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
 	return 0;
 }

@@ -287,7 +287,7 @@ struct hostsig_elf_sites {
 enum hostsig_elf_range_kind {
 	HOSTSIG_ELF_RANGE_WRITABLE,	/* writable data: the guest may change it later */
 	HOSTSIG_ELF_RANGE_MODULE_STRUCT, /* struct module (loader state), not verified */
-	HOSTSIG_ELF_RANGE_KALLSYMS,	/* symbol tables the loader built, not verified */
+	HOSTSIG_ELF_RANGE_RO_AFTER_INIT, /* writable until the module's init returns */
 };
 
 struct hostsig_elf_range {

@@ -383,8 +383,8 @@ const char *hostsig_elf_range_kind_name(enum hostsig_elf_range_kind kind)
 		return "writable";
 	case HOSTSIG_ELF_RANGE_MODULE_STRUCT:
 		return "module_struct";
-	case HOSTSIG_ELF_RANGE_KALLSYMS:
-		return "kallsyms";
+	case HOSTSIG_ELF_RANGE_RO_AFTER_INIT:
+		return "ro_after_init";
 	}
 	return "invalid";
 }
