@@ -290,6 +290,7 @@ static void layout_symtab(void)
 
 static uint8_t *dest_of(unsigned int i) { return mem[sec_type(i)] + sec_off(i); }
 
+/* Each allocation at its own 2 MiB boundary, one after the other. */
 static void move_module(uint64_t base)
 {
 	for (int t = 0; t < MT_NR; t++) {
@@ -297,7 +298,8 @@ static void move_module(uint64_t base)
 			continue;
 		mem_size[t] = kalign(mem_size[t], PAGE);
 		mem[t] = calloc(1, mem_size[t]);
-		mem_base[t] = base + (uint64_t)t * 0x200000;
+		mem_base[t] = base;
+		base = kalign(base + mem_size[t], 0x200000);
 	}
 	for (unsigned int i = 0; i < shnum; i++) {
 		if (!(sh[i].flags & SHF_ALLOC))
@@ -1165,6 +1167,8 @@ static void report(void)
 	print_loc("this_module_name", guest(modndx) + 24);
 	print_loc("this_module_state", guest(modndx) + 200);
 	print_loc("symtab_value", guest(symndx) + 24 + 8);
+	print_loc("kallsyms_name", mem_base[v61 ? MT_TEXT : MT_DATA] + stroffs + 1);
+	print_loc("kallsyms_type", mem_base[v61 ? MT_ITEXT : MT_IDATA] + init_typeoffs + 1);
 	printf("modinfo_off=0x%llx\n", (unsigned long long)sh[infondx].offset);
 }
 

@@ -314,6 +314,11 @@ for rel in $RELEASES; do
 	tamper "hs-$series-all" symtab_value &&
 	verify "$rel: loaded, a symbol value in the symbol table copy changed: not authentic" 1 \
 		'.verdict == "not_authentic"' --trust "$P/rsa.pem" --capture "$TAMPERED"
+	for k in kallsyms_name kallsyms_type; do
+		tamper "hs-$series-all" $k &&
+		verify "$rel: loaded, a byte of the symbol tables the loader built ($k) changed: not authentic" 1 \
+			'.reason == "load_mismatch"' --trust "$P/rsa.pem" --capture "$TAMPERED"
+	done
 	tamper "hs-$series-all" alt_site 0xcc &&
 	verify "$rel: loaded, an alternative in a form not modelled: unknown, naming it" 2 \
 		'.verdict == "unknown" and .reason == "unsupported_site" and (.message | test("alternative"))' \
