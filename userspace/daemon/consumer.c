@@ -103,10 +103,17 @@ void hsd_consumer_scan(struct hsd_consumer *c)
 		if (!ret)
 			break;
 		if (ret < 0) {
-			hsd_log(LOG_ERR, "ring: %s; trying again", ring->error);
+			/* Once, not every second while it lasts. */
+			if (!c->stall_logged)
+				hsd_log(LOG_ERR, "ring: %s; trying again every %u ms",
+					ring->error, HSD_STALL_RETRY_MS);
+			c->stall_logged = true;
 			c->stalled = true;
 			break;
 		}
+		if (c->stall_logged)
+			hsd_log(LOG_NOTICE, "ring: readable again");
+		c->stall_logged = false;
 		job = job_new(&ent);
 		if (!job) {
 			hsd_log(LOG_ERR, "record=%" PRIu64 " error=\"out of memory\"",

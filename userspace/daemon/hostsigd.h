@@ -265,6 +265,7 @@ struct hsd_consumer {
 	struct hsd_job *head, *tail;	/* in ring order */
 	unsigned int nr_jobs;
 	bool stalled;			/* a ring header did not check out */
+	bool stall_logged;
 	struct timespec stall_until;
 	bool seen_once;			/* HOSTSIG_IOC_SEEN was called */
 	bool fatal;			/* the kernel refuses our verdicts: stop */
