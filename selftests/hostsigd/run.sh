@@ -782,6 +782,37 @@ tap_result "detached, broken configuration: status 1 and the reason on standard 
 	$((rc != 1 || $(grep -c 'bad.conf' "$RUN/detach.out") != 1))
 HOSTSIGD_FAKE_RING=$RUN/nowhere "$FAKE" -f -c "$RUN/kill.conf" >"$RUN/detach.out" 2>&1
 tap_result "no ring: status 1" $(($? != 1))
+# systemd's readiness protocol (-n, Type=notify): READY=1, RELOADING=1 and
+# READY=1 around a reload, STOPPING=1.
+if command -v python3 >/dev/null; then
+	rm -f "$RUN/notify.sock"
+	python3 - "$RUN/notify.sock" >"$RUN/notify.out" 2>&1 <<-'EOF' &
+		import socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+		s.bind(sys.argv[1])
+		s.settimeout(30)
+		for _ in range(4):
+		    print(s.recv(4096).decode(), flush=True)
+		EOF
+	listener=$!
+	for i in $(seq 50); do [ -S "$RUN/notify.sock" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$RUN/notify.sock HOSTSIGD_FAKE_RING=$RUN/detach.ring \
+		"$FAKE" -n -c "$RUN/kill.conf" -p "$RUN/notify.pid" >"$RUN/notify.log" 2>&1 &
+	DAEMON=$!
+	for i in $(seq 100); do [ -s "$RUN/notify.pid" ] && break; sleep 0.1; done
+	kill -HUP "$DAEMON"
+	sleep 1
+	stop
+	wait "$listener"
+	[ "$(cat "$RUN/notify.out" | tr '\n' ' ')" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ]
+	rc=$?
+	[ $rc = 0 ] || tap_diag "$(cat "$RUN/notify.out")"
+	tap_result "sd_notify: READY=1, RELOADING=1 and READY=1 around a reload, STOPPING=1" $rc
+	[ ! -s "$RUN/notify.log" ]
+	tap_result "-n: nothing on standard error (syslog only)" $?
+else
+	tap_skip "sd_notify" "no python3 to listen"
+fi
 if [ ! -e /dev/hostsig ]; then
 	"$HSD" -f -c "$RUN/kill.conf" >"$RUN/out" 2>&1
 	rc=$?
