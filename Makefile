@@ -21,7 +21,7 @@ export SRCDIR BUILD
 KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
-CHECK_SUITES ?= unit lint verifier vm
+CHECK_SUITES ?= unit lint verifier hostsigd vm
 
 .PHONY: all modules modules-all userspace check deps lint demo bench clean distclean \
 	install install-module install-userspace dkms-install
@@ -109,6 +109,7 @@ deps:
 
 check: deps
 	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
 
@@ -118,11 +119,13 @@ lint: deps
 
 demo: deps
 	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
 	@$(SRCDIR)/selftests/demo/run.sh
 
 bench: deps
 	$(MAKE) modules-all userspace
+	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
 	@$(SRCDIR)/selftests/verifier/bench.sh
 

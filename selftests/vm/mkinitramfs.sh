@@ -4,6 +4,7 @@
 # Build the parts of the test VM's initramfs. The VM boots with the
 # concatenation of:
 #   base.cpio        busybox, /init, device nodes, the static test programs,
+#                    the static userspace programs, initramfs/extra/,
 #                    test scripts and their helpers, the demo, and the
 #                    kernel's YNL client with hostsig's YNL spec (/ynl)
 #   python.cpio      a pruned Python for the YNL client (mkpython.sh)
@@ -46,6 +47,15 @@ build_base() {
 		[ -x "$t" ] && cp "$t" "$stage/bin/"
 	done
 	cp "$build/tests/vm/demo" "$stage/bin/hostsig-demo"
+	# The userspace programs, linked statically (make -C userspace static).
+	for p in hostsigd hostsigctl hostsig-verify; do
+		[ -x "$build/userspace/static/$p" ] && cp "$build/userspace/static/$p" "$stage/bin/"
+	done
+	# Anything test preparation steps put in initramfs/extra/ (test images,
+	# certificates, configuration), as it is laid out there.
+	if [ -d "$out/extra" ]; then
+		(cd "$out/extra" && find . -mindepth 1 | cpio -pdm --quiet "$stage")
+	fi
 	# The YNL client and its library, compiled for the VM's Python.
 	ynl=$("$here/../lib/ksrc.sh" "$build" 6.12 ynl)
 	mkdir -p "$stage/ynl/lib"
