@@ -5,6 +5,8 @@
 #   make                 hostsig.ko for KDIR (or the running kernel, or every
 #                        installed Debian kernel) and the userspace programs
 #   make modules-all     hostsig.ko for every installed Debian kernel
+#   make guest-modules   hostsig-guest.ko, the guest proxy, for every
+#                        installed Debian cloud kernel (the tests' guests)
 #   make check           every test; ends with "N passed, N failed"
 #   make lint            checkpatch.pl --strict and sparse on the kernel code
 #   make demo            the product at work in a test VM
@@ -23,7 +25,7 @@ KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
 CHECK_SUITES ?= unit lint verifier hostsigd vm
 
-.PHONY: all modules modules-all userspace check deps lint demo bench clean distclean \
+.PHONY: all modules modules-all guest-modules userspace check deps lint demo bench clean distclean \
 	install install-module install-userspace dkms-install
 .DEFAULT_GOAL := all
 
@@ -59,6 +61,28 @@ modules-all: $(addprefix module-,$(KVERS))
 
 module-%:
 	$(call module_rule,/lib/modules/$*/build,$*)
+
+# --- hostsig-guest.ko -------------------------------------------------------
+#
+# The guest proxy (kmod/guest/), for the kernels the tests boot as nested
+# guests: build/guest-modules/<release>/kmod/guest/hostsig-guest.ko, in a
+# tree of symlinks that mirrors kmod/guest/ and include/.
+
+GUEST_KVERS := $(shell $(SRCDIR)/selftests/nested/kernels.sh)
+
+# $(call guest_module_rule,KDIR,RELEASE)
+define guest_module_rule
+	@mkdir -p $(BUILD)/guest-modules/$(2)/kmod
+	@cp -rsf $(SRCDIR)/kmod/guest $(BUILD)/guest-modules/$(2)/kmod/
+	@cp -rsf $(SRCDIR)/include $(BUILD)/guest-modules/$(2)/
+	$(MAKE) -C $(1) M=$(BUILD)/guest-modules/$(2)/kmod/guest \
+		CONFIG_DEBUG_INFO_BTF_MODULES= $(KBUILD_EXTRA) modules
+endef
+
+guest-modules: $(addprefix guest-module-,$(GUEST_KVERS))
+
+guest-module-%:
+	$(call guest_module_rule,/lib/modules/$*/build,$*)
 
 # --- userspace -------------------------------------------------------------
 
@@ -108,7 +132,7 @@ deps:
 	@$(SRCDIR)/selftests/lib/deps.sh
 
 check: deps
-	$(MAKE) modules-all userspace
+	$(MAKE) modules-all guest-modules userspace
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
