@@ -23,8 +23,12 @@ mem=${HOSTSIG_VM_MEM:-1536}
 mkdir -p "$outdir"
 image="$BUILD/cache/vmlinux-$kernel"
 [ -f "$BUILD/kernels/$kernel/boot-image" ] && image=$(cat "$BUILD/kernels/$kernel/boot-image")
-cat "$BUILD/initramfs/base.cpio" "$BUILD/initramfs/python.cpio" \
-	"$BUILD/initramfs/$kernel.cpio" >"$outdir/initrd.cpio"
+parts="$BUILD/initramfs/base.cpio $BUILD/initramfs/python.cpio $BUILD/initramfs/$kernel.cpio"
+# The nested guest, for the kernels that have one (selftests/nested/).
+[ -f "$BUILD/initramfs/$kernel.nested.cpio" ] &&
+	parts="$parts $BUILD/initramfs/microvm.cpio $BUILD/initramfs/$kernel.nested.cpio"
+# shellcheck disable=SC2086 # parts is a list of paths without spaces
+cat $parts >"$outdir/initrd.cpio"
 : >"$outdir/console.log"
 : >"$outdir/results.log"
 
