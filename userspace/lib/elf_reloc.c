@@ -279,6 +279,16 @@ static int add_range(struct hostsig_elf_report *rep, enum hostsig_elf_range_kind
 
 	if (!size)
 		return 0;
+	/* adjacent ranges of one kind in one allocation are one range */
+	if (rep->nr_ranges) {
+		r = &rep->ranges[rep->nr_ranges - 1];
+		if (r->kind == kind && r->alloc == alloc && r->offset + r->size >= off &&
+		    r->offset <= off) {
+			if (off + size > r->offset + r->size)
+				r->size = off + size - r->offset;
+			return 0;
+		}
+	}
 	if (rep->nr_ranges >= HOSTSIG_ELF_MAX_RANGES)
 		return 0;
 	r = realloc(rep->ranges, (rep->nr_ranges + 1) * sizeof(*r));
@@ -434,6 +444,124 @@ static int kallsyms(const struct elf_module *m, const struct elf_layout *lay,
 	return 0;
 }
 
+/* Writable data, not ro_after_init: where subsystems may have written. */
+static bool plain_data(const struct elf_layout *lay, unsigned int sec)
+{
+	const struct elf_placed *p = &lay->sec[sec];
+
+	return p->alloc >= 0 && (p->flags & SHF_WRITE) && !(p->flags & SHF_EXECINSTR) &&
+	       !(p->flags & SHF_RO_AFTER_INIT);
+}
+
+/* The object (a sized symbol) of section sec holding offset off. */
+static bool object_at(const struct elf_module *m, unsigned int sec, uint64_t off,
+		      uint64_t *start, uint64_t *size)
+{
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		struct elf_sym s;
+
+		elf_sym(m, i, &s);
+		if (s.shndx != sec || !s.size || off < s.value || off - s.value >= s.size)
+			continue;
+		*start = s.value;
+		*size = s.size;
+		return true;
+	}
+	return false;
+}
+
+static int state_object(const struct elf_module *m, const struct elf_layout *lay,
+			struct elf_expect *ex, struct hostsig_elf_report *rep,
+			unsigned int sec, uint64_t start, uint64_t size)
+{
+	const struct elf_placed *p = &lay->sec[sec];
+	struct elf_image *img = &ex->img[p->alloc];
+
+	if (start > m->sh[sec].size || size > m->sh[sec].size - start)
+		return 0;
+	memset(img->state + p->offset + start, BYTE_UNVERIFIED, size);
+	return add_range(rep, HOSTSIG_ELF_RANGE_SUBSYSTEM, (unsigned int)p->alloc,
+			 p->offset + start, size);
+}
+
+/* Where relocation r of a table points: section and offset, if to a sized object. */
+static bool reloc_target(const struct elf_module *m, const struct elf_rela *r,
+			 unsigned int *sec, uint64_t *off)
+{
+	struct elf_sym s;
+
+	if (!elf_sym(m, r->sym, &s) || s.shndx == SHN_UNDEF || s.shndx >= m->shnum)
+		return false;
+	*sec = s.shndx;
+	*off = s.value + (uint64_t)r->addend;
+	return true;
+}
+
+/*
+ * The objects a table's entries point to, in writable data, and (depth 1)
+ * the writable objects those point to: trace_module_notify() registers each
+ * struct trace_event_call of _ftrace_events, writing into it, its class
+ * and its functions; srcu_module_coming() initialises each struct
+ * srcu_struct of ___srcu_struct_ptrs. They are the kernel's state from
+ * then on, not the file's; reported, not verified.
+ */
+static int table_objects(const struct elf_module *m, const struct elf_layout *lay,
+			 struct elf_expect *ex, struct hostsig_elf_report *rep,
+			 const char *table, bool depth1)
+{
+	unsigned int t = elf_find_section(m, table, false);
+
+	if (!t)
+		return 0;
+	for (unsigned int rs = 1; rs < m->shnum; rs++) {
+		if (m->sh[rs].type != SHT_RELA || m->sh[rs].info != t)
+			continue;
+		for (size_t k = 0; k < elf_nr_relas(m, rs); k++) {
+			struct elf_rela r;
+			unsigned int sec;
+			uint64_t off, start, size;
+
+			if (!elf_rela(m, rs, k, &r) || !reloc_target(m, &r, &sec, &off) ||
+			    !plain_data(lay, sec) || !object_at(m, sec, off, &start, &size))
+				continue;
+			if (state_object(m, lay, ex, rep, sec, start, size))
+				return -1;
+			if (!depth1)
+				continue;
+			for (unsigned int rs2 = 1; rs2 < m->shnum; rs2++) {
+				if (m->sh[rs2].type != SHT_RELA || m->sh[rs2].info != sec)
+					continue;
+				for (size_t k2 = 0; k2 < elf_nr_relas(m, rs2); k2++) {
+					struct elf_rela r2;
+					unsigned int sec2;
+					uint64_t off2, start2, size2;
+
+					if (!elf_rela(m, rs2, k2, &r2) || r2.offset < start ||
+					    r2.offset >= start + size ||
+					    !reloc_target(m, &r2, &sec2, &off2) ||
+					    !plain_data(lay, sec2) ||
+					    !object_at(m, sec2, off2, &start2, &size2))
+						continue;
+					if (state_object(m, lay, ex, rep, sec2, start2, size2))
+						return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* __dyndbg: dynamic debug may switch its descriptors on at load (dyndbg=). */
+static int dyndbg(const struct elf_module *m, const struct elf_layout *lay,
+		  struct elf_expect *ex, struct hostsig_elf_report *rep)
+{
+	unsigned int sec = elf_find_section(m, "__dyndbg", true);
+
+	if (!sec || !plain_data(lay, sec))
+		return 0;
+	return state_object(m, lay, ex, rep, sec, 0, m->sh[sec].size);
+}
+
 /*
  * Writable sections: what the guest may change once the module runs, and
  * what only its init may (ro_after_init: .data..ro_after_init and
@@ -469,7 +597,10 @@ int elf_expect_build(const struct elf_module *m, const struct elf_layout *lay,
 		return -1;
 	if (kallsyms(m, lay, ex, res))
 		return -1;
-	if (module_struct(m, lay, ex, rep) || writable(m, lay, rep))
+	if (module_struct(m, lay, ex, rep) || writable(m, lay, rep) ||
+	    table_objects(m, lay, ex, rep, "_ftrace_events", true) ||
+	    table_objects(m, lay, ex, rep, "___srcu_struct_ptrs", false) ||
+	    dyndbg(m, lay, ex, rep))
 		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
 	return 0;
 }

@@ -274,7 +274,7 @@ enum hostsig_elf_site_class {
 	HOSTSIG_ELF_SITE_JUMP_TABLE,	/* __jump_table entries, sorted and marked */
 	HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, /* .static_call_sites entries, sorted */
 	HOSTSIG_ELF_SITE_MCOUNT_TABLE,	/* __mcount_loc entries, sorted */
-	HOSTSIG_ELF_SITE_STATIC_KEY,	/* the module's own static keys */
+	HOSTSIG_ELF_SITE_STATIC_KEY,	/* the module's own static keys and static call keys */
 	HOSTSIG_ELF_SITE_NR
 };
 
@@ -288,6 +288,8 @@ enum hostsig_elf_range_kind {
 	HOSTSIG_ELF_RANGE_WRITABLE,	/* writable data: the guest may change it later */
 	HOSTSIG_ELF_RANGE_MODULE_STRUCT, /* struct module (loader state), not verified */
 	HOSTSIG_ELF_RANGE_RO_AFTER_INIT, /* writable until the module's init returns */
+	HOSTSIG_ELF_RANGE_SUBSYSTEM,	/* data the kernel's tracing, SRCU or dynamic
+					 * debug code wrote at load, not verified */
 };
 
 struct hostsig_elf_range {

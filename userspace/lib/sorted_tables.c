@@ -9,8 +9,11 @@
  *   .orc_unwind
  *   __jump_table        sorted by key then code, each entry's init bit set
  *                       for code in init memory (jump_label_add_module())
- *   .static_call_sites  sorted by key then address, init bit likewise
- *                       (__static_call_init())
+ *   .static_call_sites  a key that is a trampoline in the kernel replaced by
+ *                       the key the kernel looks up for it (an address only
+ *                       the guest knows: the same for every site of that
+ *                       trampoline), then sorted by key then address, init
+ *                       bit likewise (static_call_add_module())
  *
  * Each is accepted when the loaded table holds exactly the file's entries,
  * as absolute addresses, in any order, with only the bits the kernel sets
@@ -79,17 +82,6 @@ static void norm_jump(uint64_t a, const uint8_t *e, struct norm *n, unsigned int
 	*flags = (unsigned int)(key & 2);	/* init */
 }
 
-static void norm_static_call(uint64_t a, const uint8_t *e, struct norm *n,
-			     unsigned int *flags)
-{
-	uint64_t key = rel(a + 4, e + 4);
-
-	put_be64(n->b, key & ~3ull);
-	put_be64(n->b + 8, rel(a, e));
-	n->b[16] = (uint8_t)(key & 1);		/* tail */
-	*flags = (unsigned int)(key & 2);	/* init */
-}
-
 struct table {
 	const char *name;
 	enum hostsig_elf_site_class cls;
@@ -102,7 +94,6 @@ static const struct table tables[] = {
 	{ "__mcount_loc", HOSTSIG_ELF_SITE_MCOUNT_TABLE, 8, norm_mcount, 0 },
 	{ "__ex_table", HOSTSIG_ELF_SITE_EX_TABLE, 12, norm_extable, 0 },
 	{ "__jump_table", HOSTSIG_ELF_SITE_JUMP_TABLE, 16, norm_jump, 8 },
-	{ ".static_call_sites", HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, 8, norm_static_call, 8 },
 };
 
 static uint64_t be64_at(const uint8_t *p)
@@ -182,6 +173,103 @@ static void check_table(struct ck *ck, const struct table *t)
 out:
 	free(fe);
 	free(me);
+}
+
+struct sc_entry {
+	uint64_t addr, key;
+	unsigned int flags;
+	bool used;
+};
+
+static int sc_by_addr(const void *a, const void *b)
+{
+	const struct sc_entry *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void sc_read(uint64_t base, const uint8_t *t, uint64_t n, struct sc_entry *e)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t key = rel(base + 8 * i + 4, t + 8 * i + 4);
+
+		e[i] = (struct sc_entry){ rel(base + 8 * i, t + 8 * i), key & ~3ull,
+					  (unsigned int)(key & 3), false };
+	}
+	qsort(e, n, sizeof(*e), sc_by_addr);
+}
+
+/*
+ * .static_call_sites, paired by site address (unique): the tail bit kept,
+ * the init bit as the kernel sets it, and the key either the file's or, for
+ * a key outside the module (a trampoline of the kernel), what the kernel
+ * looked up for it: one key per trampoline.
+ */
+static void check_static_call_table(struct ck *ck)
+{
+	struct sc_entry *fe = NULL, *me = NULL;
+	struct keyed_wild_map { uint64_t from, to; } *map = NULL;
+	size_t nr_map = 0;
+	unsigned int sec;
+	uint64_t n;
+	bool moved = false;
+	const char *why = NULL;
+
+	if (!ck_section(ck, ".static_call_sites", &sec))
+		return;
+	n = ck->m->sh[sec].size / 8;
+	fe = calloc(n ? n : 1, sizeof(*fe));
+	me = calloc(n ? n : 1, sizeof(*me));
+	map = calloc(n ? n : 1, sizeof(*map));
+	if (!fe || !me || !map) {
+		ck->internal_error = true;
+		goto out;
+	}
+	sc_read(ck->lay->sec[sec].addr, ck_table_bytes(ck, sec, false), n, fe);
+	sc_read(ck->lay->sec[sec].addr, ck_table_bytes(ck, sec, true), n, me);
+	moved = memcmp(ck_table_bytes(ck, sec, false), ck_table_bytes(ck, sec, true), n * 8);
+	for (uint64_t i = 0; i < n && !why; i++) {
+		size_t k;
+
+		if (fe[i].addr != me[i].addr) {
+			why = "the sites are not the file's";
+			break;
+		}
+		if ((fe[i].flags & 1) != (me[i].flags & 1)) {
+			why = "a tail call mark changed";
+			break;
+		}
+		if ((me[i].flags & 2) != (fe[i].flags & 2) &&
+		    !(me[i].flags & 2) != !ck_in_init(ck, me[i].addr)) {
+			why = "an init mark on a site not in init memory";
+			break;
+		}
+		if (me[i].key == fe[i].key)
+			continue;
+		if (ck_in_module(ck, fe[i].key, 1)) {
+			why = "a key of the module itself changed";
+			break;
+		}
+		for (k = 0; k < nr_map && map[k].from != fe[i].key; k++)
+			;
+		if (k == nr_map)
+			map[nr_map++] = (struct keyed_wild_map){ fe[i].key, me[i].key };
+		else if (map[k].to != me[i].key)
+			why = "sites of one trampoline have different keys";
+	}
+	if (why) {
+		table_fail(ck, ".static_call_sites", sec, why);
+		goto out;
+	}
+	ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].total += (unsigned int)n;
+	if (moved)
+		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].patched += (unsigned int)n;
+	ck_mark(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset, n * 8,
+		BYTE_DONE);
+out:
+	free(fe);
+	free(me);
+	free(map);
 }
 
 /* .orc_unwind_ip and .orc_unwind, sorted as pairs. */
@@ -320,11 +408,13 @@ static void check_static_call_keys(struct ck *ck)
 		e = ck->ex->img[alloc].bytes + off;
 		val = le64(ck->in->allocs[alloc].bytes + off);
 		ck_mark(ck, alloc, off, 8, BYTE_DONE);
+		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].total++;
 		if (val == le64(e))
 			continue;
-		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].patched++;
-		/* a kernel pointer to a struct static_call_mod: the low bit clear */
-		if ((val & 1) || val < 0xffff800000000000ull) {
+		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
+		/* a kernel pointer to a struct static_call_mod (4- or 5-level
+		 * paging): the low bit clear, the top bit set */
+		if ((val & 1) || !(val >> 63)) {
 			ck_where(ck, alloc, off, where, sizeof(where));
 			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
 				"static call key at %s holds 0x%llx, not a list of its sites",
@@ -337,6 +427,7 @@ void tables_check(struct ck *ck)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
 		check_table(ck, &tables[i]);
+	check_static_call_table(ck);
 	check_orc(ck);
 	check_static_keys(ck);
 	check_static_call_keys(ck);

@@ -385,6 +385,8 @@ const char *hostsig_elf_range_kind_name(enum hostsig_elf_range_kind kind)
 		return "module_struct";
 	case HOSTSIG_ELF_RANGE_RO_AFTER_INIT:
 		return "ro_after_init";
+	case HOSTSIG_ELF_RANGE_SUBSYSTEM:
+		return "subsystem_state";
 	}
 	return "invalid";
 }
