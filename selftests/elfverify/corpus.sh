@@ -13,6 +13,7 @@
 #                       release's headers, signed with the kernel's
 #                       scripts/sign-file in several ways
 #   <release>/debian/   a few of the release's own modules, decompressed
+#   <release>/kcapture/ realload/kcapture.ko built for the release
 #
 # Everything is rebuilt when its inputs change (the sources here, the
 # kernel packages, the compilers).
@@ -28,7 +29,7 @@ DEBIAN_PICKS="kvm kvm-amd msr nf_tables virtio_net"
 
 elf_stamp() {
 	{
-		cat "$ELF_SRC"/*.c "$ELF_SRC"/corpus.sh "$ELF_SRC"/module/*
+		cat "$ELF_SRC"/*.c "$ELF_SRC"/corpus.sh "$ELF_SRC"/module/* "$ELF_SRC"/realload/*
 		cat "$SRCDIR"/userspace/lib/x86_insn.c "$SRCDIR"/userspace/lib/elfmod.h
 		gcc --version | head -1
 		dpkg-query -W openssl 'linux-headers-*' 'linux-image-*' 2>/dev/null
@@ -44,6 +45,8 @@ build_tools() {
 		-fsanitize=address,undefined -o "$TOOLS/modcheck" "$ELF_SRC/modcheck.c" \
 		"$BUILD/userspace/asan/libhostsig.a" $(pkg-config --cflags --libs libcrypto liblzma) &&
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TOOLS/elf-seed" "$ELF_SRC/elf-seed.c" &&
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$TOOLS/kcapture-split" \
+		"$ELF_SRC/realload/kcapture-split.c" &&
 	gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I"$SRCDIR/userspace/lib" \
 		-o "$TOOLS/insn-walk" "$ELF_SRC/insn-walk.c" "$BUILD/userspace/libhostsig.a" \
 		$(pkg-config --cflags --libs libcrypto)
@@ -125,6 +128,14 @@ pick_debian() {
 	done
 }
 
+build_kcapture() {
+	rel=$1 dir=$ELF_OUT/$1/kcapture
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$ELF_SRC"/realload/kcapture.c "$ELF_SRC"/realload/Kbuild "$dir/" &&
+	make -s -C "/lib/modules/$rel/build" M="$dir" modules
+}
+
 extract_certs() {
 	rel=$1
 	rm -rf "$ELF_OUT/$rel/certs"
@@ -146,7 +157,8 @@ prepare_elf_corpus() {
 		build_tools && build_pki || return 1
 		for rel in "$@"; do
 			mkdir -p "$ELF_OUT/$rel"
-			extract_certs "$rel" && build_hsmod "$rel" && pick_debian "$rel" || return 1
+			extract_certs "$rel" && build_hsmod "$rel" && pick_debian "$rel" &&
+				build_kcapture "$rel" || return 1
 		done
 	} >"$ELF_OUT/corpus.log" 2>&1 || return 1
 	echo "$stamp" >"$ELF_OUT/.stamp"

@@ -390,6 +390,43 @@ for rel in $RELEASES; do
 	tap_result "$rel: a sample of $n Debian modules loaded and patched: all authentic" "$bad"
 done
 
+# --- real loads: Debian's kernels loading modules in QEMU ----------------------------
+
+for rel in $RELEASES; do
+	R=$ELF_OUT/$rel
+	KCERT=$R/certs/cert-0.pem
+	VMOUT=$RUN/vm-$rel
+	if ! "$ELF_SRC/realload/run-vm.sh" "$rel" "$R/kcapture/kcapture.ko" "$TOOLS" "$VMOUT" \
+		"$R/hsmod/rsa.ko" >"$RUN/vm.log" 2>&1; then
+		tap_diag "$(tail -n 20 "$RUN/vm.log")" "$(tail -n 20 "$VMOUT/console.log" 2>/dev/null)"
+		tap_not_ok "$rel: real loads: the VM captured module loads"
+		continue
+	fi
+	n=$(grep -c . "$VMOUT/captured.list")
+	[ "$n" -ge 5 ] && grep -qx hsmod "$VMOUT/captured.list" && grep -qx kvm "$VMOUT/captured.list"
+	tap_result "$rel: real loads: $n modules captured at COMING ($(tr '\n' ' ' <"$VMOUT/captured.list"))" $?
+	for name in $(cat "$VMOUT/captured.list"); do
+		verify "$rel: real load of $name: authentic (file buffer rebuilt, every allocation)" 0 \
+			'.verdict == "authentic" and .elf.file_rewritten' \
+			--trust "$KCERT" --trust "$P/rsa.pem" --capture "$VMOUT/caps/$name"
+	done
+	verify "$rel: real load of kvm: ftrace, return thunk, static call and lock prefix sites patched" 0 \
+		'.elf.sites.ftrace.patched > 0 and .elf.sites.return_thunk.patched > 0 and
+		 .elf.sites.static_call.patched > 0 and .elf.sites.alternative.patched > 0' \
+		--trust "$KCERT" --capture "$VMOUT/caps/kvm"
+	rm -rf "$RUN/realflip"
+	cp -r "$VMOUT/caps/msr" "$RUN/realflip"
+	t=$(ls "$RUN"/realflip/alloc-text-*.bin)
+	flip "$t" $(($(stat -c %s "$t") - 1))
+	verify "$rel: real load of msr, the last byte of its text allocation changed: not authentic" 1 \
+		'.reason == "load_mismatch"' --trust "$KCERT" --capture "$RUN/realflip"
+	rm -rf "$RUN/realfile"
+	cp -r "$VMOUT/caps/msr" "$RUN/realfile"
+	flip "$RUN/realfile/file.bin" 4096
+	verify "$rel: real load of msr, a byte of its file buffer changed: not authentic" 1 \
+		'.verdict == "not_authentic"' --trust "$KCERT" --capture "$RUN/realfile"
+done
+
 # --- the command contract -------------------------------------------------------------
 
 rel=${RELEASES# }
