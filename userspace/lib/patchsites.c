@@ -794,12 +794,10 @@ static bool compound(const struct site *s)
 	return s->cls == HOSTSIG_ELF_SITE_ALTERNATIVE || s->cls == HOSTSIG_ELF_SITE_PARAVIRT;
 }
 
-static const struct site *order_base;
-
-static int by_place(const void *a, const void *b)
+static int by_place(const void *a, const void *b, void *sites)
 {
-	const struct site *x = &order_base[*(const size_t *)a];
-	const struct site *y = &order_base[*(const size_t *)b];
+	const struct site *x = &((const struct site *)sites)[*(const size_t *)a];
+	const struct site *y = &((const struct site *)sites)[*(const size_t *)b];
 
 	if (x->alloc != y->alloc)
 		return x->alloc < y->alloc ? -1 : 1;
@@ -824,8 +822,7 @@ static void link_children(struct ck *ck)
 	for (size_t i = 0; i < ck->nr_sites; i++)
 		if (compound(&ck->sites[i]))
 			idx[nr++] = i;
-	order_base = ck->sites;
-	qsort(idx, nr, sizeof(*idx), by_place);
+	qsort_r(idx, nr, sizeof(*idx), by_place, ck->sites);
 	for (size_t i = 0; i < ck->nr_sites; i++) {
 		struct site *c = &ck->sites[i];
 		size_t lo = 0, hi = nr;
