@@ -455,6 +455,35 @@ grep -q '^verdict  *authentic$' "$RUN/human" && grep -q '^kernel  *6\.' "$RUN/hu
 	grep -q '^sites  *ftrace' "$RUN/human"
 tap_result "human output of a capture: verdict, kernel and site lines, exit 0" $((rc + $?))
 
+# --- one trust store, concurrent verifications (ThreadSanitizer) --------------------
+
+rel=${RELEASES# }
+rel=${rel%% *}
+cat "$PKI/rsa.pem" "$PKI/ec.pem" >"$RUN/threads-trust.pem"
+if make -s -C "$SRCDIR/userspace" O="$BUILD/userspace" tsan >"$RUN/err" 2>&1 &&
+   gcc -std=gnu11 -O1 -g -fsanitize=thread -I"$SRCDIR/userspace/lib" -o "$RUN/elf-threads" \
+	"$ELF_SRC/elf-threads.c" "$BUILD/userspace/tsan/libhostsig.a" \
+	$(pkg-config --cflags --libs libcrypto) -lpthread >>"$RUN/err" 2>&1; then
+	set --
+	for r in $RELEASES; do
+		s=$(series_of "$r")
+		set -- "$@" "$ELF_OUT/$r/hsmod/ec.ko" "$ELF_OUT/$r/hsmod/foreign.ko"
+	done
+	set -- "$@" --
+	for r in $RELEASES; do
+		s=$(series_of "$r")
+		set -- "$@" "$RUN/hs-$s-all" "$RUN/hs-$s-pristine" "$RUN/hs-$s-all-text_plain"
+	done
+	out=$(TSAN_OPTIONS=halt_on_error=1 "$RUN/elf-threads" "$RUN/threads-trust.pem" 4 5 "$@" 2>&1)
+	rc=$?
+	tap_diag "$(echo "$out" | tail -n 1)"
+	[ "$rc" -eq 0 ] || tap_diag "$out"
+	tap_result "4 threads share one trust store over files and captures: same verdicts, no data race" "$rc"
+else
+	tap_diag "$(cat "$RUN/err")"
+	tap_not_ok "4 threads share one trust store: the ThreadSanitizer build"
+fi
+
 # --- the decoder against objdump --------------------------------------------------------
 
 "$SRCDIR/selftests/elfverify/insn-oracle.sh" "$TOOLS" "$ELF_OUT"/*/hsmod/unsigned.ko \
