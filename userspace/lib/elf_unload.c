@@ -152,6 +152,7 @@ static void encode_table(const struct elf_shdr *sh, unsigned int n, uint8_t *out
 struct candidates {
 	uint8_t *tables;
 	size_t nr;
+	size_t cap;
 	size_t table_len;
 };
 
@@ -161,6 +162,17 @@ static int add_candidate(struct candidates *c, const struct elf_shdr *sh, unsign
 
 	if (c->nr >= HOSTSIG_ELF_MAX_CANDIDATES)
 		return 0;
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4;
+
+		if (cap > HOSTSIG_ELF_MAX_CANDIDATES)
+			cap = HOSTSIG_ELF_MAX_CANDIDATES;
+		t = realloc(c->tables, cap * c->table_len);
+		if (!t)
+			return -1;
+		c->tables = t;
+		c->cap = cap;
+	}
 	t = c->tables + c->nr * c->table_len;
 	encode_table(sh, n, t);
 	for (size_t i = 0; i < c->nr; i++)
@@ -199,25 +211,25 @@ static int build_candidates(const struct elf_module *cap, struct candidates *c)
 	if (!sh)
 		return -1;
 	c->table_len = (size_t)cap->shnum * ELF_SHDR_SIZE;
-	c->tables = malloc(HOSTSIG_ELF_MAX_CANDIDATES * c->table_len);
-	if (!c->tables) {
-		free(sh);
-		return -1;
-	}
 	/* The series of the module's vermagic first, then the other. */
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
 		if (rules[i].kernel == cap->kernel)
 			first = i;
 	for (size_t k = 0; k < ARRAY_SIZE(rules); k++) {
 		rebuild_table(cap, &rules[(first + k) % ARRAY_SIZE(rules)], sh);
-		add_candidate(c, sh, cap->shnum);
+		if (add_candidate(c, sh, cap->shnum))
+			goto fail;
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(rules); k++) {
 		rebuild_table(cap, &rules[(first + k) % ARRAY_SIZE(rules)], sh);
-		add_merge_variants(c, cap, sh);
+		if (add_merge_variants(c, cap, sh))
+			goto fail;
 	}
 	free(sh);
-	return 0;
+	return c->nr ? 0 : -1;
+fail:
+	free(sh);
+	return -1;
 }
 
 static int clone_digests(struct digest_set *dst, const struct digest_set *src)
