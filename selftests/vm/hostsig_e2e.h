@@ -460,6 +460,31 @@ e2e_pe_find(const struct e2e_section *s, int n, uint32_t want, uint32_t not)
 	return NULL;
 }
 
+/*
+ * The guest virtual address @offset bytes into the image's first section
+ * with all of @want and none of @not; 0 if there is none.
+ */
+static inline uint64_t e2e_section_gva(const struct e2e_image *im, uint32_t want,
+				       uint32_t not, uint32_t offset)
+{
+	struct e2e_section s[64];
+	const struct e2e_section *sec;
+	uint32_t align;
+	int n;
+
+	n = e2e_pe_sections(&im->image, s, 64, &align);
+	sec = e2e_pe_find(s, n, want, not);
+	if (!sec || offset >= sec->vsize)
+		return 0;
+	return im->base + sec->rva + offset;
+}
+
+/* An address in the image's code (executable, not writable). */
+static inline uint64_t e2e_code_gva(const struct e2e_image *im)
+{
+	return e2e_section_gva(im, E2E_SCN_MEM_EXECUTE, E2E_SCN_MEM_WRITE, 64);
+}
+
 /* ---- running programs ------------------------------------------------------- */
 
 struct e2e_cmd {
@@ -727,6 +752,8 @@ static inline int e2e_daemon_stop(struct e2e_daemon *d, int sig)
 	if (d->pid <= 0)
 		return 0;
 	kill(d->pid, sig);
+	/* A test may have stopped it (SIGSTOP) and failed before SIGCONT. */
+	kill(d->pid, SIGCONT);
 	if (!e2e_wait_gone(d->pid, false))
 		ret = -1;
 	d->pid = 0;
@@ -995,6 +1022,60 @@ static inline int e2e_events_open(struct hs_events *e)
 		return ret;
 	setsockopt(nl_socket_get_fd(e->nl.sk), SOL_SOCKET, SO_RCVBUFFORCE,
 		   &size, sizeof(size));
+	return 0;
+}
+
+/*
+ * The first event of this kind whose attribute @attr is @value, waiting for
+ * it up to E2E_WAIT_MS; NULL if none came.
+ */
+static inline const struct hs_attrs *e2e_event_wait(struct hs_events *e,
+						    uint32_t event, int attr,
+						    uint64_t value)
+{
+	double deadline = hs_now_ns() + E2E_WAIT_MS * 1e6;
+	int i;
+
+	for (;;) {
+		for (i = 0; i < e->n; i++)
+			if (e->ev[i].u[HOSTSIG_A_COMP_EVENT] == event &&
+			    e->ev[i].u[attr] == value)
+				return &e->ev[i];
+		if (hs_now_ns() > deadline)
+			return NULL;
+		hs_events_pump(e, 100);
+	}
+}
+
+/* ---- quarantine ------------------------------------------------------------------- */
+
+/*
+ * Have the guest QUERY @id over and over (after the command already in
+ * hs_guest_cmd when @first_as_is) until KVM refuses to run the vCPU: its
+ * errno (EIO for a VM hostsig stopped), or 0 if it kept running until the
+ * deadline. The vCPU may not even get back to us from the call that
+ * stopped it, so this does not go through hs_guest_call().
+ */
+static inline int e2e_run_until_stopped(struct hs_guest *g, uint64_t id,
+					bool first_as_is)
+{
+	struct hs_guest_cmd *cmd = addr_gva2hva(g->vm, (vm_vaddr_t)&hs_guest_cmd);
+	double deadline = hs_now_ns() + E2E_WAIT_MS * 1e6;
+
+	while (hs_now_ns() < deadline) {
+		if (!first_as_is) {
+			cmd->op = HS_OP_HYPERCALL;
+			cmd->arg[0] = HOSTSIG_HC_QUERY;
+			cmd->arg[1] = id;
+		}
+		first_as_is = false;
+		if (__vcpu_run(g->vcpu))
+			return errno;
+		cmd->op = HS_OP_HYPERCALL;
+		cmd->arg[0] = HOSTSIG_HC_QUERY;
+		cmd->arg[1] = id;
+		usleep(5000);
+	}
 	return 0;
 }
 
