@@ -23,7 +23,11 @@ export SRCDIR BUILD
 KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
-CHECK_SUITES ?= unit lint verifier hostsigd vm
+# HOSTSIG_DEBUG_TIER=0 leaves out the debug-kernel tier (KASAN, lockdep,
+# kmemleak, UBSAN: Documentation/debug-kernel.rst) for quick iterations.
+HOSTSIG_DEBUG_TIER ?= 1
+CHECK_SUITES ?= unit lint verifier hostsigd vm \
+	$(if $(filter 1,$(HOSTSIG_DEBUG_TIER)),debug-kernel)
 
 .PHONY: all modules modules-all guest-modules userspace check deps lint demo bench clean distclean \
 	install install-module install-userspace dkms-install
@@ -132,6 +136,7 @@ deps:
 	@$(SRCDIR)/selftests/lib/deps.sh
 
 check: deps
+	$(if $(filter debug-kernel,$(CHECK_SUITES)),$(SRCDIR)/selftests/debug-kernel/start.sh $(BUILD))
 	$(MAKE) modules-all guest-modules userspace
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"

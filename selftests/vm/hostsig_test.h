@@ -279,4 +279,10 @@ static inline int hostsig_in_child(void (*fn)(void *ctx, long *results),
 	return got == (ssize_t)(n * sizeof(*results)) ? 0 : -1;
 }
 
+/* A kernel of the debug tier (KASAN, kmemleak...): see selftests/debug-kernel. */
+static inline bool hostsig_debug_kernel(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+}
+
 #endif /* HOSTSIG_TEST_H */

@@ -272,8 +272,18 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 	noise = 256 << 10;
 	TH_LOG("the first cycle's slab footprint %lld; growth over %d cycles: slab %lld, vmalloc %lld",
 	       footprint, CYCLES - 2, growth, vgrowth);
-	EXPECT_GT(noise + footprint / 2, growth);
-	EXPECT_GT(noise, vgrowth);
+	if (hostsig_debug_kernel()) {
+		/*
+		 * KASAN keeps freed objects in quarantine and kmemleak adds
+		 * metadata to every allocation: slab use grows with no leak.
+		 * There, kmemleak itself checks for leaks, and the harness
+		 * fails the run on any report.
+		 */
+		TH_LOG("debug kernel: leaks are kmemleak's to find, not slab growth's");
+	} else {
+		EXPECT_GT(noise + footprint / 2, growth);
+		EXPECT_GT(noise, vgrowth);
+	}
 	ASSERT_EQ(0, hostsig_module_load());
 }
 

@@ -89,7 +89,16 @@ build_kernel() {
 	rm -rf "$stage"
 	mkdir -p "$stage/lib/modules/kvm"
 	: >"$stage/lib/modules/kvm/order"
-	for m in $KVM_MODULES; do module_closure "$rel" "$m"; done | awk '!seen[$0]++' |
+	kernel="$build/kernels/$rel"
+	if [ -f "$kernel/modules/order" ]; then
+		# A kernel of our own build (the debug tier): its modules as it
+		# lists them, and the fault-switch variant of hostsig.ko.
+		cp "$kernel"/modules/*.ko "$kernel/modules/order" "$stage/lib/modules/kvm/"
+		[ -f "$kernel/hostsig-faults.ko" ] &&
+			cp "$kernel/hostsig-faults.ko" "$stage/lib/modules/"
+	else
+		for m in $KVM_MODULES; do module_closure "$rel" "$m"; done
+	fi | awk '!seen[$0]++' |
 	while read -r file; do
 		name=$(basename "$file")
 		case "$name" in
@@ -104,6 +113,8 @@ build_kernel() {
 	make_cpio "$stage" "$out/$rel.cpio"
 	rm -rf "$stage"
 
+	# Our own kernels say which image to boot (boot.sh reads it).
+	[ -f "$kernel/boot-image" ] && return
 	# The uncompressed kernel boots about 5 s faster under TCG.
 	vmlinuz="/boot/vmlinuz-$rel"
 	key=$(stat -c '%s-%Y' "$vmlinuz")

@@ -5,7 +5,9 @@
 # /init run the VM test programs, and turn what comes back into one TAP
 # stream (see results.awk for what counts as a failure).
 #
-# Environment: SRCDIR, BUILD; HOSTSIG_KERNELS overrides the kernel list;
+# Environment: SRCDIR, BUILD; HOSTSIG_KERNELS overrides the kernel list
+# (an entry RELEASE@GLOB[,GLOB...] boots that kernel for the matching test
+# programs only, so that one kernel's tests can be spread over VMs);
 # HOSTSIG_VM_JOBS (default 2) VMs boot at once; HOSTSIG_VM_FILTER (a shell
 # glob) runs only matching test programs; HOSTSIG_SEED replays the
 # randomized tests with the seed they printed.
@@ -17,19 +19,41 @@ jobs=${HOSTSIG_VM_JOBS:-2}
 filter=${HOSTSIG_VM_FILTER:-*}
 outroot="$BUILD/vm"
 
-expected=
-for t in "$BUILD"/tests/vm/*_test; do
-	name=${t##*/}
-	case "$name" in
-	$filter) expected="$expected $name" ;;
-	esac
-done
+# The test programs an entry runs: those matching both globs.
+expected_of() {
+	set -f
+	for t in "$BUILD"/tests/vm/*_test; do
+		name=${t##*/}
+		case "$name" in
+		$filter) ;;
+		*) continue ;;
+		esac
+		IFS=,
+		for g in $1; do
+			case "$name" in
+			$g) printf ' %s' "$name"; break ;;
+			esac
+		done
+		unset IFS
+	done
+	set +f
+}
+
+# RELEASE@GLOB -> its release, its glob (default: all), its output name.
+release_of() { echo "${1%%@*}"; }
+glob_of() { case "$1" in *@*) echo "${1#*@}" ;; *) echo '*' ;; esac; }
+outdir_of() { echo "$outroot/$(echo "$1" | tr -c 'A-Za-z0-9._+\n-' '_')"; }
 
 boot() {
-	out="$outroot/$1"
+	rel=$(release_of "$1")
+	out=$(outdir_of "$1")
 	rm -rf "$out"
 	mkdir -p "$out"
-	"$SRCDIR/selftests/vm/boot.sh" "$1" "$out" "hstest.filter=$filter" \
+	glob=$(glob_of "$1")
+	# shellcheck disable=SC2046 # the kernel's own arguments, word-split
+	"$SRCDIR/selftests/vm/boot.sh" "$rel" "$out" "hstest.filter=$filter" \
+		"hstest.only=$glob" \
+		$(cat "$BUILD/kernels/$rel/cmdline" 2>/dev/null) \
 		${HOSTSIG_SEED:+"hstest.seed=$HOSTSIG_SEED"} \
 		>"$out/qemu.log" 2>&1
 	echo $? >"$out/status"
@@ -48,9 +72,15 @@ done
 wait
 
 tap_begin
+part=0
 for k in $kernels; do
-	out="$outroot/$k"
-	awk -v kernel="$k" -v expected="$expected" -v vmstatus="$(cat "$out/status")" \
+	out=$(outdir_of "$k")
+	label=$(release_of "$k")
+	case "$k" in
+	*@*) part=$((part + 1)); label="$label (part $part)" ;;
+	esac
+	awk -v kernel="$label" -v expected="$(expected_of "$(glob_of "$k")")" \
+		-v vmstatus="$(cat "$out/status")" \
 		-f "$SRCDIR/selftests/vm/results.awk" "$out/results.log" >"$out/verdicts"
 	if grep -q '^FAIL' "$out/verdicts"; then
 		tap_diag "$k: last lines of the console:" \
