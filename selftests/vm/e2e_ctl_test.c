@@ -541,52 +541,6 @@ TEST_F_TIMEOUT(ctl, unprivileged_and_errors, SLOW_TEST_S)
 	e2e_cmd_free(&c);
 }
 
-/*
- * Whether a generic netlink socket of @pid has joined a multicast group.
- * libnl numbers a process's sockets pid + (n << 22).
- */
-static bool subscribed(pid_t pid)
-{
-	FILE *f = fopen("/proc/net/netlink", "r");
-	char line[256];
-	bool yes = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int proto, groups;
-		int port;
-
-		if (sscanf(line, "%*s %u %d %x", &proto, &port, &groups) == 3 &&
-		    proto == 16 && (port & 0x3fffff) == pid && groups)
-			yes = true;
-	}
-	fclose(f);
-	return yes;
-}
-
-/* Start hostsigctl [--json] watch with its output in @file; its pid. */
-static pid_t start_watch(bool json, const char *file)
-{
-	double deadline = hs_now_ns() + 30e9;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		if (!freopen(file, "w", stdout))
-			_exit(126);
-		if (json)
-			execl(E2E_HOSTSIGCTL, "hostsigctl", "--json", "watch", (char *)NULL);
-		else
-			execl(E2E_HOSTSIGCTL, "hostsigctl", "watch", (char *)NULL);
-		_exit(127);
-	}
-	while (pid > 0 && !subscribed(pid) && hs_now_ns() < deadline)
-		usleep(5000);
-	return pid;
-}
-
 TEST_F_TIMEOUT(ctl, watch, SLOW_TEST_S)
 {
 	const char *jfile = "/tmp/e2e-ctl/watch.json", *tfile = "/tmp/e2e-ctl/watch.txt";
@@ -595,10 +549,10 @@ TEST_F_TIMEOUT(ctl, watch, SLOW_TEST_S)
 	pid_t jpid, tpid;
 	int i, n, k;
 
-	jpid = start_watch(true, jfile);
-	tpid = start_watch(false, tfile);
-	ASSERT_TRUE(jpid > 0 && subscribed(jpid));
-	ASSERT_TRUE(tpid > 0 && subscribed(tpid));
+	jpid = e2e_watch_start(true, jfile);
+	tpid = e2e_watch_start(false, tfile);
+	ASSERT_TRUE(jpid > 0 && e2e_subscribed(jpid));
+	ASSERT_TRUE(tpid > 0 && e2e_subscribed(tpid));
 
 	/* Something of every common kind: registered, verdict, tamper, unregistered. */
 	ASSERT_LT(0, e2e_image_register(&self->g, &self->im[GOOD]));
@@ -648,7 +602,14 @@ TEST_F_TIMEOUT(ctl, watch, SLOW_TEST_S)
 			     e2e_json_str(comp, "state") ?: "(none)");
 		e2e_json_free(o);
 	}
-	EXPECT_EQ(n, k);
+	EXPECT_EQ(n, k) {
+		struct e2e_blob err;
+
+		if (!e2e_slurp("/tmp/e2e-ctl/watch.json.err", &err)) {
+			TH_LOG("hostsigctl --json watch said: %.*s", (int)err.len, err.p);
+			e2e_blob_free(&err);
+		}
+	}
 	e2e_blob_free(&jout);
 
 	/* And as text: "TIME EVENT vm=N component=N name=... state=..." */
@@ -674,7 +635,14 @@ TEST_F_TIMEOUT(ctl, watch, SLOW_TEST_S)
 		ASSERT_GT(nf, i);
 		EXPECT_STREQ(state_words[a->u[HOSTSIG_A_COMP_STATE]], f[i] + 6);
 	}
-	EXPECT_EQ(n, k);
+	EXPECT_EQ(n, k) {
+		struct e2e_blob err;
+
+		if (!e2e_slurp("/tmp/e2e-ctl/watch.txt.err", &err)) {
+			TH_LOG("hostsigctl watch said: %.*s", (int)err.len, err.p);
+			e2e_blob_free(&err);
+		}
+	}
 	e2e_blob_free(&tout);
 }
 

@@ -191,6 +191,26 @@ static inline bool e2e_info_u64(const struct e2e_blob *info, const char *key,
 	return false;
 }
 
+/* Whether the .info file has the line "key=value". */
+static inline bool e2e_info_is(const struct e2e_blob *info, const char *key,
+			       const char *value)
+{
+	const char *s = (const char *)info->p, *end = s + info->len;
+	size_t klen = strlen(key), vlen = strlen(value);
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', end - s);
+
+		if (!nl)
+			nl = end;
+		if ((size_t)(nl - s) == klen + 1 + vlen && !memcmp(s, key, klen) &&
+		    s[klen] == '=' && !memcmp(s + klen + 1, value, vlen))
+			return true;
+		s = nl + 1;
+	}
+	return false;
+}
+
 /* ---- images in the guest -------------------------------------------------- */
 
 #define E2E_REGIONS	3
@@ -207,6 +227,7 @@ struct e2e_image {
 	struct e2e_blob tail;	/* file bytes after the sections (may be empty) */
 	uint64_t base;		/* the guest virtual address it is loaded at */
 	uint64_t image_base;	/* the file's ImageBase */
+	bool uefi;		/* loaded as UEFI firmware does, else as Windows */
 	uint64_t sig_gva, tail_gva, arg_gva;
 	struct e2e_argblock arg;
 	int64_t id;		/* REGISTER's last answer */
@@ -240,6 +261,7 @@ static inline int e2e_image_load(struct e2e_image *im, const char *dir,
 	if (!e2e_info_u64(&info, "base", &im->base) ||
 	    !e2e_info_u64(&info, "image_base", &im->image_base))
 		ret = -EINVAL;
+	im->uefi = e2e_info_is(&info, "mode", "uefi");
 	e2e_blob_free(&info);
 	if (ret)
 		return ret;
@@ -267,6 +289,7 @@ static inline int e2e_image_copy(struct e2e_image *dst, const struct e2e_image *
 	memcpy(dst->name, src->name, sizeof(dst->name));
 	dst->base = src->base;
 	dst->image_base = src->image_base;
+	dst->uefi = src->uefi;
 	for (i = 0; i < 3; i++) {
 		if (!from[i]->len)
 			continue;
@@ -590,6 +613,59 @@ static inline bool e2e_wait_gone(pid_t pid, bool child)
 		usleep(10000);
 	}
 	return false;
+}
+
+/* ---- hostsigctl watch ----------------------------------------------------------- */
+
+/*
+ * Whether a generic netlink socket of @pid has joined a multicast group.
+ * libnl numbers a process's sockets pid + (n << 22).
+ */
+static inline bool e2e_subscribed(pid_t pid)
+{
+	FILE *f = fopen("/proc/net/netlink", "r");
+	char line[256];
+	bool yes = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int proto, groups;
+		int port;
+
+		if (sscanf(line, "%*s %u %d %x", &proto, &port, &groups) == 3 &&
+		    proto == 16 && (port & 0x3fffff) == pid && groups)
+			yes = true;
+	}
+	fclose(f);
+	return yes;
+}
+
+/*
+ * Start hostsigctl [--json] watch with its output in @file (errors in
+ * @file.err) and wait until it listens; its pid.
+ */
+static inline pid_t e2e_watch_start(bool json, const char *file)
+{
+	double deadline = hs_now_ns() + 30e9;
+	char err[160];
+	pid_t pid;
+
+	snprintf(err, sizeof(err), "%s.err", file);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen(file, "w", stdout) || !freopen(err, "w", stderr))
+			_exit(126);
+		if (json)
+			execl(E2E_HOSTSIGCTL, "hostsigctl", "--json", "watch", (char *)NULL);
+		else
+			execl(E2E_HOSTSIGCTL, "hostsigctl", "watch", (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && !e2e_subscribed(pid) && hs_now_ns() < deadline)
+		usleep(5000);
+	return pid;
 }
 
 /* ---- syslog ----------------------------------------------------------------- */
