@@ -156,7 +156,7 @@ bench: deps
 	$(MAKE) modules-all userspace
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
-	@$(SRCDIR)/selftests/verifier/bench.sh
+	@$(SRCDIR)/selftests/bench.sh
 
 clean:
 	rm -rf $(BUILD)/modules $(BUILD)/userspace $(BUILD)/results $(BUILD)/tests

@@ -241,12 +241,9 @@ static inline void e2e_image_free(struct e2e_image *im)
 	e2e_blob_free(&im->tail);
 }
 
-/*
- * Read DIR/NAME.{image.gz,sig,tail,info} as staged (DIR relative to /e2e:
- * "load" or "many"). 0 or -errno.
- */
-static inline int e2e_image_load(struct e2e_image *im, const char *dir,
-				 const char *name)
+/* Read DIR/NAME.{image.gz,sig,tail,info} (DIR absolute). 0 or -errno. */
+static inline int e2e_image_load_from(struct e2e_image *im, const char *dir,
+				      const char *name)
 {
 	struct e2e_blob info;
 	char path[256];
@@ -254,7 +251,7 @@ static inline int e2e_image_load(struct e2e_image *im, const char *dir,
 
 	memset(im, 0, sizeof(*im));
 	snprintf(im->name, sizeof(im->name), "%s", name);
-	snprintf(path, sizeof(path), E2E_STAGE "/%s/%s.info", dir, name);
+	snprintf(path, sizeof(path), "%s/%s.info", dir, name);
 	ret = e2e_slurp(path, &info);
 	if (ret)
 		return ret;
@@ -265,17 +262,27 @@ static inline int e2e_image_load(struct e2e_image *im, const char *dir,
 	e2e_blob_free(&info);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), E2E_STAGE "/%s/%s.image.gz", dir, name);
+	snprintf(path, sizeof(path), "%s/%s.image.gz", dir, name);
 	ret = e2e_slurp(path, &im->image);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), E2E_STAGE "/%s/%s.sig", dir, name);
+	snprintf(path, sizeof(path), "%s/%s.sig", dir, name);
 	ret = e2e_slurp(path, &im->sig);
 	if (ret && ret != -ENOENT)
 		return ret;
-	snprintf(path, sizeof(path), E2E_STAGE "/%s/%s.tail", dir, name);
+	snprintf(path, sizeof(path), "%s/%s.tail", dir, name);
 	ret = e2e_slurp(path, &im->tail);
 	return ret == -ENOENT ? 0 : ret;
+}
+
+/* The same from the staged tree: DIR is "load" or "many". */
+static inline int e2e_image_load(struct e2e_image *im, const char *dir,
+				 const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), E2E_STAGE "/%s", dir);
+	return e2e_image_load_from(im, path, name);
 }
 
 /* A copy of @src's bytes and facts, to be placed and registered on its own. */
