@@ -26,7 +26,7 @@ KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 # HOSTSIG_DEBUG_TIER=0 leaves out the debug-kernel tier (KASAN, lockdep,
 # kmemleak, UBSAN: Documentation/debug-kernel.rst) for quick iterations.
 HOSTSIG_DEBUG_TIER ?= 1
-CHECK_SUITES ?= unit lint verifier hostsigd vm \
+CHECK_SUITES ?= unit lint verifier elfverify hostsigd vm \
 	$(if $(filter 1,$(HOSTSIG_DEBUG_TIER)),debug-kernel)
 
 .PHONY: all modules modules-all guest-modules userspace check deps lint demo bench clean distclean \

@@ -12,7 +12,7 @@ group_build="gcc make pkg-config libc6-dev libssl-dev libnl-3-dev libnl-genl-3-d
 group_kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12"
 group_vm="qemu-system-x86 busybox-static"
 group_lint="sparse perl"
-group_verifier="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 osslsigncode sbsigntool openssl clang libclang-rt-14-dev jq groff-base"
+group_verifier="gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 osslsigncode sbsigntool openssl clang libclang-rt-14-dev jq groff-base liblzma-dev lz4"
 group_debugkernel="flex bison bc libelf-dev"
 group_ynl="python3 python3-yaml python3-jsonschema"
 

@@ -11,7 +11,7 @@
 # ynl_spec_checks, which emits TAP results.
 
 # Enums of the uapi header that are not part of the netlink family.
-YNL_NOT_NETLINK="hostsig_region_kind"
+YNL_NOT_NETLINK="hostsig_region_kind hostsig_elf_tag"
 # Values the family defines but YNL has no way to spell.
 YNL_NOT_SPELLABLE="HOSTSIG_CMD_UNSPEC"
 

@@ -97,6 +97,13 @@
  *    HOSTSIG_REGION_FILE       the original file buffer, for formats whose
  *                              loader keeps it (Linux kernel modules)
  *
+ * HOSTSIG_FMT_ELF_MODULE (a Linux kernel module): one IMAGE region per
+ * allocation of the module, its tag the kernel's enum mod_mem_type + 1
+ * (enum hostsig_elf_tag; on 6.1, core_layout is TEXT and init_layout
+ * INIT_TEXT); the FILE region is the loader's file buffer with its
+ * appended signature; a SIGNATURE region holds the appended signature
+ * when FILE stops at the module's end.
+ *
  * Regions must not overlap and lie in canonical guest virtual memory. The
  * host does not interpret them: it copies them for the verifier, which can
  * only be convinced by bytes that match a signature, so a lie in the block
@@ -381,6 +388,17 @@ enum hostsig_region_kind {
 	HOSTSIG_REGION_SIGNATURE = 2,
 	HOSTSIG_REGION_TAIL = 3,
 	HOSTSIG_REGION_FILE = 4,
+};
+
+/* Tags of the IMAGE regions of HOSTSIG_FMT_ELF_MODULE: mod_mem_type + 1. */
+enum hostsig_elf_tag {
+	HOSTSIG_ELF_TAG_TEXT = 1,
+	HOSTSIG_ELF_TAG_DATA = 2,
+	HOSTSIG_ELF_TAG_RODATA = 3,
+	HOSTSIG_ELF_TAG_RO_AFTER_INIT = 4,
+	HOSTSIG_ELF_TAG_INIT_TEXT = 5,
+	HOSTSIG_ELF_TAG_INIT_DATA = 6,
+	HOSTSIG_ELF_TAG_INIT_RODATA = 7,
 };
 
 struct hostsig_region {
