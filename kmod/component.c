@@ -196,9 +196,12 @@ static void hostsig_vm_info_locked(const struct hostsig_vm *vm,
 
 /*
  * Stop every vCPU of the VM for good; its memory stays for forensics.
- * Called without locks; takes a reference on the VM for the duration.
+ * The event names the component that caused it (@cause, its state then)
+ * when there is one. Called without locks; takes a reference on the VM
+ * for the duration.
  */
-void hostsig_quarantine(struct hostsig_vm *vm)
+void hostsig_quarantine(struct hostsig_vm *vm,
+			const struct hostsig_comp_info *cause)
 {
 	struct kvm *kvm = NULL;
 
@@ -212,7 +215,11 @@ void hostsig_quarantine(struct hostsig_vm *vm)
 	pr_warn("VM %llu (VMM pid %d) quarantined: all vCPUs stopped\n",
 		vm->id, vm->vmm_pid);
 	hostsig_count(HOSTSIG_A_STATS_QUARANTINES);
-	hostsig_notify_vm(HOSTSIG_EVENT_QUARANTINE, vm->id, GFP_KERNEL);
+	if (cause)
+		hostsig_notify_component(HOSTSIG_EVENT_QUARANTINE, cause,
+					 GFP_KERNEL);
+	else
+		hostsig_notify_vm(HOSTSIG_EVENT_QUARANTINE, vm->id, GFP_KERNEL);
 	/* May destroy the VM (and call hostsig_vm_destroyed()). */
 	kvm_put_kvm(kvm);
 }
@@ -747,12 +754,13 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 
 int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 {
+	struct hostsig_writable_set *set = NULL;
 	struct hostsig_component *comp;
 	struct hostsig_comp_info *info;
 	struct hostsig_vm *stop = NULL;
 	struct kvm *kvm = NULL;
+	u64 *flip = NULL;
 	u32 nr_flip = 0;
-	u64 *flip;
 	int ret;
 
 	spin_lock(&hostsig_lock);
@@ -766,7 +774,8 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
 	flip = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
-	if (!info || !flip) {
+	set = hostsig_track_writable_new(msg->nr_writable);
+	if (!info || !flip || !set) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -776,7 +785,8 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	ret = hostsig_verdict_check_locked(comp, msg);
 	if (!ret)
 		ret = hostsig_track_set_writable(comp, msg->writable,
-						 msg->nr_writable, &flip, &nr_flip);
+						 msg->nr_writable, &set, &flip,
+						 &nr_flip);
 	if (ret) {
 		spin_unlock(&hostsig_lock);
 		mutex_unlock(&comp->track_mutex);
@@ -802,10 +812,12 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	hostsig_count(HOSTSIG_A_STATS_VERDICTS);
 	hostsig_notify_component(HOSTSIG_EVENT_VERDICT, info, GFP_KERNEL);
 	if (stop) {
-		hostsig_quarantine(stop);
+		hostsig_quarantine(stop, info);
 		hostsig_vm_put(stop);
 	}
 out:
+	/* The component's previous ranges, or the new ones if refused. */
+	hostsig_track_writable_free(set);
 	hostsig_free_large(flip, max(comp->nr_track, 1U) * sizeof(u64));
 	kfree(info);
 	hostsig_comp_put(comp);

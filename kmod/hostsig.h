@@ -110,6 +110,13 @@ struct hostsig_writable {
 	u64 end;
 };
 
+/* A verdict's writable ranges: sorted by span and start, not overlapping. */
+struct hostsig_writable_set {
+	u32 nr;
+	u32 room;			/* entries allocated */
+	struct hostsig_writable r[];
+};
+
 struct hostsig_span {
 	u32 kind;
 	u32 tag;
@@ -142,8 +149,7 @@ struct hostsig_component {
 	struct hostsig_track_page *track;
 	unsigned long *track_on;	/* lock */
 	u32 nr_track_on;		/* lock */
-	u32 nr_writable;		/* lock */
-	struct hostsig_writable writable[HOSTSIG_MAX_WRITABLE]; /* lock */
+	struct hostsig_writable_set *writable;	/* lock, may be NULL */
 	u32 tampers;			/* lock: tracked writes seen */
 	u64 tamper_gpa;			/* lock: the last one */
 	bool dirty;			/* lock: written to while captured */
@@ -228,7 +234,7 @@ struct hostsig_verdict_msg {
 	u32 digest_len;
 	const char *digest_alg;		/* may be NULL */
 	u32 nr_writable;
-	struct hostsig_range writable[HOSTSIG_MAX_WRITABLE];
+	struct hostsig_range *writable;
 };
 
 extern spinlock_t hostsig_lock;
@@ -260,7 +266,8 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 			      struct hostsig_comp_info *info);
 void hostsig_comp_hold(struct hostsig_component *comp);
 void hostsig_comp_put(struct hostsig_component *comp);
-void hostsig_quarantine(struct hostsig_vm *vm);
+void hostsig_quarantine(struct hostsig_vm *vm,
+			const struct hostsig_comp_info *cause);
 long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp);
 
 /* ---- write tracking (track.c) --------------------------------------------- */
@@ -275,8 +282,11 @@ void hostsig_track_release(struct hostsig_component *comp);
 int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp);
 void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp);
 void hostsig_track_abandon_locked(struct hostsig_component *comp);
+struct hostsig_writable_set *hostsig_track_writable_new(u32 nr);
+void hostsig_track_writable_free(struct hostsig_writable_set *set);
 int hostsig_track_set_writable(struct hostsig_component *comp,
 			       const struct hostsig_range *ranges, u32 nr,
+			       struct hostsig_writable_set **set,
 			       u64 **flip, u32 *nr_flip);
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 			 u64 *flip, u32 nr_flip);

@@ -253,20 +253,28 @@ static int hostsig_nl_writable(struct genl_info *info,
 			       struct hostsig_verdict_msg *msg)
 {
 	struct nlattr *tb[HOSTSIG_A_RANGE_MAX + 1];
+	void *attrs = genlmsg_data(info->genlhdr);
+	int len = genlmsg_len(info->genlhdr);
 	struct nlattr *attr;
+	u32 count = 0;
 	int rem, err;
 
-	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
+	nla_for_each_attr(attr, attrs, len, rem)
+		count += nla_type(attr) == HOSTSIG_A_COMP_WRITABLE;
+	if (!count)
+		return 0;
+	if (count > HOSTSIG_MAX_WRITABLE) {
+		NL_SET_ERR_MSG(info->extack, "too many writable ranges");
+		return -E2BIG;
+	}
+	msg->writable = kcalloc(count, sizeof(*msg->writable), GFP_KERNEL);
+	if (!msg->writable)
+		return -ENOMEM;
+	nla_for_each_attr(attr, attrs, len, rem) {
 		struct hostsig_range *range;
 
 		if (nla_type(attr) != HOSTSIG_A_COMP_WRITABLE)
 			continue;
-		if (msg->nr_writable == HOSTSIG_MAX_WRITABLE) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "too many writable ranges");
-			return -E2BIG;
-		}
 		err = nla_parse_nested(tb, HOSTSIG_A_RANGE_MAX, attr,
 				       hostsig_range_policy, info->extack);
 		if (err)
@@ -342,6 +350,7 @@ static int hostsig_nl_verdict(struct sk_buff *skb, struct genl_info *info)
 		ret = hostsig_verdict(msg);
 		hostsig_nl_verdict_error(info, ret);
 	}
+	kfree(msg->writable);
 	kfree(msg);
 	return ret;
 }

@@ -252,6 +252,7 @@ int hostsig_track_prepare(struct hostsig_component *comp)
 
 void hostsig_track_release(struct hostsig_component *comp)
 {
+	hostsig_track_writable_free(comp->writable);
 	hostsig_free_large(comp->track, comp->nr_track * sizeof(*comp->track));
 	hostsig_free_large(comp->track_on,
 			   BITS_TO_LONGS(comp->nr_track) * sizeof(long));
@@ -356,35 +357,65 @@ static void hostsig_page_extent(const struct hostsig_component *comp,
 static bool hostsig_writable_locked(const struct hostsig_component *comp,
 				    u32 span, s64 start, s64 end)
 {
-	u32 i;
+	const struct hostsig_writable_set *set = comp->writable;
+	u32 lo = 0, hi;
 
-	for (i = 0; i < comp->nr_writable; i++) {
-		const struct hostsig_writable *w = &comp->writable[i];
+	if (!set)
+		return false;
+	/* The last range that starts at or before start, in this span. */
+	hi = set->nr;
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		const struct hostsig_writable *w = &set->r[mid];
 
-		if (w->span == span && start >= (s64)w->start &&
-		    end <= (s64)w->end)
-			return true;
+		if (w->span < span || (w->span == span && (s64)w->start <= start))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	if (!lo)
+		return false;
+	return set->r[lo - 1].span == span && end <= (s64)set->r[lo - 1].end;
+}
+
+struct hostsig_writable_set *hostsig_track_writable_new(u32 nr)
+{
+	struct hostsig_writable_set *set;
+
+	set = hostsig_alloc_large(struct_size(set, r, nr));
+	if (set)
+		set->room = nr;
+	return set;
+}
+
+void hostsig_track_writable_free(struct hostsig_writable_set *set)
+{
+	if (set)
+		hostsig_free_large(set, struct_size(set, r, set->room));
+}
+
+static int hostsig_writable_cmp(const void *a, const void *b)
+{
+	const struct hostsig_writable *x = a, *y = b;
+
+	if (x->span != y->span)
+		return x->span < y->span ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /*
- * The verdict names the ranges the guest may write. Check them, keep them,
- * and list in *flip the gfns whose tracking must change (those entirely
- * inside writable ranges stop; others start again). *flip is allocated by
- * the caller with room for nr_track entries; the top bit of an entry says
- * "track". Called with hostsig_lock held.
+ * Check the verdict's ranges and put them in *set (allocated by the caller
+ * with hostsig_track_writable_new(nr), outside the lock): sorted, overlaps
+ * merged. Returns 0, or -EINVAL for a range outside the IMAGE regions.
  */
-int hostsig_track_set_writable(struct hostsig_component *comp,
-			       const struct hostsig_range *ranges, u32 nr,
-			       u64 **flip, u32 *nr_flip)
+static int hostsig_writable_fill(const struct hostsig_component *comp,
+				 const struct hostsig_range *ranges, u32 nr,
+				 struct hostsig_writable_set *set)
 {
-	struct hostsig_writable writable[HOSTSIG_MAX_WRITABLE];
-	u32 i, span, image, n = 0;
+	u32 i, out = 0;
 
-	if (nr > HOSTSIG_MAX_WRITABLE)
-		return -EINVAL;
 	for (i = 0; i < nr; i++) {
+		u32 span, image;
 		u64 end;
 
 		/* The n-th IMAGE region. */
@@ -396,12 +427,47 @@ int hostsig_track_set_writable(struct hostsig_component *comp,
 		    check_add_overflow(ranges[i].offset, ranges[i].len, &end) ||
 		    end > comp->spans[span].len)
 			return -EINVAL;
-		writable[i].span = span;
-		writable[i].start = ranges[i].offset;
-		writable[i].end = end;
+		set->r[i].span = span;
+		set->r[i].start = ranges[i].offset;
+		set->r[i].end = end;
 	}
-	memcpy(comp->writable, writable, nr * sizeof(writable[0]));
-	comp->nr_writable = nr;
+	sort(set->r, nr, sizeof(set->r[0]), hostsig_writable_cmp, NULL);
+	for (i = 0; i < nr; i++) {
+		struct hostsig_writable *last = out ? &set->r[out - 1] : NULL;
+
+		if (last && last->span == set->r[i].span &&
+		    set->r[i].start <= last->end) {
+			last->end = max(last->end, set->r[i].end);
+			continue;
+		}
+		set->r[out++] = set->r[i];
+	}
+	set->nr = out;
+	return 0;
+}
+
+/*
+ * The verdict names the ranges the guest may write. Check them, keep them
+ * (swapping *set with the component's previous set, which the caller frees
+ * after unlocking), and list in *flip the gfns whose tracking must change
+ * (those entirely inside writable ranges stop; others start again). *flip
+ * has room for nr_track entries; the top bit of an entry says "track".
+ * Called with hostsig_lock held.
+ */
+int hostsig_track_set_writable(struct hostsig_component *comp,
+			       const struct hostsig_range *ranges, u32 nr,
+			       struct hostsig_writable_set **set,
+			       u64 **flip, u32 *nr_flip)
+{
+	struct hostsig_writable_set *old = comp->writable;
+	u32 i, n = 0;
+
+	if (nr > HOSTSIG_MAX_WRITABLE || nr > (*set)->room)
+		return -EINVAL;
+	if (hostsig_writable_fill(comp, ranges, nr, *set))
+		return -EINVAL;
+	comp->writable = *set;
+	*set = old;
 
 	for (i = 0; i < comp->nr_track; i++) {
 		const struct hostsig_track_page *tp = &comp->track[i];
@@ -579,16 +645,15 @@ static void hostsig_react_one(struct hostsig_component *comp)
 		hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
 
-	if (info) {
+	if (info)
 		hostsig_notify_component(HOSTSIG_EVENT_TAMPER, info, GFP_KERNEL);
-		kfree(info);
-	} else {
+	else
 		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
-	}
 	pr_warn("component %llu of VM %llu written to: %s\n", comp->id, vm->id,
 		stop ? "quarantine" : "verifying again");
 	if (stop)
-		hostsig_quarantine(vm);
+		hostsig_quarantine(vm, info);
+	kfree(info);
 	if (kvm) {
 		hostsig_recapture(kvm, comp);
 		kvm_put_kvm(kvm);

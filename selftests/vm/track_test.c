@@ -316,6 +316,62 @@ TEST_F_TIMEOUT(track, writable_ranges, SLOW_TEST_S)
 }
 
 /*
+ * A kernel module's verdict can name hundreds of writable ranges. The
+ * module takes HOSTSIG_MAX_WRITABLE of them in any order and finds the
+ * right one for each write: page 2 as 1024 two-byte ranges, four bytes
+ * apart, given last first. One more range than the maximum is refused and
+ * changes nothing.
+ */
+TEST_F_TIMEOUT(track, many_writable_ranges, SLOW_TEST_S)
+{
+	static uint64_t ranges[HOSTSIG_MAX_WRITABLE + 1][2];
+	uint64_t rec, base;
+	struct hs_attrs comp;
+	struct hs_comp c;
+	int i;
+
+	/* A verdict of 1025 nested ranges does not fit the default 4 KiB. */
+	nlmsg_set_default_size(64 * 1024);
+	for (i = 0; i < HOSTSIG_MAX_WRITABLE; i++) {
+		ranges[i][0] = 2 * 4096 + 4 * (HOSTSIG_MAX_WRITABLE - 1 - i);
+		ranges[i][1] = 2;
+	}
+	ranges[HOSTSIG_MAX_WRITABLE][0] = 0;
+	ranges[HOSTSIG_MAX_WRITABLE][1] = 8;
+	ASSERT_EQ(4096, 4 * HOSTSIG_MAX_WRITABLE);
+
+	rec = make_component(_metadata, self, &c, "many");
+	ASSERT_NE(0, rec);
+	base = image_gva(&c);
+	EXPECT_EQ(-E2BIG, verdict_writable(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+					   (const uint64_t (*)[2])ranges,
+					   HOSTSIG_MAX_WRITABLE + 1));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_PENDING, comp.u[HOSTSIG_A_COMP_STATE]);
+
+	ASSERT_EQ(0, verdict_writable(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				      (const uint64_t (*)[2])ranges, HOSTSIG_MAX_WRITABLE));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	/* Page 2 is partly writable: still tracked. */
+	EXPECT_EQ(IMAGE_PAGES, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+
+	/* The first, a middle and the last range. */
+	hs_guest_fill_pattern(&self->g, base + 2 * 4096, 2, 7);
+	hs_guest_fill_pattern(&self->g, base + 2 * 4096 + 4 * 700, 2, 8);
+	hs_guest_fill_pattern(&self->g, base + 3 * 4096 - 4, 2, 9);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+
+	/* The gap after the middle one. */
+	hs_guest_fill_pattern(&self->g, base + 2 * 4096 + 4 * 700 + 2, 1, 10);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+}
+
+/*
  * Under quarantine, a write to an allowed component stops the VM: the vCPU
  * that wrote may not even get back to us, every KVM_RUN after fails.
  */

@@ -146,10 +146,11 @@ static int hostsig_nl_exchange(struct hostsig_nl *nl, struct nl_msg *msg,
 	return ex.error;
 }
 
-static struct nl_msg *hostsig_nl_msg(struct hostsig_nl *nl, uint8_t cmd,
-				     bool dump)
+/* room: payload bytes beyond the default message size; 0 for small requests. */
+static struct nl_msg *hostsig_nl_msg_room(struct hostsig_nl *nl, uint8_t cmd,
+					  bool dump, size_t room)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = room ? nlmsg_alloc_size(room + 4096) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -159,6 +160,12 @@ static struct nl_msg *hostsig_nl_msg(struct hostsig_nl *nl, uint8_t cmd,
 		return NULL;
 	}
 	return msg;
+}
+
+static struct nl_msg *hostsig_nl_msg(struct hostsig_nl *nl, uint8_t cmd,
+				     bool dump)
+{
+	return hostsig_nl_msg_room(nl, cmd, dump, 0);
 }
 
 /* ---- opening ----------------------------------------------------------------- */
@@ -435,7 +442,9 @@ static int hostsig_nl_put_range(struct nl_msg *msg,
 int hostsig_nl_send_verdict(struct hostsig_nl *nl,
 			    const struct hostsig_nl_verdict *v)
 {
-	struct nl_msg *msg = hostsig_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
+	/* A nested range: its header and three attributes. */
+	size_t room = (size_t)v->nr_writable * (NLA_HDRLEN + 3 * NLA_HDRLEN + 8 + 8 + 8);
+	struct nl_msg *msg = hostsig_nl_msg_room(nl, HOSTSIG_CMD_VERDICT, false, room);
 	int err = 0;
 	uint32_t i;
 
@@ -485,6 +494,14 @@ int hostsig_nl_fd(const struct hostsig_nl *nl)
 	return nl_socket_get_fd(nl->sock);
 }
 
+/* Events are not answers: their sequence numbers are 0, never checked. */
+static int hostsig_nl_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int hostsig_nl_read_events(struct hostsig_nl *nl, hostsig_nl_comp_cb cb,
 			   void *arg)
 {
@@ -498,6 +515,7 @@ int hostsig_nl_read_events(struct hostsig_nl *nl, hostsig_nl_comp_cb cb,
 	if (!nlcb)
 		return -ENOMEM;
 	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, hostsig_nl_on_valid, &ex);
+	nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, hostsig_nl_any_seq, NULL);
 	err = nl_recvmsgs(nl->sock, nlcb);
 	nl_cb_put(nlcb);
 	if (ex.error)
@@ -507,7 +525,11 @@ int hostsig_nl_read_events(struct hostsig_nl *nl, hostsig_nl_comp_cb cb,
 		hostsig_nl_set_error(nl, "events were lost (receive buffer full)");
 		return -ENOBUFS;
 	}
-	return err < 0 ? -EIO : 0;
+	if (err < 0) {
+		hostsig_nl_set_error(nl, nl_geterror(err));
+		return -EIO;
+	}
+	return 0;
 }
 
 /* ---- names ------------------------------------------------------------------------ */

@@ -522,7 +522,7 @@ enum hostsig_event {
 	HOSTSIG_EVENT_TIMEOUT = 3,
 	HOSTSIG_EVENT_UNREGISTERED = 4,
 	HOSTSIG_EVENT_TAMPER = 5,
-	HOSTSIG_EVENT_QUARANTINE = 6,
+	HOSTSIG_EVENT_QUARANTINE = 6,	/* the component that caused it */
 	HOSTSIG_EVENT_RING_FULL = 7,
 	HOSTSIG_EVENT_REVERIFY = 8,
 	HOSTSIG_EVENT_VM_GONE = 9,
@@ -595,8 +595,8 @@ enum hostsig_range_attr {
 
 #define HOSTSIG_A_RANGE_MAX (__HOSTSIG_A_RANGE_MAX - 1)
 
-/* Writable ranges a verdict may name. */
-#define HOSTSIG_MAX_WRITABLE		64
+/* Writable ranges a verdict may name (a kernel module can have hundreds). */
+#define HOSTSIG_MAX_WRITABLE		1024
 
 /* VMs (GET_VM). */
 enum hostsig_vm_attr {
