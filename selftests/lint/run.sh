@@ -33,7 +33,8 @@ command -v sparse >/dev/null || { tap_not_ok "sparse installed"; tap_done; }
 # sparse_build NAME KDIR DIR: a sparse build of the module in DIR.
 sparse_build() {
 	# C=2 checks every file whether or not it needs rebuilding.
-	out=$(make -C "$2" M="$3" C=2 CONFIG_DEBUG_INFO_BTF_MODULES= modules 2>&1)
+	# Without the caller's flags: "make -s lint" would hide the CHECK lines.
+	out=$(MAKEFLAGS= make -C "$2" M="$3" C=2 CONFIG_DEBUG_INFO_BTF_MODULES= modules 2>&1)
 	rc=$?
 	reports=$(printf '%s\n' "$out" | grep -E '(warning|error):')
 	[ -n "$reports" ] && rc=1
