@@ -851,9 +851,17 @@ static inline int e2e_daemon_stop(struct e2e_daemon *d, int sig)
 	return ret;
 }
 
-/* Stop the daemon and its syslogd. */
+/* Stop the daemon and its syslogd; if it had died, show what it logged. */
 static inline void e2e_daemon_fini(struct e2e_daemon *d)
 {
+	struct e2e_blob log;
+
+	if (d->pid > 0 && !e2e_alive(d->pid) && !e2e_slurp(d->log, &log)) {
+		e2e_cmd_text(&log);
+		e2e_say("hostsigd %d died before the test ended; it logged:\n%s",
+			d->pid, (char *)log.p);
+		e2e_blob_free(&log);
+	}
 	e2e_daemon_stop(d, SIGTERM);
 	e2e_syslogd_stop(d->syslogd);
 	d->syslogd = 0;
