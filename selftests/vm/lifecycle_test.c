@@ -214,6 +214,7 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 {
 	long long unreclaim[CYCLES], vmalloc_used[CYCLES], module_mem[CYCLES];
 	long long footprint = 0, growth, vgrowth, noise;
+	int64_t old_id = 0, new_id;
 	struct hs_guest g[NR_VMS];
 	struct hs_comp c;
 	int cycle, v, i;
@@ -229,8 +230,10 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 			hs_guest_create(&g[v], v, 2);
 			hs_comp_make(&g[v], &c, "pending at unload", 4096, 100);
 			c.arg_gva = hs_arg_place(&g[v], &c.arg);
-			for (i = 0; i < PER_VM; i++)
-				ASSERT_LT(0, hs_register(&g[v], c.arg_gva, c.arg.len));
+			for (i = 0; i < PER_VM; i++) {
+				old_id = hs_register(&g[v], c.arg_gva, c.arg.len);
+				ASSERT_LT(0, old_id);
+			}
 		}
 		ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
 		EXPECT_EQ(NR_VMS * PER_VM, st.u[HOSTSIG_A_STATS_COMPONENTS]);
@@ -243,9 +246,16 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 		ASSERT_EQ(0, hostsig_module_unload());
 		for (v = 0; v < NR_VMS; v++)
 			ASSERT_EQ(-KVM_ENOSYS, hs_query(&g[v], 1));
-		/* A new module knows none of the old ids, and works. */
+		/*
+		 * A new module knows none of the old ids, and works; its ids
+		 * start above the old ones, so a guest's stale id cannot name
+		 * a new component.
+		 */
 		ASSERT_EQ(0, hostsig_module_load());
-		ASSERT_EQ(-HOSTSIG_ENOENT, hs_query(&g[0], 1));
+		ASSERT_EQ(-HOSTSIG_ENOENT, hs_query(&g[NR_VMS - 1], old_id));
+		ASSERT_EQ(-HOSTSIG_ENOENT, hs_unregister(&g[NR_VMS - 1], old_id));
+		new_id = hs_register(&g[NR_VMS - 1], c.arg_gva, c.arg.len);
+		EXPECT_LT(old_id, new_id);
 		ASSERT_LT(0, hs_register(&g[0], c.arg_gva, c.arg.len));
 		/* Half the time the VMs go first, half the time the module. */
 		if (cycle % 2)

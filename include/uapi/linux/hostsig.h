@@ -49,7 +49,7 @@
  *    of the call (so the caller's address space), into a record of its ring
  *    buffer for the verifier, and remembers the guest physical pages.
  *    Returns the component id (> 0, never reused while the module stays
- *    loaded) or:
+ *    loaded, and above the ids of its earlier loads) or:
  *      -HOSTSIG_EINVAL   bad magic, version, size, format, flags, region
  *                        kind, zero length, overlapping regions, no IMAGE
  *                        region, non-zero reserved fields
@@ -663,7 +663,7 @@ enum hostsig_policy_attr {
 	HOSTSIG_A_POLICY_VM_ID,		/* u64: absent for the global default */
 	HOSTSIG_A_POLICY_MODE,		/* u32: enum hostsig_mode */
 	HOSTSIG_A_POLICY_UNKNOWN,	/* u32: enum hostsig_unknown_action */
-	HOSTSIG_A_POLICY_TIMEOUT_MS,	/* u32: 0 waits for ever */
+	HOSTSIG_A_POLICY_TIMEOUT_MS,	/* u32: 0 waits for ever; at most a day */
 	HOSTSIG_A_POLICY_OVERRIDE,	/* u8 (replies): the VM's own policy */
 	HOSTSIG_A_POLICY_RESET,		/* flag (SET with a VM id): drop it */
 
