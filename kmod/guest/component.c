@@ -163,12 +163,11 @@ int hsg_module_coming(struct module *mod)
 		hsg_component_add(mod, id);
 		return 0;
 	}
-	if (err && err != -EINTR && READ_ONCE(hsg_fail_open)) {
-		hsg_no_decision(mod);
-		hsg_component_add(mod, id);
-		return 0;
-	}
-
+	/*
+	 * Refused, or loaded without a decision: either way the host must
+	 * stop tracking the module's pages, which the guest writes (its data)
+	 * and frees (its init sections, or all of it) from now on.
+	 */
 	hsg_host_unregister(id, mod->name);
 	if (err == -EINTR)
 		return -EINTR;

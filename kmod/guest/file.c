@@ -115,37 +115,40 @@ static bool hsg_read(void *dst, const void *buf, unsigned long len,
  * Whether @buf (@len bytes) is the file the loader is turning into @mod:
  * an ELF file whose .gnu.linkonce.this_module section header says the
  * section now lives at @mod (the loader rewrote sh_addr when it moved it).
+ * NULL if it is, else what is wrong.
  */
-static bool hsg_file_check(const struct module *mod, const void *buf,
-			   unsigned long len)
+static const char *hsg_file_check(const struct module *mod, const void *buf,
+				  unsigned long len)
 {
 	char name[sizeof(HSG_THIS_MODULE_SECTION)];
 	struct elf64_shdr sh, strsh;
 	struct elf64_hdr eh;
 	unsigned int i;
 
-	if (!buf || !is_vmalloc_addr(buf) || len > HSG_MAX_FILE_LEN ||
-	    !hsg_read(&eh, buf, len, 0, sizeof(eh)))
-		return false;
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	if (!buf || !is_vmalloc_addr(buf) || len > HSG_MAX_FILE_LEN)
+		return "not a buffer of the loader";
+	if (!hsg_read(&eh, buf, len, 0, sizeof(eh)) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_shentsize != sizeof(struct elf64_shdr) || eh.e_shoff > len ||
 	    eh.e_shstrndx >= eh.e_shnum ||
 	    !hsg_read(&strsh, buf, len, eh.e_shoff + eh.e_shstrndx * sizeof(sh),
 		      sizeof(strsh)))
-		return false;
+		return "not a 64-bit ELF file";
 	for (i = 1; i < eh.e_shnum; i++) {
 		if (!hsg_read(&sh, buf, len, eh.e_shoff + i * sizeof(sh), sizeof(sh)))
-			return false;
-		if (sh.sh_addr != (unsigned long)mod)
+			return "a section header beyond its end";
+		/* An empty section may have been placed at the same address. */
+		if (sh.sh_addr != (unsigned long)mod || !sh.sh_size)
 			continue;
 		if (sh.sh_name >= strsh.sh_size ||
 		    !hsg_read(name, buf, len, strsh.sh_offset + sh.sh_name,
 			      sizeof(name)))
-			return false;
-		return !memcmp(name, HSG_THIS_MODULE_SECTION, sizeof(name));
+			return "a section name beyond its end";
+		if (!memcmp(name, HSG_THIS_MODULE_SECTION, sizeof(name)))
+			return NULL;
 	}
-	return false;
+	return "no .gnu.linkonce.this_module section was moved to the module";
 }
 
 /*
@@ -158,6 +161,7 @@ int hsg_file_of(const struct module *mod, struct hsg_file *file)
 {
 	struct hsg_load *load;
 	unsigned long flags;
+	const char *why;
 	bool found = false;
 
 	spin_lock_irqsave(&hsg_loads_lock, flags);
@@ -172,7 +176,13 @@ int hsg_file_of(const struct module *mod, struct hsg_file *file)
 	spin_unlock_irqrestore(&hsg_loads_lock, flags);
 	if (!found)
 		return -ENOENT;
-	return hsg_file_check(mod, file->buf, file->len) ? 0 : -EBADF;
+	why = hsg_file_check(mod, file->buf, file->len);
+	if (why) {
+		pr_err("%s: the loader's buffer (%lu bytes) is not its file: %s\n",
+		       mod->name, file->len, why);
+		return -EBADF;
+	}
+	return 0;
 }
 
 int hsg_file_init(void)
