@@ -296,9 +296,25 @@ enum hostsig_outcome hostsig_verify_elf_loaded(const struct hostsig_trust *trust
 		goto done;
 	rep->file_rewritten = rb.rewritten;
 	rep->candidates = rb.tried;
-	if (elf_digest_report(trust, &ms, &ds, res) || res->verdict != HOSTSIG_AUTHENTIC)
+	if (elf_digest_report(trust, &ms, &ds, res))
 		goto done;
-	verify_allocations(trust, &rb, in, rep, res);
+	if (res->verdict == HOSTSIG_AUTHENTIC) {
+		verify_allocations(trust, &rb, in, rep, res);
+	} else if (res->reason == HOSTSIG_R_UNTRUSTED) {
+		/*
+		 * The file is what an untrusted key signed: the verdict stays
+		 * unknown, but the report still says where the module's data
+		 * and patch sites lie, so that a policy that lets unknown
+		 * modules run does not take every write to their data for a
+		 * tamper. The allocations are checked in a scratch result
+		 * that never reaches the caller.
+		 */
+		struct hostsig_result scratch;
+
+		result_init(&scratch);
+		verify_allocations(trust, &rb, in, rep, &scratch);
+		hostsig_result_release(&scratch);
+	}
 done:
 	digest_set_release(&ds);
 	modsig_release(&ms);
