@@ -87,6 +87,7 @@ void hostsig_comp_put(struct hostsig_component *comp)
 static void hostsig_comp_free(struct hostsig_component *comp)
 {
 	hostsig_track_release(comp);
+	hostsig_free_large(comp->file_bytes, comp->file_len);
 	hostsig_free_large(comp->gfns, comp->nr_gfns * sizeof(u64));
 	if (comp->vm)
 		hostsig_vm_put(comp->vm);
@@ -248,6 +249,7 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 	info->verdict = comp->verdict;
 	info->verifications = comp->verifications;
 	info->tampers = comp->tampers;
+	info->patches = comp->patches;
 	info->tamper_gpa = comp->tamper_gpa;
 	info->tracked_pages = comp->nr_track_on;
 	info->digest_len = comp->digest_len;
@@ -365,6 +367,7 @@ hostsig_comp_new(const struct hostsig_args *args, struct kvm_vcpu *vcpu)
 	refcount_set(&comp->ref, 1);
 	INIT_LIST_HEAD(&comp->vm_node);
 	INIT_LIST_HEAD(&comp->tamper_node);
+	INIT_LIST_HEAD(&comp->patch_node);
 	mutex_init(&comp->track_mutex);
 	comp->state = HOSTSIG_STATE_UNVERIFIED;
 	comp->format = args->block.format;
@@ -474,6 +477,45 @@ static void hostsig_fill_record(struct hostsig_record *rec,
  * table. The component becomes PENDING before the record is committed, so
  * that a verdict can never arrive for a record the component does not know.
  */
+/*
+ * The first capture keeps the FILE regions' bytes; a later one puts them
+ * back into its record in place of what guest memory holds there now (the
+ * guest freed that buffer once the load was over). 0 or -HOSTSIG_ENOMEM.
+ */
+static long hostsig_keep_file(struct hostsig_component *comp,
+			      struct hostsig_record *rec, bool first)
+{
+	u8 *base = (u8 *)rec;
+	u64 len = 0, at = 0;
+	u32 i;
+
+	for (i = 0; i < comp->nr_spans; i++)
+		if (comp->spans[i].kind == HOSTSIG_REGION_FILE)
+			len += comp->spans[i].len;
+	if (!len)
+		return 0;
+	if (first) {
+		comp->file_bytes = hostsig_alloc_large(len);
+		if (!comp->file_bytes)
+			return -HOSTSIG_ENOMEM;
+		comp->file_len = len;
+	} else if (!comp->file_bytes || comp->file_len != len) {
+		return 0;
+	}
+	for (i = 0; i < comp->nr_spans; i++) {
+		const struct hostsig_record_region *rr = &rec->regions[i];
+
+		if (comp->spans[i].kind != HOSTSIG_REGION_FILE)
+			continue;
+		if (first)
+			memcpy(comp->file_bytes + at, base + rr->offset, rr->len);
+		else
+			memcpy(base + rr->offset, comp->file_bytes + at, rr->len);
+		at += rr->len;
+	}
+	return 0;
+}
+
 static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 			    struct hostsig_component *comp, bool first)
 {
@@ -494,6 +536,8 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	}
 	hostsig_fill_record(slot.rec, comp);
 	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec);
+	if (!ret)
+		ret = hostsig_keep_file(comp, slot.rec, first);
 	if (ret) {
 		hostsig_ring_abort(&slot);
 		goto out;
@@ -755,7 +799,7 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 
 int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 {
-	struct hostsig_writable_set *set = NULL;
+	struct hostsig_writable_set *set = NULL, *pset = NULL;
 	struct hostsig_component *comp;
 	struct hostsig_comp_info *info;
 	struct hostsig_vm *stop = NULL;
@@ -776,7 +820,8 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
 	flip = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
 	set = hostsig_track_writable_new(msg->nr_writable);
-	if (!info || !flip || !set) {
+	pset = hostsig_track_writable_new(msg->nr_patch);
+	if (!info || !flip || !set || !pset) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -785,8 +830,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	spin_lock(&hostsig_lock);
 	ret = hostsig_verdict_check_locked(comp, msg);
 	if (!ret)
-		ret = hostsig_track_set_writable(comp, msg->writable,
-						 msg->nr_writable, &set, &flip,
+		ret = hostsig_track_set_writable(comp, msg, &set, &pset, &flip,
 						 &nr_flip);
 	if (ret) {
 		spin_unlock(&hostsig_lock);
@@ -819,6 +863,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 out:
 	/* The component's previous ranges, or the new ones if refused. */
 	hostsig_track_writable_free(set);
+	hostsig_track_writable_free(pset);
 	hostsig_free_large(flip, max(comp->nr_track, 1U) * sizeof(u64));
 	kfree(info);
 	hostsig_comp_put(comp);

@@ -144,13 +144,24 @@ struct hostsig_component {
 	/* Guest physical page of every page of every region, in order. */
 	u32 nr_gfns;
 	u64 *gfns;
+	/*
+	 * The FILE regions as the first capture read them: the guest frees
+	 * the loader's file buffer after the load, so captures made later
+	 * (a tamper, a patch, REVERIFY) carry these bytes for them.
+	 */
+	u8 *file_bytes;
+	u64 file_len;
 	/* The pages of IMAGE spans, sorted by gfn; bit set: tracked now. */
 	u32 nr_track;
 	struct hostsig_track_page *track;
 	unsigned long *track_on;	/* lock */
 	u32 nr_track_on;		/* lock */
 	struct hostsig_writable_set *writable;	/* lock, may be NULL */
+	struct hostsig_writable_set *patch;	/* lock: patch sites, may be NULL */
 	u32 tampers;			/* lock: tracked writes seen */
+	u32 patches;			/* lock: ... of them at patch sites */
+	bool patch_queued;		/* lock: on the patch work's list */
+	struct list_head patch_node;	/* lock: on the patch work's list */
 	u64 tamper_gpa;			/* lock: the last one */
 	bool dirty;			/* lock: written to while captured */
 	bool reaction_queued;		/* lock: on the tamper work's list */
@@ -195,6 +206,7 @@ struct hostsig_comp_info {
 	u32 verdict;
 	u32 verifications;
 	u32 tampers;
+	u32 patches;
 	u64 tamper_gpa;
 	u32 tracked_pages;
 	u32 digest_len;
@@ -235,6 +247,8 @@ struct hostsig_verdict_msg {
 	const char *digest_alg;		/* may be NULL */
 	u32 nr_writable;
 	struct hostsig_range *writable;
+	u32 nr_patch;
+	struct hostsig_range *patch;	/* runtime patch sites */
 };
 
 extern spinlock_t hostsig_lock;
@@ -285,8 +299,9 @@ void hostsig_track_abandon_locked(struct hostsig_component *comp);
 struct hostsig_writable_set *hostsig_track_writable_new(u32 nr);
 void hostsig_track_writable_free(struct hostsig_writable_set *set);
 int hostsig_track_set_writable(struct hostsig_component *comp,
-			       const struct hostsig_range *ranges, u32 nr,
+			       const struct hostsig_verdict_msg *msg,
 			       struct hostsig_writable_set **set,
+			       struct hostsig_writable_set **pset,
 			       u64 **flip, u32 *nr_flip);
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 			 u64 *flip, u32 nr_flip);

@@ -44,6 +44,7 @@ static const struct nla_policy hostsig_comp_policy[HOSTSIG_A_COMP_MAX + 1] = {
 	[HOSTSIG_A_COMP_DIGEST_ALG] = { .type = NLA_NUL_STRING,
 					.len = HOSTSIG_DIGEST_ALG_LEN - 1 },
 	[HOSTSIG_A_COMP_WRITABLE] = NLA_POLICY_NESTED(hostsig_range_policy),
+	[HOSTSIG_A_COMP_PATCH_SITE] = NLA_POLICY_NESTED(hostsig_range_policy),
 };
 
 static const struct nla_policy hostsig_vm_policy[HOSTSIG_A_VM_MAX + 1] = {
@@ -97,7 +98,8 @@ static int hostsig_put_comp(struct sk_buff *skb,
 			    info->registered_ns, pad) ||
 	    nla_put_u32(skb, HOSTSIG_A_COMP_VERIFICATIONS, info->verifications) ||
 	    nla_put_u32(skb, HOSTSIG_A_COMP_TRACKED_PAGES, info->tracked_pages) ||
-	    nla_put_u32(skb, HOSTSIG_A_COMP_TAMPERS, info->tampers))
+	    nla_put_u32(skb, HOSTSIG_A_COMP_TAMPERS, info->tampers) ||
+	    nla_put_u32(skb, HOSTSIG_A_COMP_PATCHES, info->patches))
 		return -EMSGSIZE;
 	if (info->tampers &&
 	    hostsig_put_u64(skb, HOSTSIG_A_COMP_TAMPER_GPA, info->tamper_gpa, pad))
@@ -248,9 +250,13 @@ void hostsig_notify_vm(enum hostsig_event event, u64 vm_id, gfp_t gfp)
 
 /* ---- VERDICT ---------------------------------------------------------------------- */
 
-/* Every HOSTSIG_A_COMP_WRITABLE of the request, each a nested range. */
-static int hostsig_nl_writable(struct genl_info *info,
-			       struct hostsig_verdict_msg *msg)
+/*
+ * Every attribute @type of the request (HOSTSIG_A_COMP_WRITABLE or
+ * HOSTSIG_A_COMP_PATCH_SITE), each a nested range, at most @max of them,
+ * into a new array *@out of *@nr entries.
+ */
+static int hostsig_nl_ranges(struct genl_info *info, int type, u32 max,
+			     struct hostsig_range **out, u32 *nr)
 {
 	struct nlattr *tb[HOSTSIG_A_RANGE_MAX + 1];
 	void *attrs = genlmsg_data(info->genlhdr);
@@ -260,20 +266,23 @@ static int hostsig_nl_writable(struct genl_info *info,
 	int rem, err;
 
 	nla_for_each_attr(attr, attrs, len, rem)
-		count += nla_type(attr) == HOSTSIG_A_COMP_WRITABLE;
+		count += nla_type(attr) == type;
 	if (!count)
 		return 0;
-	if (count > HOSTSIG_MAX_WRITABLE) {
-		NL_SET_ERR_MSG(info->extack, "too many writable ranges");
+	if (count > max) {
+		if (type == HOSTSIG_A_COMP_WRITABLE)
+			NL_SET_ERR_MSG(info->extack, "too many writable ranges");
+		else
+			NL_SET_ERR_MSG(info->extack, "too many patch sites");
 		return -E2BIG;
 	}
-	msg->writable = kcalloc(count, sizeof(*msg->writable), GFP_KERNEL);
-	if (!msg->writable)
+	*out = kcalloc(count, sizeof(**out), GFP_KERNEL);
+	if (!*out)
 		return -ENOMEM;
 	nla_for_each_attr(attr, attrs, len, rem) {
 		struct hostsig_range *range;
 
-		if (nla_type(attr) != HOSTSIG_A_COMP_WRITABLE)
+		if (nla_type(attr) != type)
 			continue;
 		err = nla_parse_nested(tb, HOSTSIG_A_RANGE_MAX, attr,
 				       hostsig_range_policy, info->extack);
@@ -285,7 +294,7 @@ static int hostsig_nl_writable(struct genl_info *info,
 					    "a range needs region, offset and length");
 			return -EINVAL;
 		}
-		range = &msg->writable[msg->nr_writable++];
+		range = &(*out)[(*nr)++];
 		range->region = nla_get_u32(tb[HOSTSIG_A_RANGE_REGION]);
 		range->offset = nla_get_u64(tb[HOSTSIG_A_RANGE_OFFSET]);
 		range->len = nla_get_u64(tb[HOSTSIG_A_RANGE_LEN]);
@@ -308,7 +317,7 @@ static void hostsig_nl_verdict_error(struct genl_info *info, int err)
 		break;
 	case -EINVAL:
 		NL_SET_ERR_MSG(info->extack,
-			       "a writable range lies outside the component");
+			       "a writable range or patch site lies outside the component");
 		break;
 	}
 }
@@ -345,12 +354,19 @@ static int hostsig_nl_verdict(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[HOSTSIG_A_COMP_DIGEST_ALG])
 		msg->digest_alg = nla_data(attrs[HOSTSIG_A_COMP_DIGEST_ALG]);
-	ret = hostsig_nl_writable(info, msg);
+	ret = hostsig_nl_ranges(info, HOSTSIG_A_COMP_WRITABLE,
+				HOSTSIG_MAX_WRITABLE, &msg->writable,
+				&msg->nr_writable);
+	if (!ret)
+		ret = hostsig_nl_ranges(info, HOSTSIG_A_COMP_PATCH_SITE,
+					HOSTSIG_MAX_PATCH_SITES, &msg->patch,
+					&msg->nr_patch);
 	if (!ret) {
 		ret = hostsig_verdict(msg);
 		hostsig_nl_verdict_error(info, ret);
 	}
 	kfree(msg->writable);
+	kfree(msg->patch);
 	kfree(msg);
 	return ret;
 }

@@ -49,6 +49,9 @@ static DEFINE_MUTEX(hostsig_attach_mutex);
 static void hostsig_react(struct work_struct *work);
 static DECLARE_WORK(hostsig_tamper_work, hostsig_react);
 static LIST_HEAD(hostsig_tampered);	/* hostsig_lock */
+static void hostsig_react_patch(struct work_struct *work);
+static DECLARE_DELAYED_WORK(hostsig_patch_work, hostsig_react_patch);
+static LIST_HEAD(hostsig_patched);	/* hostsig_lock */
 
 /* ---- KVM's interface, per kernel ------------------------------------------------ */
 
@@ -253,6 +256,7 @@ int hostsig_track_prepare(struct hostsig_component *comp)
 void hostsig_track_release(struct hostsig_component *comp)
 {
 	hostsig_track_writable_free(comp->writable);
+	hostsig_track_writable_free(comp->patch);
 	hostsig_free_large(comp->track, comp->nr_track * sizeof(*comp->track));
 	hostsig_free_large(comp->track_on,
 			   BITS_TO_LONGS(comp->nr_track) * sizeof(long));
@@ -353,11 +357,10 @@ static void hostsig_page_extent(const struct hostsig_component *comp,
 	*end = *start + PAGE_SIZE;
 }
 
-/* Whether [start, end) of the span lies inside one writable range. */
-static bool hostsig_writable_locked(const struct hostsig_component *comp,
-				    u32 span, s64 start, s64 end)
+/* Whether [start, end) of the span lies inside one range of the set. */
+static bool hostsig_in_set(const struct hostsig_writable_set *set,
+			   u32 span, s64 start, s64 end)
 {
-	const struct hostsig_writable_set *set = comp->writable;
 	u32 lo = 0, hi;
 
 	if (!set)
@@ -376,6 +379,12 @@ static bool hostsig_writable_locked(const struct hostsig_component *comp,
 	if (!lo)
 		return false;
 	return set->r[lo - 1].span == span && end <= (s64)set->r[lo - 1].end;
+}
+
+static bool hostsig_writable_locked(const struct hostsig_component *comp,
+				    u32 span, s64 start, s64 end)
+{
+	return hostsig_in_set(comp->writable, span, start, end);
 }
 
 struct hostsig_writable_set *hostsig_track_writable_new(u32 nr)
@@ -447,27 +456,32 @@ static int hostsig_writable_fill(const struct hostsig_component *comp,
 }
 
 /*
- * The verdict names the ranges the guest may write. Check them, keep them
- * (swapping *set with the component's previous set, which the caller frees
- * after unlocking), and list in *flip the gfns whose tracking must change
+ * The verdict names the ranges the guest may write and the patch sites of
+ * its code. Check them, keep them (swapping *set and *pset with the
+ * component's previous sets, which the caller frees after unlocking), and
+ * list in *flip the gfns whose tracking must change
  * (those entirely inside writable ranges stop; others start again). *flip
  * has room for nr_track entries; the top bit of an entry says "track".
  * Called with hostsig_lock held.
  */
 int hostsig_track_set_writable(struct hostsig_component *comp,
-			       const struct hostsig_range *ranges, u32 nr,
+			       const struct hostsig_verdict_msg *msg,
 			       struct hostsig_writable_set **set,
+			       struct hostsig_writable_set **pset,
 			       u64 **flip, u32 *nr_flip)
 {
-	struct hostsig_writable_set *old = comp->writable;
 	u32 i, n = 0;
 
-	if (nr > HOSTSIG_MAX_WRITABLE || nr > (*set)->room)
+	if (msg->nr_writable > HOSTSIG_MAX_WRITABLE ||
+	    msg->nr_writable > (*set)->room ||
+	    msg->nr_patch > HOSTSIG_MAX_PATCH_SITES ||
+	    msg->nr_patch > (*pset)->room)
 		return -EINVAL;
-	if (hostsig_writable_fill(comp, ranges, nr, *set))
+	if (hostsig_writable_fill(comp, msg->writable, msg->nr_writable, *set) ||
+	    hostsig_writable_fill(comp, msg->patch, msg->nr_patch, *pset))
 		return -EINVAL;
-	comp->writable = *set;
-	*set = old;
+	swap(comp->writable, *set);
+	swap(comp->patch, *pset);
 
 	for (i = 0; i < comp->nr_track; i++) {
 		const struct hostsig_track_page *tp = &comp->track[i];
@@ -511,20 +525,25 @@ void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 
 /* ---- writes ----------------------------------------------------------------------- */
 
+enum hostsig_hit { HOSTSIG_HIT_NONE, HOSTSIG_HIT_PATCH, HOSTSIG_HIT_TAMPER };
+
 /*
- * Whether a write of bytes at gpa changes the component outside its
- * writable ranges. Every page of the component backed by that guest
- * physical page counts (a page can be mapped twice).
+ * What a write of bytes at gpa does to the component: nothing (outside it,
+ * or inside its writable ranges), a patch (every byte it changes outside
+ * the writable ranges lies inside one patch site), or a tamper. Every page
+ * of the component backed by that guest physical page counts (a page can
+ * be mapped twice).
  */
-static bool hostsig_write_hits_locked(const struct hostsig_component *comp,
-				      u64 gpa, int bytes)
+static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_component *comp,
+						  u64 gpa, int bytes)
 {
+	enum hostsig_hit hit = HOSTSIG_HIT_NONE;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	s64 in_page = offset_in_page(gpa);
 	u32 lo = 0, hi = comp->nr_track, i;
 
 	if (!comp->nr_track_on)
-		return false;
+		return HOSTSIG_HIT_NONE;
 	/* The first entry for this gfn. */
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
@@ -546,10 +565,13 @@ static bool hostsig_write_hits_locked(const struct hostsig_component *comp,
 		to = min_t(s64, start + in_page + bytes, span->len);
 		if (from >= to)
 			continue;	/* outside the region on a shared page */
-		if (!hostsig_writable_locked(comp, tp->span, from, to))
-			return true;
+		if (hostsig_writable_locked(comp, tp->span, from, to))
+			continue;
+		if (!hostsig_in_set(comp->patch, tp->span, from, to))
+			return HOSTSIG_HIT_TAMPER;
+		hit = HOSTSIG_HIT_PATCH;
 	}
-	return false;
+	return hit;
 }
 
 /*
@@ -573,6 +595,30 @@ void hostsig_tamper_locked(struct hostsig_component *comp)
 	}
 }
 
+/*
+ * A write at a patch site: the guest's kernel flipping a static key,
+ * updating a static call, or turning ftrace on or off there. Not a tamper
+ * by itself, but what the site holds now must be one of its forms: the
+ * component is captured again HOSTSIG_PATCH_SETTLE_MS later (the kernel
+ * patches a site in several writes, int3 first), and the new record's
+ * verdict applies. While the first capture is still being made, a patch
+ * counts as a tamper (that copy would prove nothing).
+ */
+static void hostsig_patch_locked(struct hostsig_component *comp)
+{
+	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
+		comp->dirty = true;
+		return;
+	}
+	if (!comp->patch_queued) {
+		comp->patch_queued = true;
+		hostsig_comp_hold(comp);
+		list_add_tail(&comp->patch_node, &hostsig_patched);
+		queue_delayed_work(system_wq, &hostsig_patch_work,
+				   msecs_to_jiffies(HOSTSIG_PATCH_SETTLE_MS));
+	}
+}
+
 static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 {
 	struct hostsig_component *comp;
@@ -580,8 +626,18 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 
 	spin_lock(&hostsig_lock);
 	list_for_each_entry(comp, &vm->live, vm_node) {
-		if (!hostsig_write_hits_locked(comp, gpa, bytes))
+		switch (hostsig_write_hits_locked(comp, gpa, bytes)) {
+		case HOSTSIG_HIT_NONE:
 			continue;
+		case HOSTSIG_HIT_PATCH:
+			allowed = false;
+			comp->patches++;
+			hostsig_count(HOSTSIG_A_STATS_PATCHES);
+			hostsig_patch_locked(comp);
+			continue;
+		case HOSTSIG_HIT_TAMPER:
+			break;
+		}
 		allowed = false;
 		comp->tampers++;
 		comp->tamper_gpa = gpa;
@@ -682,6 +738,58 @@ static void hostsig_react(struct work_struct *work)
 	}
 }
 
+/* Verify again, after a burst of writes at patch sites. */
+static void hostsig_react_patch_one(struct hostsig_component *comp)
+{
+	struct hostsig_comp_info *info;
+	struct hostsig_vm *vm = comp->vm;
+	struct kvm *kvm = NULL;
+
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	spin_lock(&hostsig_lock);
+	if (comp->state == HOSTSIG_STATE_UNLOADED || vm->dead ||
+	    vm->quarantined || !kvm_get_kvm_safe(vm->kvm)) {
+		spin_unlock(&hostsig_lock);
+		kfree(info);
+		return;
+	}
+	kvm = vm->kvm;
+	if (info)
+		hostsig_comp_info_locked(comp, info);
+	spin_unlock(&hostsig_lock);
+
+	if (info)
+		hostsig_notify_component(HOSTSIG_EVENT_PATCHED, info, GFP_KERNEL);
+	else
+		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
+	kfree(info);
+	pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
+			    comp->id, vm->id);
+	hostsig_recapture(kvm, comp);
+	kvm_put_kvm(kvm);
+}
+
+static void hostsig_react_patch(struct work_struct *work)
+{
+	struct hostsig_component *comp;
+
+	for (;;) {
+		spin_lock(&hostsig_lock);
+		comp = list_first_entry_or_null(&hostsig_patched,
+						struct hostsig_component,
+						patch_node);
+		if (comp) {
+			list_del(&comp->patch_node);
+			comp->patch_queued = false;
+		}
+		spin_unlock(&hostsig_lock);
+		if (!comp)
+			break;
+		hostsig_react_patch_one(comp);
+		hostsig_comp_put(comp);
+	}
+}
+
 int hostsig_track_init(void)
 {
 	return 0;
@@ -690,5 +798,6 @@ int hostsig_track_init(void)
 /* No hypercall runs any more, and no VM is left: finish the reactions. */
 void hostsig_track_exit(void)
 {
+	flush_delayed_work(&hostsig_patch_work);
 	flush_work(&hostsig_tamper_work);
 }

@@ -214,6 +214,8 @@ static const uint8_t hs_comp_kinds[HOSTSIG_A_COMP_MAX + 1] = {
 	[HOSTSIG_A_COMP_TAMPERS] = HS_U32,
 	[HOSTSIG_A_COMP_TAMPER_GPA] = HS_U64,
 	[HOSTSIG_A_COMP_TRACKED_PAGES] = HS_U32,
+	[HOSTSIG_A_COMP_PATCH_SITE] = HS_NEST,
+	[HOSTSIG_A_COMP_PATCHES] = HS_U32,
 };
 
 static const uint8_t hs_vm_kinds[HOSTSIG_A_VM_MAX + 1] = {

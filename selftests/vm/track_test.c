@@ -73,27 +73,43 @@ static uint64_t image_gva(struct hs_comp *c)
 	return hs_arg_region(&c->arg, 0)->gva;
 }
 
-/* A VERDICT naming writable ranges of the first IMAGE region. */
-static int verdict_writable(struct hs_nl *nl, uint64_t id, uint64_t record,
-			    uint32_t verdict, const uint64_t (*ranges)[2],
-			    int nr)
+/* Put nr ranges of the first IMAGE region as attributes @type. */
+static void put_ranges(struct nl_msg *msg, int type, const uint64_t (*ranges)[2],
+		       int nr)
 {
-	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
 	int i;
 
-	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
-	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
-	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
-	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
 	for (i = 0; i < nr; i++) {
-		struct nlattr *nest = nla_nest_start(msg, HOSTSIG_A_COMP_WRITABLE);
+		struct nlattr *nest = nla_nest_start(msg, type);
 
 		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, 0);
 		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, ranges[i][0]);
 		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN, ranges[i][1]);
 		nla_nest_end(msg, nest);
 	}
+}
+
+/* A VERDICT naming writable ranges and patch sites of the first region. */
+static int verdict_ranges(struct hs_nl *nl, uint64_t id, uint64_t record,
+			  uint32_t verdict, const uint64_t (*writable)[2], int nr_w,
+			  const uint64_t (*patch)[2], int nr_p)
+{
+	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
+
+	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
+	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
+	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
+	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
+	put_ranges(msg, HOSTSIG_A_COMP_WRITABLE, writable, nr_w);
+	put_ranges(msg, HOSTSIG_A_COMP_PATCH_SITE, patch, nr_p);
 	return hs_nl_exec(nl, msg, NULL, NULL);
+}
+
+static int verdict_writable(struct hs_nl *nl, uint64_t id, uint64_t record,
+			    uint32_t verdict, const uint64_t (*ranges)[2],
+			    int nr)
+{
+	return verdict_ranges(nl, id, record, verdict, ranges, nr, NULL, 0);
 }
 
 /* The record, other than @old, that the component waits for now. */
@@ -369,6 +385,174 @@ TEST_F_TIMEOUT(track, many_writable_ranges, SLOW_TEST_S)
 	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+}
+
+/*
+ * Patch sites (the code the guest's kernel rewrites after a load: jump
+ * labels, static calls, ftrace): a write inside one is not a tamper. It
+ * raises a PATCHED event and, a moment later, a new capture whose verdict
+ * decides; the state stays what it was until then. A write that reaches
+ * past a site, or between two, is a tamper as before.
+ */
+TEST_F_TIMEOUT(track, patch_site_writes, SLOW_TEST_S)
+{
+	static const uint64_t sites[][2] = {
+		{ 4096 + 100, 5 },	/* a 5-byte site: a jump label, a call */
+		{ 4096 + 200, 2 },	/* a 2-byte jump label */
+	};
+	uint64_t rec, rec2, base, tampers0;
+	struct hs_attrs comp;
+	struct hs_comp c;
+
+	rec = make_component(_metadata, self, &c, "patched");
+	ASSERT_NE(0, rec);
+	base = image_gva(&c);
+	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				    NULL, 0, sites, 2));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(IMAGE_PAGES, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	tampers0 = stat_of(self, HOSTSIG_A_STATS_TAMPERS);
+
+	/* The first site rewritten whole, then the second. */
+	hs_guest_fill_pattern(&self->g, base + 4096 + 100, 5, 3);
+	hs_guest_fill_pattern(&self->g, base + 4096 + 200, 2, 4);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_PATCHED, c.id, WAIT_MS));
+	rec2 = wait_new_record(_metadata, self, c.id, rec);
+	ASSERT_NE(0, rec2);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_LE(2, comp.u[HOSTSIG_A_COMP_PATCHES]);
+	EXPECT_EQ(tampers0, stat_of(self, HOSTSIG_A_STATS_TAMPERS));
+	EXPECT_LE(2, stat_of(self, HOSTSIG_A_STATS_PATCHES));
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+	/* Not MODIFIED: waiting for the new record's verdict. */
+	EXPECT_EQ(HOSTSIG_STATE_PENDING, comp.u[HOSTSIG_A_COMP_STATE]);
+	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec2, HOSTSIG_VERDICT_AUTHENTIC,
+				    NULL, 0, sites, 2));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, comp.u[HOSTSIG_A_COMP_DECISION]);
+
+	/* One byte past the first site, written with its last byte. */
+	hs_guest_fill_pattern(&self->g, base + 4096 + 104, 2, 5);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, comp.u[HOSTSIG_A_COMP_STATE]);
+}
+
+/*
+ * What the guest wrote at a patch site is judged by the new verdict: one
+ * that is not authentic is denied under enforce and, under quarantine,
+ * stops the VM like any bad verdict.
+ */
+TEST_F_TIMEOUT(track, patch_site_judged_by_new_verdict, SLOW_TEST_S)
+{
+	static const uint64_t sites[][2] = { { 300, 5 } };
+	struct hs_attrs comp, vm;
+	uint64_t rec, rec2;
+	struct hs_comp c;
+
+	rec = make_component(_metadata, self, &c, "repatched");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
+				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
+	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				    NULL, 0, sites, 1));
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 300, 5, 6);
+	rec2 = wait_new_record(_metadata, self, c.id, rec);
+	ASSERT_NE(0, rec2);
+	/* A patch is no reason to stop the VM by itself... */
+	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
+	EXPECT_EQ(0, vm.u[HOSTSIG_A_VM_QUARANTINED]);
+	/* ...a verdict that it made the code not authentic is. */
+	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec2,
+				    HOSTSIG_VERDICT_NOT_AUTHENTIC, NULL, 0, sites, 1));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, comp.u[HOSTSIG_A_COMP_DECISION]);
+	EXPECT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_QUARANTINE, c.id, WAIT_MS));
+	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
+	EXPECT_EQ(1, vm.u[HOSTSIG_A_VM_QUARANTINED]);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+	hs_guest_abandon(&self->g);
+}
+
+/* More patch sites than HOSTSIG_MAX_PATCH_SITES are refused, changing nothing. */
+TEST_F_TIMEOUT(track, too_many_patch_sites, SLOW_TEST_S)
+{
+	static uint64_t sites[HOSTSIG_MAX_PATCH_SITES + 1][2];
+	struct hs_attrs comp;
+	struct hs_comp c;
+	uint64_t rec;
+	int i;
+
+	nlmsg_set_default_size(256 * 1024);
+	/* 74 KiB to send; the error's acknowledgment quotes all of it. */
+	ASSERT_EQ(0, nl_socket_set_buffer_size(self->nl.sk, 512 * 1024, 512 * 1024));
+	ASSERT_EQ(0, nl_socket_set_msg_buf_size(self->nl.sk, 256 * 1024));
+	for (i = 0; i <= HOSTSIG_MAX_PATCH_SITES; i++) {
+		sites[i][0] = i;
+		sites[i][1] = 1;
+	}
+	rec = make_component(_metadata, self, &c, "crowded");
+	ASSERT_NE(0, rec);
+	EXPECT_EQ(-E2BIG, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+					 NULL, 0, (const uint64_t (*)[2])sites,
+					 HOSTSIG_MAX_PATCH_SITES + 1));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_PENDING, comp.u[HOSTSIG_A_COMP_STATE]);
+	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				    NULL, 0, (const uint64_t (*)[2])sites,
+				    HOSTSIG_MAX_PATCH_SITES));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+}
+
+/*
+ * The loader's file buffer (a FILE region) is freed and reused by the
+ * guest once the load is over: later captures carry the bytes the first
+ * one read, not what guest memory holds there by then.
+ */
+TEST_F_TIMEOUT(track, file_region_kept_for_later_captures, SLOW_TEST_S)
+{
+	const struct hostsig_record *r1, *r2;
+	uint64_t file_gva, file_len = 2 * 4096 + 100, rec2;
+	const uint8_t *now;
+	uint8_t *first;
+	struct hs_comp c;
+
+	hs_comp_init(&c, "hsg_module");
+	c.arg.hdr.format = HOSTSIG_FMT_ELF_MODULE;
+	hs_comp_region(&self->g, &c, HOSTSIG_REGION_IMAGE, 0, 0, IMAGE_PAGES * 4096);
+	hs_comp_region(&self->g, &c, HOSTSIG_REGION_FILE, 0, 0x40, file_len);
+	file_gva = hs_arg_region(&c.arg, 1)->gva;
+	ASSERT_LT(0, hs_comp_register(&self->g, &c));
+	r1 = hs_ring_find(&self->ring, c.id, true);
+	ASSERT_NE(NULL, r1) TH_LOG("%s", self->ring.why);
+	ASSERT_EQ(HOSTSIG_REGION_FILE, r1->regions[1].kind);
+	ASSERT_EQ(file_len, r1->regions[1].len);
+	first = malloc(file_len);
+	ASSERT_NE(NULL, first);
+	memcpy(first, (const uint8_t *)r1 + r1->regions[1].offset, file_len);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, r1->record_id,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+
+	/* The guest reuses the buffer (not tracked: no tamper)... */
+	hs_guest_fill_pattern(&self->g, file_gva, file_len, 11);
+	now = addr_gva2hva(self->g.vm, file_gva);
+	ASSERT_NE(0, memcmp(first, now, file_len));
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+
+	/* ...and a new capture still has the file as it was at the load. */
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec2 = wait_new_record(_metadata, self, c.id, r1->record_id);
+	ASSERT_NE(0, rec2);
+	r2 = hs_ring_find_record(&self->ring, rec2);
+	ASSERT_NE(NULL, r2);
+	ASSERT_EQ(file_len, r2->regions[1].len);
+	EXPECT_EQ(0, memcmp(first, (const uint8_t *)r2 + r2->regions[1].offset, file_len));
+	free(first);
 }
 
 /*

@@ -186,7 +186,15 @@
  *    HOSTSIG_A_COMP_DIGEST_ALG, and HOSTSIG_A_COMP_WRITABLE once per range
  *    the guest may write (its writable sections, up to
  *    HOSTSIG_MAX_WRITABLE; they stop being write-tracked; a range outside
- *    the component is EINVAL). Errors: ENOENT (no such component),
+ *    the component is EINVAL), and HOSTSIG_A_COMP_PATCH_SITE once per
+ *    runtime patch site of its code (up to HOSTSIG_MAX_PATCH_SITES: the
+ *    places the guest's kernel rewrites after the load, such as jump
+ *    labels, static calls and ftrace call sites). A tracked write that
+ *    falls inside one patch site is not a tamper: it raises
+ *    HOSTSIG_EVENT_PATCHED, and HOSTSIG_PATCH_SETTLE_MS after the first
+ *    such write (the guest patches in bursts) the component is captured
+ *    again; the new record's verdict decides, as for any verdict.
+ *    Errors: ENOENT (no such component),
  *    ESTALE (the record is not the one the component waits for: an older
  *    record, another component's, or the component was unloaded),
  *    EALREADY (that record was answered already), EPERM (not the ring's
@@ -526,6 +534,7 @@ enum hostsig_event {
 	HOSTSIG_EVENT_RING_FULL = 7,
 	HOSTSIG_EVENT_REVERIFY = 8,
 	HOSTSIG_EVENT_VM_GONE = 9,
+	HOSTSIG_EVENT_PATCHED = 10,	/* written at a patch site: verify again */
 };
 
 enum hostsig_cmd {
@@ -573,6 +582,8 @@ enum hostsig_comp_attr {
 	HOSTSIG_A_COMP_TAMPERS,		/* u32: tracked writes seen */
 	HOSTSIG_A_COMP_TAMPER_GPA,	/* u64: where the last one wrote */
 	HOSTSIG_A_COMP_TRACKED_PAGES,	/* u32: pages write-tracked now */
+	HOSTSIG_A_COMP_PATCH_SITE,	/* nested, repeated: HOSTSIG_A_RANGE_* */
+	HOSTSIG_A_COMP_PATCHES,		/* u32: tracked writes at patch sites */
 
 	__HOSTSIG_A_COMP_MAX
 };
@@ -580,8 +591,9 @@ enum hostsig_comp_attr {
 #define HOSTSIG_A_COMP_MAX (__HOSTSIG_A_COMP_MAX - 1)
 
 /*
- * A range of a component the guest may write (a writable section), inside
- * its IMAGE region number HOSTSIG_A_RANGE_REGION (0 for the first).
+ * A range of a component the guest may write (a writable section) or a
+ * patch site, inside its IMAGE region number HOSTSIG_A_RANGE_REGION (0 for
+ * the first).
  */
 enum hostsig_range_attr {
 	HOSTSIG_A_RANGE_UNSPEC,
@@ -597,6 +609,10 @@ enum hostsig_range_attr {
 
 /* Writable ranges a verdict may name (a kernel module can have hundreds). */
 #define HOSTSIG_MAX_WRITABLE		1024
+/* Patch sites a verdict may name; writes at any others are tampers. */
+#define HOSTSIG_MAX_PATCH_SITES		2048
+/* From the first write at a patch site to the capture that follows. */
+#define HOSTSIG_PATCH_SETTLE_MS		100
 
 /* VMs (GET_VM). */
 enum hostsig_vm_attr {
@@ -650,6 +666,7 @@ enum hostsig_stats_attr {
 	HOSTSIG_A_STATS_TRACKED_PAGES,	/* guest pages write-tracked now */
 	HOSTSIG_A_STATS_TRACKED_WRITES,	/* writes to them allowed (writable) */
 	HOSTSIG_A_STATS_CONSUMER_PID,	/* the ring's consumer (tgid), 0: none */
+	HOSTSIG_A_STATS_PATCHES,	/* tracked writes at patch sites */
 
 	__HOSTSIG_A_STATS_MAX
 };
