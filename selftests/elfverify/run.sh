@@ -98,6 +98,37 @@ sig_info() {
 	echo "$((_len - 40 - _sl)) $_sl"
 }
 
+# table_sites MODULE: the runtime patch sites the file's tables list, from
+# the section sizes alone (__jump_table entries, __mcount_loc entries,
+# .static_call_sites entries), not from the verifier
+table_sites() {
+	_n=0
+	while read -r _sec _type _addr _off _size _rest; do
+		case $_sec in
+		__jump_table) _n=$((_n + 0x$_size / 16)) ;;
+		__mcount_loc|.static_call_sites) _n=$((_n + 0x$_size / 8)) ;;
+		esac
+	done <<-EOF
+	$(readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] *//p')
+	EOF
+	echo "$_n"
+}
+
+# PATCH_SITES: a jq filter, true when the report names every jump label,
+# static call and ftrace site as a patch_site range, in that order (the
+# order the report promises), each inside a text allocation and as long as
+# its class's instruction; $want, the count from the file's tables, is
+# substituted by the caller.
+PATCH_SITES='.elf.sites as $s | .elf.allocations as $a |
+	[.elf.ranges[] | select(.kind == "patch_site")] as $p |
+	($s.jump_label.total) as $jl | ($s.static_call.total) as $sc |
+	($p | length) == $jl + $sc + $s.ftrace.total and ($p | length) == $want and
+	all($p[]; ($a[.alloc].tag == "text" or $a[.alloc].tag == "init_text") and
+		  .offset + .size <= $a[.alloc].size) and
+	all($p[0:$jl][]; .size == 2 or .size == 5) and
+	all($p[$jl:$jl + $sc][]; .size == 5 or .size == 6) and
+	all($p[$jl + $sc:][]; .size == 5)'
+
 tap_begin
 
 # --- set-up --------------------------------------------------------------------
@@ -369,6 +400,16 @@ for rel in $RELEASES; do
 		verify "$rel: Debian $name.ko loaded and patched: authentic" 0 \
 			'.verdict == "authentic" and .elf.file_rewritten' --trust "$KCERT" --capture "$RUN/deb-$series-$name"
 	done
+	# the sites the running kernel rewrites, named one by one
+	for name in $DEBIAN_PICKS; do
+		want=$(table_sites "$D/$name.ko")
+		[ "$want" -gt 0 ] || continue
+		verify "$rel: Debian $name.ko loaded: its $want jump label, static call and ftrace sites are patch sites" 0 \
+			"$want as \$want | $PATCH_SITES" --trust "$KCERT" --capture "$RUN/deb-$series-$name"
+	done
+	verify "$rel: Debian kvm.ko loaded, signer not trusted: the same patch sites" 2 \
+		"$(table_sites "$D/kvm.ko") as \$want | .reason == \"untrusted\" and $PATCH_SITES" \
+		--capture "$RUN/deb-$series-kvm"
 	tamper "deb-$series-kvm" text_plain &&
 	verify "$rel: Debian kvm.ko loaded, a byte of .text changed: not authentic" 1 \
 		'.reason == "load_mismatch"' --trust "$KCERT" --capture "$TAMPERED"
@@ -452,8 +493,9 @@ verify "--format elf-module on a text file: unknown (unsupported format)" 2 \
 "$V" --trust "$PKI/rsa.pem" --capture "$RUN/hs-$(series_of "$rel")-all" >"$RUN/human" 2>&1
 rc=$?
 grep -q '^verdict  *authentic$' "$RUN/human" && grep -q '^kernel  *6\.' "$RUN/human" &&
-	grep -q '^sites  *ftrace' "$RUN/human"
-tap_result "human output of a capture: verdict, kernel and site lines, exit 0" $((rc + $?))
+	grep -q '^sites  *ftrace' "$RUN/human" && grep -q '^patch sites  *[1-9][0-9]* named' "$RUN/human" &&
+	! grep -q '^unverified  *patch_site' "$RUN/human"
+tap_result "human output of a capture: verdict, kernel, site and patch site lines, exit 0" $((rc + $?))
 
 # --- one trust store, concurrent verifications (ThreadSanitizer) --------------------
 

@@ -41,7 +41,7 @@ struct fake_record {
 	uint32_t discarded;		/* the kernel gave it back itself */
 	/* Injected behaviour. */
 	uint32_t fail_verdicts;		/* refuse this many verdicts with ENOMEM */
-	uint32_t refuse_ranges;		/* EINVAL for a verdict with writable ranges */
+	uint32_t refuse_ranges;		/* EINVAL for a verdict with ranges or patch sites */
 	uint32_t stale;			/* the component waits for another record */
 	/* What happened. */
 	uint32_t verdict_calls;
@@ -55,7 +55,9 @@ struct fake_record {
 	uint8_t digest[HOSTSIG_DIGEST_MAX];
 	uint32_t digest_len;
 	uint32_t nr_writable;
+	uint32_t nr_patch_sites;
 	struct fake_range writable[HOSTSIG_MAX_WRITABLE];
+	struct fake_range patch_sites[HOSTSIG_MAX_PATCH_SITES];
 };
 
 struct fake_state {

@@ -505,6 +505,12 @@ static void print_record(const struct fake_map *m, const struct fake_record *r)
 		       r->writable[i].offset, r->writable[i].len);
 	if (!r->nr_writable)
 		printf("none");
+	printf(" patch_sites=");
+	for (uint32_t i = 0; i < r->nr_patch_sites; i++)
+		printf("%s%u:0x%" PRIx64 "+0x%" PRIx64, i ? "," : "", r->patch_sites[i].region,
+		       r->patch_sites[i].offset, r->patch_sites[i].len);
+	if (!r->nr_patch_sites)
+		printf("none");
 	printf(" message=%s\n", hsd_quote(message, sizeof(message), r->message));
 }
 
@@ -961,6 +967,16 @@ static void unit_verdict_sane(void)
 	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 1, 0x1000, 0x1000 }));
 	SANE("verdict: a writable range inside the image", true,
 	     (v.nr_writable = 1, v.writable[0] = (struct hostsig_nl_range){ 0, 0xf000, 0x1000 }));
+	SANE("verdict: too many patch sites", false,
+	     v.nr_patch = HOSTSIG_MAX_PATCH_SITES + 1);
+	SANE("verdict: a patch site past the image", false,
+	     (v.nr_patch = 1, v.patch[0] = (struct hostsig_nl_range){ 0, 0xfffe, 5 }));
+	SANE("verdict: a patch site in an IMAGE region there is not", false,
+	     (v.nr_patch = 1, v.patch[0] = (struct hostsig_nl_range){ 2, 0x10, 5 }));
+	SANE("verdict: an empty patch site", false,
+	     (v.nr_patch = 1, v.patch[0] = (struct hostsig_nl_range){ 0, 0x10, 0 }));
+	SANE("verdict: a patch site at the end of the second IMAGE region", true,
+	     (v.nr_patch = 1, v.patch[0] = (struct hostsig_nl_range){ 1, 0x1ffb, 5 }));
 #undef SANE
 	hsd_verdict_unknown(&v, 1, "ok", "a\nb\x01");
 	v.verdict = HOSTSIG_VERDICT_UNKNOWN;

@@ -217,6 +217,13 @@ static void fake_take(struct fake_record *r, const struct hostsig_nl_verdict *v)
 			.offset = v->writable[i].offset,
 			.len = v->writable[i].len,
 		};
+	r->nr_patch_sites = v->nr_patch_sites;
+	for (uint32_t i = 0; i < v->nr_patch_sites && i < HOSTSIG_MAX_PATCH_SITES; i++)
+		r->patch_sites[i] = (struct fake_range){
+			.region = v->patch_sites[i].region,
+			.offset = v->patch_sites[i].offset,
+			.len = v->patch_sites[i].len,
+		};
 	/* The moment the kernel has it. */
 	__atomic_add_fetch(&r->accepted, 1, __ATOMIC_SEQ_CST);
 }
@@ -237,10 +244,11 @@ int hsd_kernel_verdict(struct hsd_kernel *k, const struct hostsig_nl_verdict *v)
 		r->fail_verdicts--;
 		return fake_error(k, ENOMEM, "verdict");
 	}
-	if (r->refuse_ranges && v->nr_writable)
+	if (r->refuse_ranges && (v->nr_writable || v->nr_patch_sites))
 		return fake_error(k, EINVAL, "a writable range lies outside the component");
 	if (v->verdict < HOSTSIG_VERDICT_AUTHENTIC || v->verdict > HOSTSIG_VERDICT_UNKNOWN ||
-	    !v->reason || v->nr_writable > HOSTSIG_MAX_WRITABLE)
+	    !v->reason || v->nr_writable > HOSTSIG_MAX_WRITABLE ||
+	    v->nr_patch_sites > HOSTSIG_MAX_PATCH_SITES)
 		return fake_error(k, EINVAL, "malformed verdict");
 	fake_take(r, v);
 	taken = __atomic_add_fetch(&fake.state->verdicts_taken, 1, __ATOMIC_SEQ_CST);

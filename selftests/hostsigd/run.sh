@@ -484,7 +484,7 @@ expect main ranges-refused "writable ranges refused (EINVAL): answered without t
 expect main stale "a verdict refused as stale: the record is given back all the same" \
 	" accepted=0 verdict_calls=1 released=1 "
 expect main last "the last record too" " accepted=1 " " verdict=authentic "
-grep -q ' verdict vm=1 component=1001 record=1 name="dll64-rsa" format=pe verdict=authentic reason=ok digest=sha256:[0-9a-f]\{64\} writable=3 unverified=[0-9]* signer="CN=hostsig test RSA leaf" answer=accepted message=' \
+grep -q ' verdict vm=1 component=1001 record=1 name="dll64-rsa" format=pe verdict=authentic reason=ok digest=sha256:[0-9a-f]\{64\} writable=3 patch_sites=0 unverified=[0-9]* signer="CN=hostsig test RSA leaf" answer=accepted message=' \
 	"$RUN/main.log"
 tap_result "the log: one key=value line per verdict" $?
 grep -q 'record=[0-9]* error="writable ranges refused: a writable range lies outside the component.*" answering without them' "$RUN/main.log"
@@ -530,6 +530,118 @@ if [ -n "$kver" ] && command -v xz >/dev/null &&
 		" verdict=not-authentic "
 else
 	tap_skip "kernel module record" "no Debian kernel with af_key.ko, or no xz"
+fi
+
+# --- the patch sites of a kernel module ----------------------------------------------------------
+
+# Two Debian modules (of the kernel above) as the verifier suite's reference
+# loader leaves them once loaded and patched, as records: the verdict must
+# carry their jump label, static call and ftrace sites (HOSTSIG_A_COMP_PATCH_SITE)
+# as hostsig-verify --capture names them, as many as the file's tables list.
+# kvm has more than HOSTSIG_MAX_PATCH_SITES: the first 2048 go, the rest
+# are counted in the log (they stay tamper-protected).
+
+# table_sites MODULE: __jump_table, __mcount_loc and .static_call_sites entries
+table_sites() {
+	_n=0
+	while read -r _sec _type _addr _off _size _rest; do
+		case $_sec in
+		__jump_table) _n=$((_n + 0x$_size / 16)) ;;
+		__mcount_loc|.static_call_sites) _n=$((_n + 0x$_size / 8)) ;;
+		esac
+	done <<-EOF
+	$(readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] *//p')
+	EOF
+	echo "$_n"
+}
+
+# capture_spec NAME DIR: a record line with the capture's file buffer and
+# allocations; DIR/regions gets the allocations' tags in IMAGE region order
+capture_spec() {
+	printf 'name=%s format=elf file=%s/file.bin gva=0xffffc90000400000' "$1" "$2"
+	: >"$2.regions"
+	for _f in "$2"/alloc-*.bin; do
+		_b=${_f##*/alloc-}
+		_tag=${_b%-*}
+		_addr=${_b##*-}
+		_addr=${_addr%.bin}
+		case $_tag in
+		text) _n=1 ;; data) _n=2 ;; rodata) _n=3 ;; ro_after_init) _n=4 ;;
+		init_text) _n=5 ;; init_data) _n=6 ;; init_rodata) _n=7 ;;
+		esac
+		printf ' image=%s tag=%s gva=0x%s' "$_f" "$_n" "$_addr"
+		echo "$_tag" >>"$2.regions"
+	done
+	echo
+}
+
+# sent_sites NAME: the patch sites the daemon sent for record NAME, one
+# "TAG OFFSET LEN" (decimal) per line, in the order sent
+sent_sites() {
+	record patch "$1" | sed -n 's/.* patch_sites=\([^ ]*\) .*/\1/p' | tr ',' '\n' |
+		grep -v '^none$' | tr ':+' '  ' | while read -r _r _o _l; do
+			printf '%s %d %d\n' "$(sed -n "$((_r + 1))p" "$RUN/pmod/$1.regions")" "$_o" "$_l"
+		done
+}
+
+loader=$SRCDIR/selftests/elfverify/mod-loader.c
+# shellcheck disable=SC2046
+if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
+   gcc -std=gnu11 -O2 -D_GNU_SOURCE -I"$SRCDIR/userspace/lib" $(pkg-config --cflags libcrypto) \
+	-o "$RUN/mod-loader" "$loader" "$SRCDIR/userspace/lib/x86_insn.c" >"$RUN/err" 2>&1; then
+	mkdir -p "$RUN/pmod"
+	: >"$RUN/patch.spec"
+	for name in virtio_net kvm; do
+		m=$(find "/lib/modules/$kver" -name "$name.ko.xz" | head -n 1)
+		[ -n "$m" ] && xz -dc "$m" >"$RUN/pmod/$name.ko" &&
+		"$RUN/mod-loader" --patch all --features odd "$RUN/pmod/$name.ko" "$RUN/pmod/$name" \
+			>/dev/null 2>>"$RUN/err" &&
+		capture_spec "$name" "$RUN/pmod/$name" >>"$RUN/patch.spec"
+	done
+	cat >"$RUN/patch.conf" <<-EOF
+		trust_dir = kcerts
+		workers = 1
+		EOF
+	"$T" create "$RUN/patch.ring" 16384 && "$T" produce "$RUN/patch.ring" "$RUN/patch.spec" &&
+	start patch "$RUN/patch.conf" && "$T" wait "$RUN/patch.ring" 120 && stop
+	tap_result "hostsigd-fake with loaded kernel modules ($(grep -c . "$RUN/patch.spec") records)" $?
+	"$T" check "$RUN/patch.ring" >"$RUN/patch.check"
+	for name in virtio_net kvm; do
+		if [ ! -d "$RUN/pmod/$name" ]; then
+			tap_not_ok "$name.ko ($kver) through the reference loader"
+			tap_diag "$(cat "$RUN/err")"
+			continue
+		fi
+		want=$(table_sites "$RUN/pmod/$name.ko")
+		"$VERIFY" --json --trust "$RUN/kcerts/cert-0.pem" --capture "$RUN/pmod/$name" \
+			>"$RUN/pmod/$name.json" 2>"$RUN/err"
+		jq -r '.elf.allocations as $a | .elf.ranges[] | select(.kind == "patch_site") |
+		       "\($a[.alloc].tag) \(.offset) \(.size)"' "$RUN/pmod/$name.json" |
+			head -n 2048 >"$RUN/pmod/$name.want"
+		sent_sites "$name" >"$RUN/pmod/$name.got"
+		expect patch "$name" "$name.ko ($kver) loaded and patched: authentic" \
+			" accepted=1 " " verdict=authentic reason=ok "
+		n=$(grep -c . "$RUN/pmod/$name.got")
+		[ "$want" -gt 0 ] && [ "$n" -eq "$(( want < 2048 ? want : 2048 ))" ] &&
+			cmp -s "$RUN/pmod/$name.want" "$RUN/pmod/$name.got"
+		rc=$?
+		[ $rc = 0 ] || tap_diag "$want in the file's tables, $n sent" \
+			"$(diff "$RUN/pmod/$name.want" "$RUN/pmod/$name.got" | head -n 10)"
+		tap_result "$name.ko: the verdict carries its patch sites as hostsig-verify names them ($n of $want)" $rc
+		awk '($1 == "text" || $1 == "init_text") && ($3 == 2 || $3 == 5 || $3 == 6) { ok++ }
+		     END { exit ok != NR || NR == 0 }' "$RUN/pmod/$name.got"
+		tap_result "$name.ko: every patch site sent is 2, 5 or 6 bytes of a text allocation" $?
+		if [ "$want" -gt 2048 ]; then
+			grep -q "error=\"$((want - 2048)) patch sites past the first 2048 stay tamper-protected\"" \
+				"$RUN/patch.log"
+			tap_result "$name.ko: the $((want - 2048)) patch sites past 2048 are logged as dropped" $?
+		fi
+	done
+	grep -q " name=\"virtio_net\" format=elf-module verdict=authentic .* patch_sites=$(table_sites "$RUN/pmod/virtio_net.ko") " \
+		"$RUN/patch.log"
+	tap_result "the log: a module's verdict line counts its patch sites" $?
+else
+	tap_skip "kernel module patch sites" "no Debian kernel with af_key.ko, or the reference loader does not build"
 fi
 
 # --- deny lists --------------------------------------------------------------------------------

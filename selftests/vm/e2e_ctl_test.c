@@ -47,6 +47,7 @@ static const char *const event_words[] = {
 	[HOSTSIG_EVENT_RING_FULL] = "ring-full",
 	[HOSTSIG_EVENT_REVERIFY] = "reverify",
 	[HOSTSIG_EVENT_VM_GONE] = "vm-gone",
+	[HOSTSIG_EVENT_PATCHED] = "patched",
 };
 static const char *const stats_words[] = {
 	[HOSTSIG_A_STATS_REGISTERED] = "registered",
@@ -79,6 +80,7 @@ static const char *const stats_words[] = {
 	[HOSTSIG_A_STATS_TRACKED_PAGES] = "tracked-pages",
 	[HOSTSIG_A_STATS_TRACKED_WRITES] = "tracked-writes",
 	[HOSTSIG_A_STATS_CONSUMER_PID] = "consumer-pid",
+	[HOSTSIG_A_STATS_PATCHES] = "patches",
 };
 
 FIXTURE(ctl) {
@@ -211,6 +213,7 @@ static void check_json_component(struct __test_metadata *_metadata,
 		{ "verdict_ns", HOSTSIG_A_COMP_VERDICT_NS },
 		{ "tracked_pages", HOSTSIG_A_COMP_TRACKED_PAGES },
 		{ "tampers", HOSTSIG_A_COMP_TAMPERS },
+		{ "patches", HOSTSIG_A_COMP_PATCHES },
 	};
 	unsigned int i;
 	bool ok;

@@ -31,7 +31,7 @@ struct vm_ctx {
 };
 
 struct event_counts {
-	uint64_t by_event[HOSTSIG_EVENT_VM_GONE + 1];
+	uint64_t by_event[HOSTSIG_EVENT_PATCHED + 1];
 	uint64_t other;
 };
 
@@ -58,7 +58,7 @@ static int count_event(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	}
 	event = nla_get_u32(tb[HOSTSIG_A_COMP_EVENT]);
-	if (event <= HOSTSIG_EVENT_VM_GONE)
+	if (event <= HOSTSIG_EVENT_PATCHED)
 		c->by_event[event]++;
 	else
 		c->other++;

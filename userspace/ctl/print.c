@@ -97,6 +97,9 @@ void print_component(const struct hostsig_nl_comp *c)
 		       c->tampers, c->tamper_gpa);
 		printf("  modified at:   %s\n", ctl_time(c->modified_ns, buf, sizeof(buf)));
 	}
+	if (c->patches)
+		printf("  patches:       %u (writes at patch sites, verified again)\n",
+		       c->patches);
 }
 
 void json_component(struct json *j, const char *key,
@@ -126,6 +129,7 @@ void json_component(struct json *j, const char *key,
 	}
 	json_u64(j, "tracked_pages", c->tracked_pages);
 	json_u64(j, "tampers", c->tampers);
+	json_u64(j, "patches", c->patches);
 	if (c->tampers) {
 		json_u64(j, "tamper_gpa", c->tamper_gpa);
 		json_u64(j, "modified_ns", c->modified_ns);
@@ -153,6 +157,8 @@ void print_event(const struct hostsig_nl_comp *ev)
 		       ev->reason);
 	if (ev->event == HOSTSIG_EVENT_TAMPER)
 		printf(" gpa=%#" PRIx64 " tampers=%u", ev->tamper_gpa, ev->tampers);
+	if (ev->event == HOSTSIG_EVENT_PATCHED)
+		printf(" patches=%u", ev->patches);
 	putchar('\n');
 	fflush(stdout);
 }

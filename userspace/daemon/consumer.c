@@ -225,6 +225,8 @@ static void consumer_answer(struct hsd_consumer *c, struct hsd_job *job)
 		.digest_alg = v->digest_len ? v->digest_alg : NULL,
 		.nr_writable = job->without_ranges ? 0 : v->nr_writable,
 		.writable = v->writable,
+		.nr_patch_sites = job->without_ranges ? 0 : v->nr_patch,
+		.patch_sites = v->patch,
 	};
 	const char *answer;
 	int err;
@@ -247,8 +249,8 @@ static void consumer_answer(struct hsd_consumer *c, struct hsd_job *job)
 		break;
 	case -EINVAL:
 	case -ERANGE:
-		if (nv.nr_writable) {
-			/* Answer without them: the pages stay tracked. */
+		if (nv.nr_writable || nv.nr_patch_sites) {
+			/* Answer without them: the pages stay tracked, every write a tamper. */
 			hsd_log(LOG_ERR, "record=%" PRIu64 " error=\"writable ranges refused: %s\" answering without them",
 				job->record_id, c->kernel->error);
 			job->without_ranges = true;
@@ -297,6 +299,9 @@ static bool consumer_result(void *arg, struct hsd_job *job, struct hsd_verdict *
 	if (v->writable_dropped)
 		hsd_log(LOG_WARNING, "record=%" PRIu64 " error=\"%u writable ranges past the first %u stay write-tracked\"",
 			job->record_id, v->writable_dropped, HOSTSIG_MAX_WRITABLE);
+	if (v->patch_dropped)
+		hsd_log(LOG_WARNING, "record=%" PRIu64 " error=\"%u patch sites past the first %u stay tamper-protected\"",
+			job->record_id, v->patch_dropped, v->nr_patch);
 	consumer_answer(c, job);
 	return true;
 }

@@ -107,8 +107,11 @@ struct hsd_verdict {
 	uint32_t nr_unverified;			/* loader-written ranges not vouched for */
 	uint32_t nr_writable;
 	uint32_t writable_dropped;		/* writable ranges beyond HOSTSIG_MAX_WRITABLE */
+	uint32_t nr_patch;
+	uint32_t patch_dropped;			/* patch sites beyond HOSTSIG_MAX_PATCH_SITES */
 	uint32_t reserved;
 	struct hostsig_nl_range writable[HOSTSIG_MAX_WRITABLE];
+	struct hostsig_nl_range patch[HOSTSIG_MAX_PATCH_SITES];
 };
 
 /* rec: a record in the ring, rec->len bytes readable. */
@@ -126,8 +129,8 @@ struct hsd_images {
 
 /*
  * Whether a verdict that came from a worker is well formed for a record
- * with these IMAGE regions (writable ranges inside them); makes its
- * strings safe.
+ * with these IMAGE regions (writable ranges and patch sites inside them);
+ * makes its strings safe.
  */
 bool hsd_verdict_sane(struct hsd_verdict *v, const struct hsd_images *images,
 		      char *why, size_t why_len);
@@ -247,7 +250,7 @@ struct hsd_job {
 	struct hsd_images images;	/* for checking writable ranges */
 	char name[HOSTSIG_NAME_LEN + 1];
 	struct hsd_verdict verdict;
-	bool without_ranges;		/* the kernel refused the writable ranges */
+	bool without_ranges;		/* the kernel refused the ranges (writable, patch sites) */
 	unsigned int retry_ms;
 	struct timespec retry_at;
 };

@@ -114,11 +114,12 @@ void hsd_log_verdict(const struct hsd_job *job, const char *answer)
 	}
 	hsd_log(prio, "verdict vm=%" PRIu64 " component=%" PRIu64 " record=%" PRIu64
 		" name=%s format=%s verdict=%s reason=%s digest=%s%s%s writable=%u"
-		" unverified=%u%s answer=%s message=%s",
+		" patch_sites=%u unverified=%u%s answer=%s message=%s",
 		job->vm_id, job->component_id, job->record_id,
 		hsd_quote(name, sizeof(name), job->name),
 		hostsig_format_word(job->format), hostsig_verdict_word(v->verdict),
 		v->reason, v->digest_len ? v->digest_alg : "", v->digest_len ? ":" : "",
-		digest, job->without_ranges ? 0 : v->nr_writable, v->nr_unverified,
+		digest, job->without_ranges ? 0 : v->nr_writable,
+		job->without_ranges ? 0 : v->nr_patch, v->nr_unverified,
 		signer, answer, hsd_quote(message, sizeof(message), v->message));
 }

@@ -337,6 +337,37 @@ static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 	free(all);
 }
 
+/*
+ * The code bytes the guest's kernel rewrites at runtime (jump labels,
+ * static calls, ftrace call sites), as the report names them, jump labels
+ * and static calls first: a tracked write inside one of them makes the
+ * kernel capture the module again instead of calling it a tamper. The
+ * sites of those classes the verdict cannot carry (past
+ * HOSTSIG_MAX_PATCH_SITES, or past what the report could name) are
+ * counted as dropped: they stay tamper-protected, a write there is a
+ * tamper like any other.
+ */
+static void elf_patch_sites(struct hsd_verdict *v, const struct elf_regions *r,
+			    const struct hostsig_elf_report *report)
+{
+	uint64_t total = (uint64_t)report->sites[HOSTSIG_ELF_SITE_JUMP_LABEL].total +
+			 report->sites[HOSTSIG_ELF_SITE_STATIC_CALL].total +
+			 report->sites[HOSTSIG_ELF_SITE_FTRACE].total;
+
+	for (size_t i = 0; i < report->nr_ranges && v->nr_patch < HOSTSIG_MAX_PATCH_SITES; i++) {
+		const struct hostsig_elf_range *er = &report->ranges[i];
+
+		if (er->kind != HOSTSIG_ELF_RANGE_PATCH_SITE || er->alloc >= r->nr_allocs ||
+		    !er->size || er->offset >= r->allocs[er->alloc].len ||
+		    er->size > r->allocs[er->alloc].len - er->offset)
+			continue;
+		v->patch[v->nr_patch++] = (struct hostsig_nl_range){
+			.region = er->alloc, .offset = er->offset, .len = er->size,
+		};
+	}
+	v->patch_dropped = total > v->nr_patch ? (uint32_t)(total - v->nr_patch) : 0;
+}
+
 static void verify_elf(const struct hostsig_trust *trust,
 		       const struct hostsig_record *rec,
 		       const struct hostsig_record_snapshot *snap,
@@ -363,6 +394,7 @@ static void verify_elf(const struct hostsig_trust *trust,
 	hostsig_verify_elf_loaded(trust, &loaded, &res, &report);
 	verdict_from_result(v, &res);
 	elf_writable(v, &r, &report);
+	elf_patch_sites(v, &r, &report);
 	hostsig_elf_report_release(&report);
 	hostsig_result_release(&res);
 }
@@ -447,6 +479,20 @@ bool hsd_verdict_sane(struct hsd_verdict *v, const struct hsd_images *images,
 		    r->offset >= images->len[r->region] ||
 		    r->len > images->len[r->region] - r->offset) {
 			snprintf(why, why_len, "writable range %u outside the image", i);
+			return false;
+		}
+	}
+	if (v->nr_patch > HOSTSIG_MAX_PATCH_SITES) {
+		snprintf(why, why_len, "%u patch sites", v->nr_patch);
+		return false;
+	}
+	for (uint32_t i = 0; i < v->nr_patch; i++) {
+		const struct hostsig_nl_range *r = &v->patch[i];
+
+		if (r->region >= images->nr || !r->len ||
+		    r->offset >= images->len[r->region] ||
+		    r->len > images->len[r->region] - r->offset) {
+			snprintf(why, why_len, "patch site %u outside the image", i);
 			return false;
 		}
 	}

@@ -131,6 +131,15 @@ static void capture(const uint8_t *data, size_t size)
 	check_invariants(&res);
 	if (res.verdict == HOSTSIG_AUTHENTIC && !rep.kernel)
 		abort();
+	/* a patch site is code the verdict names: inside its allocation */
+	for (size_t i = 0; i < rep.nr_ranges; i++) {
+		const struct hostsig_elf_range *r = &rep.ranges[i];
+
+		if (r->kind == HOSTSIG_ELF_RANGE_PATCH_SITE &&
+		    (r->alloc >= n || !r->size || r->offset >= allocs[r->alloc].len ||
+		     r->size > allocs[r->alloc].len - r->offset))
+			abort();
+	}
 	hostsig_elf_report_release(&rep);
 	hostsig_result_release(&res);
 }

@@ -290,6 +290,9 @@ enum hostsig_elf_range_kind {
 	HOSTSIG_ELF_RANGE_RO_AFTER_INIT, /* writable until the module's init returns */
 	HOSTSIG_ELF_RANGE_SUBSYSTEM,	/* data the kernel's tracing, SRCU or dynamic
 					 * debug code wrote at load, not verified */
+	HOSTSIG_ELF_RANGE_PATCH_SITE,	/* code bytes the running kernel rewrites later:
+					 * one jump label, static call or ftrace site,
+					 * verified like every site */
 };
 
 struct hostsig_elf_range {

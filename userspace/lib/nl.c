@@ -186,6 +186,12 @@ int hostsig_nl_open(struct hostsig_nl *nl)
 	/* The kernel's reasons, not only its errno. */
 	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
+	/*
+	 * An error's acknowledgment without the request quoted: a verdict
+	 * with thousands of ranges would not fit libnl's receive buffer.
+	 */
+	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
 	nl->family = genl_ctrl_resolve(nl->sock, HOSTSIG_GENL_NAME);
 	if (nl->family < 0) {
 		hostsig_nl_set_error(nl, "the hostsig module is not loaded");
@@ -259,6 +265,7 @@ static void hostsig_nl_parse_comp(struct nlattr **tb, struct hostsig_nl_comp *c)
 	c->tracked_pages = get_u32(tb, HOSTSIG_A_COMP_TRACKED_PAGES);
 	c->tampers = get_u32(tb, HOSTSIG_A_COMP_TAMPERS);
 	c->tamper_gpa = get_u64(tb, HOSTSIG_A_COMP_TAMPER_GPA);
+	c->patches = get_u32(tb, HOSTSIG_A_COMP_PATCHES);
 }
 
 struct hostsig_nl_comp_walk {
@@ -426,10 +433,10 @@ int hostsig_nl_reverify(struct hostsig_nl *nl, uint64_t id)
 	return hostsig_nl_exchange(nl, msg, NULL, NULL);
 }
 
-static int hostsig_nl_put_range(struct nl_msg *msg,
+static int hostsig_nl_put_range(struct nl_msg *msg, int type,
 				const struct hostsig_nl_range *range)
 {
-	struct nlattr *nest = nla_nest_start(msg, HOSTSIG_A_COMP_WRITABLE);
+	struct nlattr *nest = nla_nest_start(msg, type);
 
 	if (!nest || nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, range->region) < 0 ||
 	    nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, range->offset) < 0 ||
@@ -439,11 +446,30 @@ static int hostsig_nl_put_range(struct nl_msg *msg,
 	return 0;
 }
 
+/*
+ * libnl gives its sockets 32 KiB of send buffer (64 KiB once the kernel
+ * doubles it), and netlink refuses a message larger than that (EMSGSIZE):
+ * a verdict with every writable range and patch site is about 110 KiB.
+ * Best effort: net.core.wmem_max bounds it, and a refusal says so.
+ */
+static void hostsig_nl_room_to_send(struct hostsig_nl *nl, uint32_t len)
+{
+	int fd = nl_socket_get_fd(nl->sock), size;
+	socklen_t size_len = sizeof(size);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &size_len) ||
+	    (size > 0 && (uint32_t)size >= len + 4096))
+		return;
+	size = (int)len + 4096;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 int hostsig_nl_send_verdict(struct hostsig_nl *nl,
 			    const struct hostsig_nl_verdict *v)
 {
-	/* A nested range: its header and three attributes. */
-	size_t room = (size_t)v->nr_writable * (NLA_HDRLEN + 3 * NLA_HDRLEN + 8 + 8 + 8);
+	/* A nested range (writable or patch site): its header and three attributes. */
+	size_t room = ((size_t)v->nr_writable + v->nr_patch_sites) *
+		      (NLA_HDRLEN + 3 * NLA_HDRLEN + 8 + 8 + 8);
 	struct nl_msg *msg = hostsig_nl_msg_room(nl, HOSTSIG_CMD_VERDICT, false, room);
 	int err = 0;
 	uint32_t i;
@@ -461,11 +487,14 @@ int hostsig_nl_send_verdict(struct hostsig_nl *nl,
 	if (v->digest_alg)
 		err |= nla_put_string(msg, HOSTSIG_A_COMP_DIGEST_ALG, v->digest_alg);
 	for (i = 0; i < v->nr_writable && !err; i++)
-		err |= hostsig_nl_put_range(msg, &v->writable[i]);
+		err |= hostsig_nl_put_range(msg, HOSTSIG_A_COMP_WRITABLE, &v->writable[i]);
+	for (i = 0; i < v->nr_patch_sites && !err; i++)
+		err |= hostsig_nl_put_range(msg, HOSTSIG_A_COMP_PATCH_SITE, &v->patch_sites[i]);
 	if (err) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
+	hostsig_nl_room_to_send(nl, nlmsg_hdr(msg)->nlmsg_len);
 	return hostsig_nl_exchange(nl, msg, NULL, NULL);
 }
 
@@ -580,6 +609,7 @@ static const char *const hostsig_event_names[] = {
 	[HOSTSIG_EVENT_RING_FULL] = "ring-full",
 	[HOSTSIG_EVENT_REVERIFY] = "reverify",
 	[HOSTSIG_EVENT_VM_GONE] = "vm-gone",
+	[HOSTSIG_EVENT_PATCHED] = "patched",
 };
 
 static const char *const hostsig_format_names[] = {
@@ -618,6 +648,7 @@ static const char *const hostsig_stats_names[] = {
 	[HOSTSIG_A_STATS_TRACKED_PAGES] = "tracked-pages",
 	[HOSTSIG_A_STATS_TRACKED_WRITES] = "tracked-writes",
 	[HOSTSIG_A_STATS_CONSUMER_PID] = "consumer-pid",
+	[HOSTSIG_A_STATS_PATCHES] = "patches",
 };
 
 static const char *hostsig_name(const char *const *names, size_t n, uint32_t v)

@@ -50,6 +50,7 @@ struct hostsig_nl_comp {
 	uint32_t tracked_pages;
 	uint32_t tampers;
 	uint64_t tamper_gpa;
+	uint32_t patches;		/* tracked writes at patch sites */
 };
 
 struct hostsig_nl_vm {
@@ -102,6 +103,8 @@ struct hostsig_nl_verdict {
 	const char *digest_alg;		/* NULL: none */
 	uint32_t nr_writable;
 	const struct hostsig_nl_range *writable;
+	uint32_t nr_patch_sites;	/* at most HOSTSIG_MAX_PATCH_SITES */
+	const struct hostsig_nl_range *patch_sites;
 };
 
 typedef int (*hostsig_nl_comp_cb)(const struct hostsig_nl_comp *comp, void *arg);

@@ -866,6 +866,58 @@ static void link_children(struct ck *ck)
 	free(idx);
 }
 
+/* ---- the sites the running kernel rewrites -------------------------------- */
+
+/*
+ * Jump labels, static calls and ftrace call sites change whenever the
+ * guest flips a static key, retargets a static call or traces a function:
+ * the report names each one (the verdict's patch sites), jump labels and
+ * static calls first, which change most often. Sites are not merged, even
+ * when adjacent: a write across two of them is in neither. Past
+ * HOSTSIG_ELF_MAX_RANGES ranges in all the rest go unnamed; sites[].total
+ * still counts them.
+ */
+static void report_patch_sites(struct ck *ck)
+{
+	static const enum hostsig_elf_site_class order[] = {
+		HOSTSIG_ELF_SITE_JUMP_LABEL,
+		HOSTSIG_ELF_SITE_STATIC_CALL,
+		HOSTSIG_ELF_SITE_FTRACE,
+	};
+	struct hostsig_elf_report *rep = ck->rep;
+	struct hostsig_elf_range *r;
+	size_t n = 0, room;
+
+	if (rep->nr_ranges >= HOSTSIG_ELF_MAX_RANGES)
+		return;
+	room = HOSTSIG_ELF_MAX_RANGES - rep->nr_ranges;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		n += rep->sites[order[i]].total;
+	if (n > room)
+		n = room;
+	if (!n)
+		return;
+	r = realloc(rep->ranges, (rep->nr_ranges + n) * sizeof(*r));
+	if (!r) {
+		ck->internal_error = true;
+		return;
+	}
+	rep->ranges = r;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		for (size_t k = 0; k < ck->nr_sites && n; k++) {
+			const struct site *s = &ck->sites[k];
+
+			if (s->cls != order[i])
+				continue;
+			r[rep->nr_ranges++] = (struct hostsig_elf_range){
+				.kind = HOSTSIG_ELF_RANGE_PATCH_SITE, .alloc = s->alloc,
+				.offset = s->off, .size = s->len,
+			};
+			n--;
+		}
+	}
+}
+
 /* ---- the final comparison ------------------------------------------------ */
 
 static void compare_rest(struct ck *ck)
@@ -916,6 +968,7 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 		collect_call_depth(&ck);
 	pv_collect(&ck);
 	alt_collect(&ck);
+	report_patch_sites(&ck);
 	link_children(&ck);
 	check_leaves(&ck);
 	for (size_t i = 0; i < ck.nr_sites; i++)

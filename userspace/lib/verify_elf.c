@@ -403,6 +403,8 @@ const char *hostsig_elf_range_kind_name(enum hostsig_elf_range_kind kind)
 		return "ro_after_init";
 	case HOSTSIG_ELF_RANGE_SUBSYSTEM:
 		return "subsystem_state";
+	case HOSTSIG_ELF_RANGE_PATCH_SITE:
+		return "patch_site";
 	}
 	return "invalid";
 }

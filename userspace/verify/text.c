@@ -34,6 +34,8 @@ static void text_signature(FILE *out, size_t i, const struct hostsig_signature *
 static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 		     const struct hostsig_elf_loaded *in)
 {
+	size_t patch_sites = 0;
+
 	fprintf(out, "kernel       %s\n", hostsig_elf_kernel_name(elf->kernel));
 	fprintf(out, "module       %s\n", elf->module);
 	fprintf(out, "file buffer  %s (%u candidates tried)\n",
@@ -47,13 +49,20 @@ static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 			fprintf(out, "sites        %-18s %u, %u patched\n",
 				hostsig_elf_site_class_name(c), elf->sites[c].total,
 				elf->sites[c].patched);
-	for (size_t i = 0; i < elf->nr_ranges; i++)
+	for (size_t i = 0; i < elf->nr_ranges; i++) {
+		/* patch sites are verified, and too many to list: counted below */
+		if (elf->ranges[i].kind == HOSTSIG_ELF_RANGE_PATCH_SITE) {
+			patch_sites++;
+			continue;
+		}
 		if (elf->ranges[i].kind != HOSTSIG_ELF_RANGE_WRITABLE)
 			fprintf(out, "unverified   %-14s %s+0x%llx size 0x%llx\n",
 				hostsig_elf_range_kind_name(elf->ranges[i].kind),
 				hostsig_elf_mem_name(in->allocs[elf->ranges[i].alloc].tag),
 				(unsigned long long)elf->ranges[i].offset,
 				(unsigned long long)elf->ranges[i].size);
+	}
+	fprintf(out, "patch sites  %zu named (jump labels, static calls, ftrace)\n", patch_sites);
 	fprintf(out, "externals    %zu symbols resolved by the guest\n", elf->nr_externals);
 }
 
