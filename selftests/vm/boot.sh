@@ -9,7 +9,8 @@
 #   OUTDIR   receives console.log (ttyS0, the kernel console) and
 #            results.log (ttyS1, what /init reports)
 # Environment: BUILD; HOSTSIG_VM_TIMEOUT (seconds, default 900) kills a VM
-# that hangs; HOSTSIG_VM_MEM (MiB, default 1536).
+# that hangs; HOSTSIG_VM_MEM (MiB, default 1536); HOSTSIG_VM_MONITOR (any
+# value) opens QEMU's monitor on OUTDIR/monitor.sock, to look at a hang.
 # Exit status: QEMU's, or 124 when the VM was killed on timeout.
 set -eu
 
@@ -39,4 +40,5 @@ exec timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$image" -initrd "$outdir/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet rcupdate.rcu_cpu_stall_timeout=120 $*" \
-	-serial "file:$outdir/console.log" -serial "file:$outdir/results.log"
+	-serial "file:$outdir/console.log" -serial "file:$outdir/results.log" \
+	${HOSTSIG_VM_MONITOR:+-monitor "unix:$outdir/monitor.sock,server,nowait"}
