@@ -21,6 +21,7 @@
 # cached under $BUILD/elfverify.
 set -u
 . "$SRCDIR/selftests/lib/tap.sh"
+. "$SRCDIR/selftests/lib/elfsites.sh"
 . "$SRCDIR/selftests/elfverify/corpus.sh"
 
 RUN="$ELF_OUT/run"
@@ -96,22 +97,6 @@ sig_info() {
 	_sl=$(od -An -tu1 -j $((_len - 32)) -N4 "$1" |
 		awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
 	echo "$((_len - 40 - _sl)) $_sl"
-}
-
-# table_sites MODULE: the runtime patch sites the file's tables list, from
-# the section sizes alone (__jump_table entries, __mcount_loc entries,
-# .static_call_sites entries), not from the verifier
-table_sites() {
-	_n=0
-	while read -r _sec _type _addr _off _size _rest; do
-		case $_sec in
-		__jump_table) _n=$((_n + 0x$_size / 16)) ;;
-		__mcount_loc|.static_call_sites) _n=$((_n + 0x$_size / 8)) ;;
-		esac
-	done <<-EOF
-	$(readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] *//p')
-	EOF
-	echo "$_n"
 }
 
 # PATCH_SITES: a jq filter, true when the report names every jump label,

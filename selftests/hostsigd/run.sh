@@ -23,6 +23,7 @@
 # (the workers change user). SRCDIR and BUILD as for selftests/run-suites.sh.
 set -u
 . "$SRCDIR/selftests/lib/tap.sh"
+. "$SRCDIR/selftests/lib/elfsites.sh"
 . "$SRCDIR/selftests/verifier/corpus.sh"
 
 U=$BUILD/userspace
@@ -540,20 +541,6 @@ fi
 # as hostsig-verify --capture names them, as many as the file's tables list.
 # kvm has more than HOSTSIG_MAX_PATCH_SITES: the first 2048 go, the rest
 # are counted in the log (they stay tamper-protected).
-
-# table_sites MODULE: __jump_table, __mcount_loc and .static_call_sites entries
-table_sites() {
-	_n=0
-	while read -r _sec _type _addr _off _size _rest; do
-		case $_sec in
-		__jump_table) _n=$((_n + 0x$_size / 16)) ;;
-		__mcount_loc|.static_call_sites) _n=$((_n + 0x$_size / 8)) ;;
-		esac
-	done <<-EOF
-	$(readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] *//p')
-	EOF
-	echo "$_n"
-}
 
 # capture_spec NAME DIR: a record line with the capture's file buffer and
 # allocations; DIR/regions gets the allocations' tags in IMAGE region order
