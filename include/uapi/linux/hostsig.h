@@ -455,6 +455,16 @@ struct hostsig_ring_ctrl {
 #define HOSTSIG_RECORD_DISCARD		(1U << 1)
 #define HOSTSIG_RECORD_RELEASED		(1U << 2)
 
+/*
+ * Set by the host in a record's arg_flags (never by a guest: REGISTER
+ * refuses unknown argument block flags). HOSTSIG_REC_F_LOAD_VERIFIED: a
+ * later capture of a component whose first record, the capture of its
+ * load, was answered AUTHENTIC. The verifier may then accept changes the
+ * signed file itself declares writable (a module's data after its init
+ * ran); without it every byte is compared as at load.
+ */
+#define HOSTSIG_REC_F_LOAD_VERIFIED	(1U << 31)
+
 /* Records start and end on 8-byte boundaries. */
 #define HOSTSIG_RECORD_ALIGN		8
 
@@ -478,7 +488,7 @@ struct hostsig_record {
 	__u32 nr_regions;
 	__u64 load_base;
 	__u64 image_base;
-	__u32 arg_flags;	/* HOSTSIG_ARG_F_* of the argument block */
+	__u32 arg_flags;	/* HOSTSIG_ARG_F_*, and HOSTSIG_REC_F_* */
 	__u32 header_len;	/* the region table ends here */
 	__u64 data_len;		/* the regions' bytes in all */
 	char name[HOSTSIG_NAME_LEN];
