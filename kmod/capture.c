@@ -261,11 +261,116 @@ u32 hostsig_record_header_len(u32 nr_regions)
 }
 
 /*
- * Copy the component's pages from guest memory into its record, by guest
- * physical page, and fill the record's region table. The caller holds
- * kvm->srcu and runs in the VMM's address space (a vCPU thread, or a worker
- * that borrowed it). With a vCPU, its view of memory (SMM or not) is used.
- * Returns 0 or -HOSTSIG_EFAULT if a page has left guest memory.
+ * Whether the guest frees a region once the load is over, so that only the
+ * first capture (the load) can read it: the loader's file buffer (FILE),
+ * a signature block it did not map (SIGNATURE), and a kernel module's
+ * init allocations, which hold its full symbol table. Later captures carry
+ * the first capture's bytes for these.
+ */
+bool hostsig_span_kept(const struct hostsig_component *comp,
+		       const struct hostsig_span *span)
+{
+	switch (span->kind) {
+	case HOSTSIG_REGION_FILE:
+	case HOSTSIG_REGION_SIGNATURE:
+		return true;
+	case HOSTSIG_REGION_IMAGE:
+		return comp->format == HOSTSIG_FMT_ELF_MODULE &&
+		       span->tag >= HOSTSIG_ELF_TAG_INIT_TEXT &&
+		       span->tag <= HOSTSIG_ELF_TAG_INIT_RODATA;
+	default:
+		return false;
+	}
+}
+
+/* Bytes of the kept spans; 0 or -HOSTSIG_EFAULT if they do not add up. */
+static long hostsig_kept_len(const struct hostsig_component *comp, u64 *len)
+{
+	u64 sum = 0;
+	u32 i;
+
+	for (i = 0; i < comp->nr_spans; i++)
+		if (hostsig_span_kept(comp, &comp->spans[i]) &&
+		    check_add_overflow(sum, comp->spans[i].len, &sum))
+			return -HOSTSIG_EFAULT;
+	/* The spans were bounded at REGISTER: never more than all of them. */
+	if (sum > comp->size)
+		return -HOSTSIG_EFAULT;
+	*len = sum;
+	return 0;
+}
+
+/*
+ * The first capture (the load) keeps the bytes of the kept spans from its
+ * record, for the later ones. 0, or -HOSTSIG_ENOMEM / -HOSTSIG_EFAULT.
+ */
+long hostsig_keep_regions(struct hostsig_component *comp,
+			  const struct hostsig_record *rec)
+{
+	const u8 *base = (const u8 *)rec;
+	u64 len, at = 0;
+	long ret;
+	u32 i;
+
+	ret = hostsig_kept_len(comp, &len);
+	if (ret || !len)
+		return ret;
+	comp->kept = hostsig_alloc_large(len);
+	if (!comp->kept)
+		return -HOSTSIG_ENOMEM;
+	comp->kept_len = len;
+	for (i = 0; i < comp->nr_spans; i++) {
+		const struct hostsig_record_region *rr = &rec->regions[i];
+
+		if (!hostsig_span_kept(comp, &comp->spans[i]))
+			continue;
+		if (rr->len != comp->spans[i].len || rr->len > len - at)
+			return -HOSTSIG_EFAULT;
+		memcpy(comp->kept + at, base + rr->offset, rr->len);
+		at += rr->len;
+	}
+	return 0;
+}
+
+/* Copy one span from guest memory, page by page. */
+static int hostsig_copy_span(struct kvm *kvm, struct kvm_vcpu *vcpu,
+			     const struct hostsig_component *comp,
+			     const struct hostsig_span *span, u8 *dst,
+			     u32 *copied)
+{
+	const u64 *gfn = &comp->gfns[span->first_gfn];
+	u64 gva = span->gva, left = span->len;
+
+	while (left) {
+		u32 in_page = offset_in_page(gva);
+		u32 chunk = min_t(u64, left, PAGE_SIZE - in_page);
+		u64 gpa = (*gfn << PAGE_SHIFT) + in_page;
+		int err;
+
+		if (vcpu)
+			err = kvm_vcpu_read_guest(vcpu, gpa, dst, chunk);
+		else
+			err = kvm_read_guest(kvm, gpa, dst, chunk);
+		if (err)
+			return -HOSTSIG_EFAULT;
+		dst += chunk;
+		gva += chunk;
+		left -= chunk;
+		gfn++;
+		if (!(++*copied % HOSTSIG_COPY_BATCH))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Fill the component's record: its region table, then the bytes of every
+ * region, from guest memory by guest physical page, except those of the
+ * kept spans once the first capture kept them (hostsig_keep_regions()).
+ * The caller holds kvm->srcu and runs in the VMM's address space (a vCPU
+ * thread, or a worker that borrowed it). With a vCPU, its view of memory
+ * (SMM or not) is used. Returns 0 or -HOSTSIG_EFAULT if a page has left
+ * guest memory.
  */
 int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		       const struct hostsig_component *comp,
@@ -274,6 +379,8 @@ int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	u64 offset = hostsig_record_header_len(comp->nr_spans);
 	u8 *base = (u8 *)rec;
 	u32 i, copied = 0;
+	u64 kept_at = 0;
+	int err;
 
 	rec->header_len = offset;
 	rec->nr_regions = comp->nr_spans;
@@ -281,33 +388,25 @@ int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	for (i = 0; i < comp->nr_spans; i++) {
 		const struct hostsig_span *span = &comp->spans[i];
 		struct hostsig_record_region *rr = &rec->regions[i];
-		u64 gva = span->gva, left = span->len;
-		const u64 *gfn = &comp->gfns[span->first_gfn];
 
 		rr->kind = span->kind;
 		rr->tag = span->tag;
 		rr->gva = span->gva;
 		rr->len = span->len;
 		rr->offset = offset;
-		while (left) {
-			u32 in_page = offset_in_page(gva);
-			u32 chunk = min_t(u64, left, PAGE_SIZE - in_page);
-			u64 gpa = (*gfn << PAGE_SHIFT) + in_page;
-			int err;
-
-			if (vcpu)
-				err = kvm_vcpu_read_guest(vcpu, gpa, base + offset, chunk);
-			else
-				err = kvm_read_guest(kvm, gpa, base + offset, chunk);
-			if (err)
+		if (comp->kept && hostsig_span_kept(comp, span)) {
+			/* Checked against kept_len before a byte is copied. */
+			if (span->len > comp->kept_len - kept_at)
 				return -HOSTSIG_EFAULT;
-			offset += chunk;
-			gva += chunk;
-			left -= chunk;
-			gfn++;
-			if (!(++copied % HOSTSIG_COPY_BATCH))
-				cond_resched();
+			memcpy(base + offset, comp->kept + kept_at, span->len);
+			kept_at += span->len;
+		} else {
+			err = hostsig_copy_span(kvm, vcpu, comp, span,
+						base + offset, &copied);
+			if (err)
+				return err;
 		}
+		offset += span->len;
 	}
 	return 0;
 }

@@ -87,7 +87,7 @@ void hostsig_comp_put(struct hostsig_component *comp)
 static void hostsig_comp_free(struct hostsig_component *comp)
 {
 	hostsig_track_release(comp);
-	hostsig_free_large(comp->file_bytes, comp->file_len);
+	hostsig_free_large(comp->kept, comp->kept_len);
 	hostsig_free_large(comp->gfns, comp->nr_gfns * sizeof(u64));
 	if (comp->vm)
 		hostsig_vm_put(comp->vm);
@@ -474,48 +474,11 @@ static void hostsig_fill_record(struct hostsig_record *rec,
 /*
  * Capture the component into a new ring record and make it wait for that
  * record's verdict. At REGISTER (first) the component also enters the
- * table. The component becomes PENDING before the record is committed, so
- * that a verdict can never arrive for a record the component does not know.
+ * table, and keeps the bytes of the regions the guest frees after the
+ * load (hostsig_keep_regions()). The component becomes PENDING before the
+ * record is committed, so that a verdict can never arrive for a record the
+ * component does not know.
  */
-/*
- * The first capture keeps the FILE regions' bytes; a later one puts them
- * back into its record in place of what guest memory holds there now (the
- * guest freed that buffer once the load was over). 0 or -HOSTSIG_ENOMEM.
- */
-static long hostsig_keep_file(struct hostsig_component *comp,
-			      struct hostsig_record *rec, bool first)
-{
-	u8 *base = (u8 *)rec;
-	u64 len = 0, at = 0;
-	u32 i;
-
-	for (i = 0; i < comp->nr_spans; i++)
-		if (comp->spans[i].kind == HOSTSIG_REGION_FILE)
-			len += comp->spans[i].len;
-	if (!len)
-		return 0;
-	if (first) {
-		comp->file_bytes = hostsig_alloc_large(len);
-		if (!comp->file_bytes)
-			return -HOSTSIG_ENOMEM;
-		comp->file_len = len;
-	} else if (!comp->file_bytes || comp->file_len != len) {
-		return 0;
-	}
-	for (i = 0; i < comp->nr_spans; i++) {
-		const struct hostsig_record_region *rr = &rec->regions[i];
-
-		if (comp->spans[i].kind != HOSTSIG_REGION_FILE)
-			continue;
-		if (first)
-			memcpy(comp->file_bytes + at, base + rr->offset, rr->len);
-		else
-			memcpy(base + rr->offset, comp->file_bytes + at, rr->len);
-		at += rr->len;
-	}
-	return 0;
-}
-
 static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 			    struct hostsig_component *comp, bool first)
 {
@@ -536,8 +499,8 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	}
 	hostsig_fill_record(slot.rec, comp);
 	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec);
-	if (!ret)
-		ret = hostsig_keep_file(comp, slot.rec, first);
+	if (!ret && first)
+		ret = hostsig_keep_regions(comp, slot.rec);
 	if (ret) {
 		hostsig_ring_abort(&slot);
 		goto out;
@@ -558,7 +521,10 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		hostsig_nr_comps++;
 		comp->vm->registered++;
 		comp->registered_ns = ktime_get_real_ns();
+		comp->first_record_id = slot.record_id;
 	} else {
+		if (comp->load_verified)
+			slot.rec->arg_flags |= HOSTSIG_REC_F_LOAD_VERIFIED;
 		if (comp->record_id && !comp->answered)
 			old_record = comp->record_id;
 		if (!comp->pending_charged) {
@@ -770,6 +736,10 @@ static void hostsig_apply_verdict_locked(struct hostsig_component *comp,
 {
 	comp->state = hostsig_state_of_verdict(msg->verdict);
 	comp->answered = true;
+	/* Only the verdict on the load itself says the load was verified. */
+	if (msg->record_id == comp->first_record_id &&
+	    msg->verdict == HOSTSIG_VERDICT_AUTHENTIC)
+		comp->load_verified = true;
 	comp->verdict = msg->verdict;
 	comp->verdict_ns = ktime_get_real_ns();
 	strscpy(comp->reason, msg->reason, sizeof(comp->reason));

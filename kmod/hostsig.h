@@ -145,12 +145,15 @@ struct hostsig_component {
 	u32 nr_gfns;
 	u64 *gfns;
 	/*
-	 * The FILE regions as the first capture read them: the guest frees
-	 * the loader's file buffer after the load, so captures made later
-	 * (a tamper, a patch, REVERIFY) carry these bytes for them.
+	 * The regions the guest frees once the load is over
+	 * (hostsig_span_kept()), as the first capture read them, one after
+	 * the other: later captures (a tamper, a patch, REVERIFY) carry these
+	 * bytes for them and read only the others from guest memory again.
 	 */
-	u8 *file_bytes;
-	u64 file_len;
+	u8 *kept;
+	u64 kept_len;
+	u64 first_record_id;		/* lock: the capture of the load */
+	bool load_verified;		/* lock: ... answered AUTHENTIC */
 	/* The pages of IMAGE spans, sorted by gfn; bit set: tracked now. */
 	u32 nr_track;
 	struct hostsig_track_page *track;
@@ -328,9 +331,13 @@ struct hostsig_args {
 long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
 			struct hostsig_args *args);
 long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp);
+bool hostsig_span_kept(const struct hostsig_component *comp,
+		       const struct hostsig_span *span);
 int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		       const struct hostsig_component *comp,
 		       struct hostsig_record *rec);
+long hostsig_keep_regions(struct hostsig_component *comp,
+			  const struct hostsig_record *rec);
 u32 hostsig_record_header_len(u32 nr_regions);
 
 /* ---- the ring (ring.c) --------------------------------------------------- */

@@ -555,6 +555,214 @@ TEST_F_TIMEOUT(track, file_region_kept_for_later_captures, SLOW_TEST_S)
 	free(first);
 }
 
+/* A region of a component as a test lays it out. */
+struct layout {
+	uint32_t kind, tag;
+	uint64_t len;
+	bool kept;		/* later captures carry the first one's bytes */
+};
+
+/* A component of @format with these regions, registered; its first record. */
+static const struct hostsig_record *make_laid_out(struct __test_metadata *_metadata,
+						  FIXTURE_DATA(track) *self,
+						  struct hs_comp *c, uint32_t format,
+						  const char *name,
+						  const struct layout *layout, int nr)
+{
+	const struct hostsig_record *r;
+	int i;
+
+	hs_comp_init(c, name);
+	c->arg.hdr.format = format;
+	for (i = 0; i < nr; i++)
+		hs_comp_region(&self->g, c, layout[i].kind, layout[i].tag,
+			       0x40 * i, layout[i].len);
+	if (hs_comp_register(&self->g, c) <= 0) {
+		TH_LOG("REGISTER of %s: %ld", name, c->id);
+		return NULL;
+	}
+	r = hs_ring_find(&self->ring, c->id, true);
+	if (!r)
+		TH_LOG("no record for %s: %s", name, self->ring.why);
+	return r;
+}
+
+/* The bytes of region @i of a record. */
+static const uint8_t *region_bytes(const struct hostsig_record *r, int i)
+{
+	return (const uint8_t *)r + r->regions[i].offset;
+}
+
+/*
+ * The host rewrites every region of the component in guest memory (none
+ * of it is a guest write: nothing is reported), then captures it again:
+ * the new record has the first capture's bytes for the regions the guest
+ * frees after the load and the new bytes for the others. Returns the new
+ * record.
+ */
+static const struct hostsig_record *
+rewrite_and_recapture(struct __test_metadata *_metadata, FIXTURE_DATA(track) *self,
+		      struct hs_comp *c, const struct hostsig_record *r1,
+		      const struct layout *layout, int nr)
+{
+	const struct hostsig_record *r2;
+	uint8_t *first[HOSTSIG_MAX_REGIONS], *now[HOSTSIG_MAX_REGIONS];
+	uint64_t rec2;
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		const struct hostsig_region *reg = hs_arg_region(&c->arg, i);
+
+		first[i] = malloc(reg->len);
+		now[i] = malloc(reg->len);
+		if (!first[i] || !now[i])
+			return NULL;
+		memcpy(first[i], region_bytes(r1, i), reg->len);
+		hs_pattern_fill(now[i], 1000 + i, 0, reg->len);
+		hs_write(&self->g, reg->gva, now[i], reg->len);
+	}
+	EXPECT_EQ(0, hs_nl_reverify(&self->nl, c->id));
+	rec2 = wait_new_record(_metadata, self, c->id, r1->record_id);
+	r2 = rec2 ? hs_ring_find_record(&self->ring, rec2) : NULL;
+	EXPECT_NE(NULL, r2);
+	for (i = 0; r2 && i < nr; i++) {
+		const struct hostsig_region *reg = hs_arg_region(&c->arg, i);
+
+		ASSERT_EQ(reg->len, r2->regions[i].len);
+		ASSERT_NE(0, memcmp(first[i], now[i], reg->len));
+		EXPECT_EQ(0, memcmp(layout[i].kept ? first[i] : now[i],
+				    region_bytes(r2, i), reg->len))
+			TH_LOG("region %d (kind %u tag %u): expected the %s bytes", i,
+			       layout[i].kind, layout[i].tag,
+			       layout[i].kept ? "first capture's" : "new");
+	}
+	for (i = 0; i < nr; i++) {
+		free(first[i]);
+		free(now[i]);
+	}
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c->id));
+	return r2;
+}
+
+/*
+ * What the guest frees once a load is over is read only by the first
+ * capture (the load): a kernel module's FILE (the loader's buffer), a
+ * SIGNATURE block, and its init allocations (which hold its full symbol
+ * table). Later captures carry those bytes and read the rest again: the
+ * host rewrites every region in guest memory, REVERIFY, and the new record
+ * has the old bytes for FILE, SIGNATURE and init and the new bytes for the
+ * core allocations. A PE image is read again whatever its tag; its
+ * signature block is kept.
+ */
+TEST_F_TIMEOUT(track, freed_regions_kept_for_later_captures, SLOW_TEST_S)
+{
+	static const struct layout elf[] = {
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_TEXT, 2 * 4096 + 512, false },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_TEXT, 4096 + 100, true },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_DATA, 300, false },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_DATA, 300, true },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_RODATA, 4096, false },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_RODATA, 4096, true },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_RO_AFTER_INIT, 64, false },
+		{ HOSTSIG_REGION_SIGNATURE, 0, 700, true },
+		{ HOSTSIG_REGION_FILE, 0, 3 * 4096 + 10, true },
+	};
+	static const struct layout pe[] = {
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_TEXT, 2 * 4096, false },
+		{ HOSTSIG_REGION_SIGNATURE, 0, 900, true },
+		{ HOSTSIG_REGION_TAIL, 0, 200, false },
+	};
+	const struct hostsig_record *r1;
+	struct hs_comp c, p;
+
+	r1 = make_laid_out(_metadata, self, &c, HOSTSIG_FMT_ELF_MODULE, "hsg_kept",
+			   elf, ARRAY_SIZE(elf));
+	ASSERT_NE(NULL, r1);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, r1->record_id,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_NE(NULL, rewrite_and_recapture(_metadata, self, &c, r1, elf,
+					      ARRAY_SIZE(elf)));
+
+	r1 = make_laid_out(_metadata, self, &p, HOSTSIG_FMT_PE, "pe_kept",
+			   pe, ARRAY_SIZE(pe));
+	ASSERT_NE(NULL, r1);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, p.id, r1->record_id,
+					  HOSTSIG_VERDICT_UNKNOWN));
+	ASSERT_NE(NULL, rewrite_and_recapture(_metadata, self, &p, r1, pe,
+					      ARRAY_SIZE(pe)));
+}
+
+/* Capture a component again (REVERIFY); its new record. */
+static const struct hostsig_record *reverify(struct __test_metadata *_metadata,
+					     FIXTURE_DATA(track) *self, uint64_t id,
+					     uint64_t old)
+{
+	uint64_t rec;
+
+	if (hs_nl_reverify(&self->nl, id))
+		return NULL;
+	rec = wait_new_record(_metadata, self, id, old);
+	return rec ? hs_ring_find_record(&self->ring, rec) : NULL;
+}
+
+/*
+ * HOSTSIG_REC_F_LOAD_VERIFIED tells the verifier that a component's first
+ * record, the capture of its load, was answered AUTHENTIC. It is set in
+ * every later record of such a component (REVERIFY or a write), whatever
+ * the later verdicts, and never otherwise: not in the first record, not
+ * after a first verdict UNKNOWN or NOT_AUTHENTIC, not after a later
+ * AUTHENTIC.
+ */
+TEST_F_TIMEOUT(track, later_records_say_load_verified, SLOW_TEST_S)
+{
+	static const uint32_t first[] = {
+		HOSTSIG_VERDICT_AUTHENTIC,
+		HOSTSIG_VERDICT_UNKNOWN,
+		HOSTSIG_VERDICT_NOT_AUTHENTIC,
+	};
+	const uint32_t flag = HOSTSIG_REC_F_LOAD_VERIFIED;
+	const struct hostsig_record *r1, *r2, *r3;
+	struct hs_comp c[ARRAY_SIZE(first)];
+	uint64_t rec;
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(first); i++) {
+		uint32_t want = first[i] == HOSTSIG_VERDICT_AUTHENTIC ? flag : 0;
+
+		rec = make_component(_metadata, self, &c[i], "flagged");
+		ASSERT_NE(0, rec);
+		r1 = hs_ring_find_record(&self->ring, rec);
+		ASSERT_NE(NULL, r1);
+		EXPECT_EQ(0, r1->arg_flags);
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[i].id, rec, first[i]));
+
+		r2 = reverify(_metadata, self, c[i].id, rec);
+		ASSERT_NE(NULL, r2);
+		EXPECT_EQ(want, r2->arg_flags) TH_LOG("first verdict %u", first[i]);
+
+		/* A later verdict changes nothing, either way. */
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[i].id, r2->record_id,
+						  first[i] == HOSTSIG_VERDICT_AUTHENTIC ?
+						  HOSTSIG_VERDICT_NOT_AUTHENTIC :
+						  HOSTSIG_VERDICT_AUTHENTIC));
+		r3 = reverify(_metadata, self, c[i].id, r2->record_id);
+		ASSERT_NE(NULL, r3);
+		EXPECT_EQ(want, r3->arg_flags) TH_LOG("first verdict %u", first[i]);
+
+		/* A capture after a write says the same. */
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[i].id, r3->record_id,
+						  HOSTSIG_VERDICT_AUTHENTIC));
+		hs_guest_fill_pattern(&self->g, image_gva(&c[i]) + 16, 8, 77);
+		ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER,
+					       c[i].id, WAIT_MS));
+		rec = wait_new_record(_metadata, self, c[i].id, r3->record_id);
+		ASSERT_NE(0, rec);
+		r2 = hs_ring_find_record(&self->ring, rec);
+		ASSERT_NE(NULL, r2);
+		EXPECT_EQ(want, r2->arg_flags) TH_LOG("first verdict %u", first[i]);
+	}
+}
+
 /*
  * Under quarantine, a write to an allowed component stops the VM: the vCPU
  * that wrote may not even get back to us, every KVM_RUN after fails.

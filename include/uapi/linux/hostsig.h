@@ -104,6 +104,17 @@
  * appended signature; a SIGNATURE region holds the appended signature
  * when FILE stops at the module's end.
  *
+ * The first capture of a component (at REGISTER) is the only one that
+ * reads the regions the guest frees once the load is over: FILE,
+ * SIGNATURE, and for HOSTSIG_FMT_ELF_MODULE the IMAGE regions tagged
+ * INIT_TEXT, INIT_DATA and INIT_RODATA (they hold the module's full symbol
+ * table). The host keeps those bytes for the component's life, and every
+ * later capture (after a write, at a patch site, or REVERIFY) carries them
+ * in place of what guest memory holds there by then; every other region
+ * is read from guest memory again. A later record of a component whose
+ * first record was answered AUTHENTIC has HOSTSIG_REC_F_LOAD_VERIFIED in
+ * its arg_flags.
+ *
  * Regions must not overlap and lie in canonical guest virtual memory. The
  * host does not interpret them: it copies them for the verifier, which can
  * only be convinced by bytes that match a signature, so a lie in the block
