@@ -195,7 +195,7 @@ build_nested() {
 		stat -c '%n %s %Y' "/boot/vmlinuz-$guest"
 		dpkg-query -W -f='${Package} ${Version}\n' "linux-image-$guest"
 		cat "$ko" "$build/nested/$guest/modules"/*.ko "$build/nested/hsg-finit" \
-			"$here/init" "$here/nested-guest" "$here/lib.sh" "$here/bench" \
+			"$here/init" "$here/nested-guest" "$here/lib.sh" "$here/bench" "$here/soak" \
 			"$here/modules.list" "$0" \
 			"$cache/nested-keys"/*.pem
 		[ -x "$verify" ] && echo "certs"
@@ -224,7 +224,8 @@ build_nested() {
 	chmod 755 "$stage/bin/nested-guest"
 	cp "$here/lib.sh" "$stage/nested/lib.sh"
 	cp "$here/bench" "$stage/bin/nested-bench"
-	chmod 755 "$stage/bin/nested-bench"
+	cp "$here/soak" "$stage/bin/nested-soak"
+	chmod 755 "$stage/bin/nested-bench" "$stage/bin/nested-soak"
 	make_cpio "$stage" "$part.tmp"
 	mv "$part.tmp" "$part"
 	echo "$key" >"$part.key"

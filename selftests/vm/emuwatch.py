@@ -76,7 +76,7 @@ class Monitor:
 
 def hang_state(registers, lapic):
     """(True, why) when the vCPU is in the lost-interrupt state."""
-    eflags = re.search(r"EFL=([0-9a-f]+)", registers)
+    eflags = re.search(r"\b[ER]FL=([0-9a-f]+)", registers)
     halted = re.search(r"\bHLT=1\b", registers)
     shadow = re.search(r"\bII=1\b", registers)
     irr = re.search(r"^IRR\s+(.*)$", lapic, re.M)
