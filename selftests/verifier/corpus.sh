@@ -187,7 +187,8 @@ build_signed() {
 	resign md-sha384 --md sha384 &&
 	resign no-attributes --no-attributes &&
 	resign content-type-data --content-type 1.2.840.113549.1.7.1 &&
-	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25
+	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25 &&
+	resign pesign-data-type --data-type 1.3.6.1.4.1.311.2.1.21
 }
 
 # resign NAME OPTIONS...: dll64-rsa.dll with a PKCS#7 built by pe-sigtool
@@ -223,7 +224,7 @@ prepare_corpus() {
 
 # --- Debian's signed files ---------------------------------------------------
 
-DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed"
+DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed fwupd-amd64-signed"
 
 # fetch_deb PACKAGE: the archive's candidate version, unpacked under
 # $DEBIAN/PACKAGE, downloaded only when that version is not there yet.
@@ -304,5 +305,6 @@ debian_kernels() {
 
 debian_efi_files() {
 	ls "$DEBIAN"/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/*.efi.signed \
-		"$DEBIAN"/shim-helpers-amd64-signed/usr/lib/shim/*.efi.signed 2>/dev/null
+		"$DEBIAN"/shim-helpers-amd64-signed/usr/lib/shim/*.efi.signed \
+		"$DEBIAN"/fwupd-amd64-signed/usr/libexec/fwupd/efi/*.efi.signed 2>/dev/null
 }
