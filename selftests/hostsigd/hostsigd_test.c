@@ -897,6 +897,15 @@ static void unit_writable(void)
 		{ 0xa000, 0, SCN_READ | SCN_WRITE },			/* empty: nothing */
 		{ 0xb000, 0x1700, SCN_READ | SCN_WRITE },		/* rounded, then cut at SizeOfImage */
 	};
+	/* packed as objcopy packs some UEFI images */
+	static const struct unit_section packed[] = {
+		{ 0x1000, 0x870, SCN_READ | SCN_WRITE },
+		{ 0x1880, 0x100, SCN_READ },
+	};
+	static const struct unit_section overlapping[] = {
+		{ 0x1000, 0x900, SCN_READ | SCN_WRITE },
+		{ 0x1880, 0x100, SCN_READ },
+	};
 	struct hostsig_range r[8];
 	uint8_t pe[0x400];
 	int n;
@@ -926,6 +935,14 @@ static void unit_writable(void)
 	unit_result(n == 1 && r[0].rva == 0x5000 && r[0].size == 0x200,
 		    "writable: a small SectionAlignment rounds to it", "%d %x+%x", n,
 		    r[0].rva, r[0].size);
+	unit_pe(pe, 0x1000, 0x10000, packed, 2);
+	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
+	unit_result(n == 1 && r[0].rva == 0x1000 && r[0].size == 0x880,
+		    "writable: a section packed closer than SectionAlignment ends where the next starts",
+		    "%d %x+%x", n, r[0].rva, r[0].size);
+	unit_pe(pe, 0x1000, 0x10000, overlapping, 2);
+	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
+	unit_result(n == -1, "writable: overlapping sections are malformed", "%d", n);
 	memcpy(pe, "XX", 2);
 	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
 	unit_result(n == -1, "writable: not a PE image", "%d", n);

@@ -10,7 +10,11 @@
 #   corpus/signed/  those images signed by osslsigncode and sbsign
 #   corpus/resigned/ dll64 with PKCS#7 variants made by pe-sigtool
 #   debian/         Debian's signed EFI binaries, from Debian's archive,
-#                   and the Debian Secure Boot CA taken out of shim
+#                   the Debian Secure Boot CA taken out of shim, the
+#                   Microsoft UEFI CA 2011 out of ovmf's variable store
+#   debian/kernels/ the signed kernel images of Debian 12's 6.1 and 6.12
+#                   flavours not installed in /boot, one directory per
+#                   package version (only the vmlinuz is kept)
 #
 # The corpus is rebuilt when anything it is made from changes (this file, the
 # image sources, the compilers, the signing tools); the Debian packages when
@@ -187,7 +191,8 @@ build_signed() {
 	resign md-sha384 --md sha384 &&
 	resign no-attributes --no-attributes &&
 	resign content-type-data --content-type 1.2.840.113549.1.7.1 &&
-	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25
+	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25 &&
+	resign pesign-data-type --data-type 1.3.6.1.4.1.311.2.1.21
 }
 
 # resign NAME OPTIONS...: dll64-rsa.dll with a PKCS#7 built by pe-sigtool
@@ -223,18 +228,32 @@ prepare_corpus() {
 
 # --- Debian's signed files ---------------------------------------------------
 
-DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed"
+# Every package of Debian 12 (amd64) with Authenticode-signed EFI binaries,
+# and ovmf, whose Secure Boot variable store holds the Microsoft UEFI CA
+# 2011 (the anchor of shim's first signature).
+DEBIAN_PACKAGES="grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed fwupd-amd64-signed ovmf"
+
+# The meta-packages of Debian 12's signed kernels, 6.1 and 6.12, every
+# amd64 flavour: each depends on the signed image of the current ABI.
+DEBIAN_KERNEL_METAS="linux-image-amd64 linux-image-cloud-amd64 linux-image-rt-amd64
+	linux-image-6.12-amd64 linux-image-6.12-cloud-amd64 linux-image-6.12-rt-amd64"
+
+# candidate PACKAGE: the version apt would install, or nothing
+candidate() {
+	_ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	if { [ -z "$_ver" ] || [ "$_ver" = "(none)" ]; } && [ "$(id -u)" = 0 ]; then
+		# A fresh system may have no package lists yet.
+		timeout 300 apt-get update -q >"$DEBIAN/apt-update.log" 2>&1
+		_ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	fi
+	[ "$_ver" != "(none)" ] && echo "$_ver"
+}
 
 # fetch_deb PACKAGE: the archive's candidate version, unpacked under
 # $DEBIAN/PACKAGE, downloaded only when that version is not there yet.
 fetch_deb() {
-	ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-	if { [ -z "$ver" ] || [ "$ver" = "(none)" ]; } && [ "$(id -u)" = 0 ]; then
-		# A fresh system may have no package lists yet.
-		timeout 300 apt-get update -q >"$DEBIAN/apt-update.log" 2>&1
-		ver=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-	fi
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || {
+	ver=$(candidate "$1")
+	[ -n "$ver" ] || {
 		echo "$1: apt knows no candidate version"
 		return 1
 	}
@@ -249,6 +268,49 @@ fetch_deb() {
 		return 1
 	}
 	rm -rf "$DEBIAN/download"
+}
+
+# kernel_package META: the signed image package a kernel meta-package
+# depends on (linux-image-6.1.0-57-amd64, say)
+kernel_package() {
+	apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1
+}
+
+# fetch_kernel PACKAGE: its signed vmlinuz, the archive's candidate
+# version: /boot's when that version is installed, else downloaded once
+# into $DEBIAN/kernels/PACKAGE_VERSION/. Records the path in
+# $DEBIAN/kernels/PACKAGE.path and prints where it came from.
+fetch_kernel() {
+	_pkg=$1 _abi=${1#linux-image-}
+	_ver=$(candidate "$_pkg")
+	[ -n "$_ver" ] || { echo "$_pkg: apt knows no candidate version"; return 1; }
+	mkdir -p "$DEBIAN/kernels"
+	if [ "$(dpkg-query -W -f '${Status} ${Version}' "$_pkg" 2>/dev/null)" = \
+	     "install ok installed $_ver" ] && [ -f "/boot/vmlinuz-$_abi" ]; then
+		echo "/boot/vmlinuz-$_abi" >"$DEBIAN/kernels/$_pkg.path"
+		echo "$_ver, installed"
+		return 0
+	fi
+	_dir=$DEBIAN/kernels/${_pkg}_$_ver
+	if [ ! -s "$_dir/vmlinuz-$_abi" ]; then
+		rm -rf "$DEBIAN/kernels/${_pkg}_"* "$DEBIAN/kernels/download"
+		mkdir -p "$DEBIAN/kernels/download" "$_dir"
+		if ! (cd "$DEBIAN/kernels/download" && timeout 1200 apt-get download -q "$_pkg=$_ver") \
+			>"$DEBIAN/kernels/$_pkg.log" 2>&1 ||
+		   ! dpkg-deb --fsys-tarfile "$DEBIAN"/kernels/download/*.deb |
+			tar -xO "./boot/vmlinuz-$_abi" >"$_dir/vmlinuz-$_abi.tmp"; then
+			cat "$DEBIAN/kernels/$_pkg.log"
+			rm -rf "$_dir" "$DEBIAN/kernels/download"
+			return 1
+		fi
+		mv "$_dir/vmlinuz-$_abi.tmp" "$_dir/vmlinuz-$_abi"
+		rm -rf "$DEBIAN/kernels/download"
+		echo "$_ver, from the archive"
+	else
+		echo "$_ver, cached"
+	fi
+	echo "$_dir/vmlinuz-$_abi" >"$DEBIAN/kernels/$_pkg.path"
 }
 
 # shim's .vendor_cert section: four u32 (authorized size, deauthorized size,
@@ -276,33 +338,57 @@ split_cert_table() {
 	done
 }
 
-# The Microsoft UEFI CAs, out of shim's own signatures: in a UEFI db they
-# are the anchors of shim's chains.
-extract_microsoft_cas() {
+# The Microsoft UEFI CA 2011 as a UEFI db holds it: out of ovmf's variable
+# store with Microsoft's keys enrolled (OVMF_VARS_4M.ms.fd), apart from
+# anything it verifies.
+extract_ovmf_ms_ca() {
+	vars=$DEBIAN/ovmf/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+	rm -f "$DEBIAN"/ovmf-cert.*
+	"$TESTTOOL" certs "$vars" "$DEBIAN/ovmf-cert" >/dev/null || return 1
+	for c in "$DEBIAN"/ovmf-cert.*.der; do
+		if [ "$(openssl x509 -inform DER -in "$c" -noout -subject 2>/dev/null)" = \
+		     "subject=C = US, ST = Washington, L = Redmond, O = Microsoft Corporation, CN = Microsoft Corporation UEFI CA 2011" ]; then
+			openssl x509 -inform DER -in "$c" -out "$DEBIAN/ms-uefi-ca-2011.pem"
+			return
+		fi
+	done
+	echo "no Microsoft Corporation UEFI CA 2011 in $vars"
+	return 1
+}
+
+# The Microsoft UEFI CA 2023 is in no package of Debian 12: only shim's
+# second signature carries it. Out of that signature, it is no independent
+# anchor: it shows the signature chains to a certificate of that name and
+# nothing more.
+extract_microsoft_ca_2023() {
 	shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
 	"$TESTTOOL" load --mode uefi --base "$BASE_EFI" "$shim" "$DEBIAN/shim" &&
 	split_cert_table "$DEBIAN/shim.sig" "$DEBIAN/shim-pkcs7" || return 1
-	for n in 0 1; do
-		openssl pkcs7 -inform DER -in "$DEBIAN/shim-pkcs7.$n.der" -print_certs \
-			-out "$DEBIAN/shim-certs.$n.pem" || return 1
-	done
+	openssl pkcs7 -inform DER -in "$DEBIAN/shim-pkcs7.1.der" -print_certs \
+		-out "$DEBIAN/shim-certs.1.pem" || return 1
 	# print_certs writes "subject=..." before each certificate.
-	awk '/^subject=.*Microsoft Corporation UEFI CA 2011/ { p = 1 } p { print } /END CERTIFICATE/ { p = 0 }' \
-		"$DEBIAN/shim-certs.0.pem" >"$DEBIAN/ms-uefi-ca-2011.pem"
 	awk '/^subject=.*CN = Microsoft UEFI CA 2023$/ { p = 1 } p { print } /END CERTIFICATE/ { p = 0 }' \
 		"$DEBIAN/shim-certs.1.pem" >"$DEBIAN/ms-uefi-ca-2023.pem"
-	openssl x509 -in "$DEBIAN/ms-uefi-ca-2011.pem" -noout &&
 	openssl x509 -in "$DEBIAN/ms-uefi-ca-2023.pem" -noout
 }
 
-# The signed kernels in /boot (EFI images: "MZ" at the start).
+# The signed kernels of Debian 12 fetch_kernel found (in /boot before the
+# verifier suite ran: there, Debian's signed kernels are EFI images).
 debian_kernels() {
+	if ls "$DEBIAN"/kernels/*.path >/dev/null 2>&1; then
+		for p in "$DEBIAN"/kernels/*.path; do
+			[ -s "$(cat "$p")" ] && cat "$p"
+		done
+		return
+	fi
 	for k in /boot/vmlinuz-*; do
 		[ -f "$k" ] && [ "$(head -c2 "$k" 2>/dev/null)" = MZ ] && echo "$k"
 	done
 }
 
+# Every Authenticode-signed EFI binary of those packages, shim's aside.
 debian_efi_files() {
 	ls "$DEBIAN"/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/*.efi.signed \
-		"$DEBIAN"/shim-helpers-amd64-signed/usr/lib/shim/*.efi.signed 2>/dev/null
+		"$DEBIAN"/shim-helpers-amd64-signed/usr/lib/shim/*.efi.signed \
+		"$DEBIAN"/fwupd-amd64-signed/usr/libexec/fwupd/efi/*.efi.signed 2>/dev/null
 }

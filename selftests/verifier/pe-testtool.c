@@ -29,6 +29,11 @@
  *   pe-testtool fuzz-seed OUT FILE
  *   pe-testtool fuzz-seed OUT IMAGE BASE IMAGE_BASE [SIG [TAIL]]
  *       Write an input for the libFuzzer harness (userspace/fuzz/pe.c).
+ *   pe-testtool certs FILE PREFIX
+ *       Write every DER SEQUENCE in FILE that starts like an X.509
+ *       certificate (two nested long-form SEQUENCEs) as PREFIX.N.der, each
+ *       once; openssl tells which are certificates. For UEFI variable
+ *       stores (EFI_SIGNATURE_LISTs of EFI_CERT_X509 entries).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -642,10 +647,33 @@ static int cmd_fuzz_seed(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_certs(int argc, char **argv)
+{
+	char path[4096];
+	struct buf b;
+	unsigned int n = 0;
+
+	if (argc != 3)
+		die("usage: certs FILE PREFIX");
+	b = slurp(argv[1]);
+	for (size_t i = 0; i + 8 <= b.len; i++) {
+		size_t len = 4 + ((size_t)b.p[i + 2] << 8 | b.p[i + 3]);
+
+		if (b.p[i] != 0x30 || b.p[i + 1] != 0x82 || b.p[i + 4] != 0x30 ||
+		    b.p[i + 5] != 0x82 || len > b.len - i)
+			continue;
+		snprintf(path, sizeof(path), "%s.%u.der", argv[2], n++);
+		spill(path, b.p + i, len);
+		i += len - 1;
+	}
+	printf("%u\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed ...");
+		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed|certs ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
@@ -658,6 +686,8 @@ int main(int argc, char **argv)
 		return cmd_reloc_mix(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fuzz-seed"))
 		return cmd_fuzz_seed(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "certs"))
+		return cmd_certs(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
 	return 1;
 }

@@ -139,20 +139,48 @@ for pkg in $DEBIAN_PACKAGES; do
 		debian_ok=0
 	fi
 done
+rm -f "$DEBIAN"/kernels/*.path
+for meta in $DEBIAN_KERNEL_METAS; do
+	pkg=$(kernel_package "$meta")
+	if [ -n "$pkg" ] && out=$(fetch_kernel "$pkg" 2>&1); then
+		tap_ok "signed kernel $pkg ($meta): $out"
+	else
+		tap_diag "$out"
+		tap_not_ok "signed kernel of $meta from Debian's archive (${pkg:-no such package})"
+		debian_ok=0
+	fi
+done
+# The anchors, each from where a machine would have it: the Microsoft UEFI
+# CA 2011 from a UEFI db (ovmf's), the Debian Secure Boot CA from the shim
+# that CA verifies.
+shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
+if [ "$debian_ok" = 1 ] && extract_ovmf_ms_ca >"$RUN/err" 2>&1; then
+	tap_ok "Microsoft Corporation UEFI CA 2011 out of ovmf's Secure Boot db (OVMF_VARS_4M.ms.fd)"
+else
+	tap_diag "$(cat "$RUN/err")"
+	tap_not_ok "Microsoft Corporation UEFI CA 2011 out of ovmf's Secure Boot db"
+	debian_ok=0
+fi
+if [ "$debian_ok" = 1 ]; then
+	verify "Debian shim: authentic under the Microsoft UEFI CA 2011 of ovmf's db" 0 \
+		'.verdict == "authentic" and .signatures[0].status == "ok" and
+		 (.signatures[0].anchor | startswith("CN=Microsoft Corporation UEFI CA 2011,"))' \
+		--trust "$DEBIAN/ms-uefi-ca-2011.pem" "$shim" || debian_ok=0
+fi
 if [ "$debian_ok" = 1 ] && extract_debian_ca >"$RUN/err" 2>&1 &&
    [ "$(openssl x509 -in "$DEBIAN/debian-ca.pem" -noout -subject -issuer)" = \
      "$(printf 'subject=CN = Debian Secure Boot CA\nissuer=CN = Debian Secure Boot CA')" ]; then
-	tap_ok "Debian Secure Boot CA out of shim's .vendor_cert"
+	tap_ok "Debian Secure Boot CA out of that shim's .vendor_cert"
 else
 	tap_diag "$(cat "$RUN/err")"
-	tap_not_ok "Debian Secure Boot CA out of shim's .vendor_cert"
+	tap_not_ok "Debian Secure Boot CA out of that shim's .vendor_cert"
 	debian_ok=0
 fi
-if [ "$debian_ok" = 1 ] && extract_microsoft_cas >"$RUN/err" 2>&1; then
-	tap_ok "Microsoft UEFI CAs 2011 and 2023 out of shim's two signatures"
+if [ "$debian_ok" = 1 ] && extract_microsoft_ca_2023 >"$RUN/err" 2>&1; then
+	tap_ok "Microsoft UEFI CA 2023 out of shim's second signature (in no Debian 12 package)"
 else
 	tap_diag "$(cat "$RUN/err")"
-	tap_not_ok "Microsoft UEFI CAs 2011 and 2023 out of shim's two signatures"
+	tap_not_ok "Microsoft UEFI CA 2023 out of shim's second signature"
 	debian_ok=0
 fi
 
@@ -270,10 +298,18 @@ verify "signer digest SHA-384 over a SHA-256 image digest: authentic" 0 \
 	'.verdict == "authentic"' --trust "$P/rsa-inter.pem" "$R/md-sha384.dll"
 verify "no authenticated attributes (signature over the content): authentic" 0 \
 	'.verdict == "authentic"' --trust "$P/rsa-inter.pem" "$R/no-attributes.dll"
-verify "signed contentType is not SpcIndirectDataContent: not authentic" 1 \
-	'.reason == "bad_signature"' --trust "$P/rsa-inter.pem" "$R/content-type-data.dll"
-verify "SpcIndirectDataContent for something other than a PE image: not authentic" 1 \
-	'.reason == "bad_signature"' --trust "$P/rsa-inter.pem" "$R/not-pe-image.dll"
+# What the publisher signed is not an Authenticode PE signature: nothing in
+# it speaks of tampering, so unknown, never not authentic.
+verify "signed contentType is not SpcIndirectDataContent: unknown" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_signature"' \
+	--trust "$P/rsa-inter.pem" "$R/content-type-data.dll"
+verify "SpcIndirectDataContent for something other than a PE image: unknown" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_signature" and
+	 (.message | contains("1.3.6.1.4.1.311.2.1.25"))' \
+	--trust "$P/rsa-inter.pem" "$R/not-pe-image.dll"
+verify "SpcIndirectDataContent of type SPC_INDIVIDUAL_SP_KEY_PURPOSE (old pesign): authentic" 0 \
+	'.verdict == "authentic" and .signatures[0].status == "ok"' \
+	--trust "$P/rsa-inter.pem" "$R/pesign-data-type.dll"
 
 # --- Debian's signed files ---------------------------------------------------------
 
@@ -282,14 +318,22 @@ DEB_SIGNER='(.signatures[0].subject | startswith("CN=Debian Secure Boot Signer")
 	.signatures[0].issuer == "CN=Debian Secure Boot CA" and
 	.signatures[0].anchor == "CN=Debian Secure Boot CA"'
 if [ "$debian_ok" = 1 ]; then
+	n=$(debian_kernels | sort -u | wc -l)
+	tap_result "six signed kernels: 6.1 and 6.12, generic, cloud and rt ($n)" $((n != 6))
+	# Every file Debian signs, as a file and as a UEFI loader maps it at
+	# an address that is not its ImageBase.
 	for f in $(debian_kernels) $(debian_efi_files); do
 		n=$(basename "$f")
 		verify "Debian $n: authentic as a file" 0 \
 			".verdict == \"authentic\" and .format == \"pe32+\" and $DEB_SIGNER" \
 			$DEB_TRUST "$f"
-		load "deb-$n" "$f" uefi "$BASE_EFI" &&
-		verify "Debian $n: authentic loaded at $BASE_EFI ($(info "$RUN/deb-$n.info" relocs) relocations)" 0 \
-			".verdict == \"authentic\" and $DEB_SIGNER" $DEB_TRUST $LOADED
+		if ! load "deb-$n" "$f" uefi "$BASE_EFI" ||
+		   [ $(($(info "$RUN/deb-$n.info" image_base))) = $((BASE_EFI)) ]; then
+			tap_not_ok "Debian $n: the reference loader maps it away from its ImageBase"
+			continue
+		fi
+		verify "Debian $n: authentic loaded at $BASE_EFI, not its ImageBase $(info "$RUN/deb-$n.info" image_base) ($(info "$RUN/deb-$n.info" relocs) relocations)" 0 \
+			".verdict == \"authentic\" and .mode == \"loaded\" and $DEB_SIGNER" $DEB_TRUST $LOADED
 	done
 	kernel=$(debian_kernels | head -n 1)
 	if [ -n "$kernel" ]; then
@@ -298,15 +342,20 @@ if [ "$debian_ok" = 1 ]; then
 		verify "Debian kernel with one byte changed: not authentic" 1 \
 			'.reason == "digest_mismatch"' $DEB_TRUST "$t"
 	else
-		tap_not_ok "a signed Debian kernel in /boot"
+		tap_not_ok "a signed Debian kernel"
 	fi
-	shim=$DEBIAN/shim-signed/usr/lib/shim/shimx64.efi.signed
-	verify "Debian shim: two WIN_CERTIFICATE entries, authentic under Microsoft UEFI CA 2011" 0 \
+	verify "Debian shim: two WIN_CERTIFICATE entries, the first ok under the 2011 CA of ovmf's db" 0 \
 		'.verdict == "authentic" and (.signatures | length) == 2 and
 		 .signatures[0].entry == 0 and .signatures[1].entry == 1 and
 		 .signatures[0].status == "ok" and .signatures[1].status == "untrusted"' \
 		--trust "$DEBIAN/ms-uefi-ca-2011.pem" "$shim"
-	verify "Debian shim: authentic under Microsoft UEFI CA 2023 (second entry)" 0 \
+	load deb-shim "$shim" uefi "$BASE_EFI" &&
+	verify "Debian shim: authentic loaded at $BASE_EFI under the 2011 CA of ovmf's db" 0 \
+		'.verdict == "authentic" and .signatures[0].status == "ok"' \
+		--trust "$DEBIAN/ms-uefi-ca-2011.pem" $LOADED
+	# The 2023 CA came out of the signature it checks: this shows the
+	# second signature verifies and chains to a certificate of that name.
+	verify "Debian shim: second entry authentic under the 2023 CA it carries" 0 \
 		'.verdict == "authentic" and .signatures[1].status == "ok"' \
 		--trust "$DEBIAN/ms-uefi-ca-2023.pem" "$shim"
 	verify "Debian shim under the Debian CA: unknown (Microsoft signs shim)" 2 \
@@ -314,11 +363,8 @@ if [ "$debian_ok" = 1 ]; then
 	verify "Debian shim, 2023 CA trusted, 2011 CA denied: not authentic" 1 \
 		'.reason == "denied_certificate"' --trust "$DEBIAN/ms-uefi-ca-2023.pem" \
 		--deny "$DEBIAN/ms-uefi-ca-2011.pem" "$shim"
-	load deb-shim "$shim" uefi "$BASE_EFI" &&
-	verify "Debian shim: authentic loaded at $BASE_EFI" 0 '.verdict == "authentic"' \
-		--trust "$DEBIAN/ms-uefi-ca-2011.pem" $LOADED
 else
-	tap_skip "Debian's signed files" "could not fetch them from Debian's archive"
+	tap_not_ok "Debian's signed files: could not fetch them from Debian's archive"
 fi
 
 # --- tampered files ------------------------------------------------------------------
@@ -348,31 +394,36 @@ verify "file: sbsign-signed UEFI image, code byte changed: not authentic" 1 \
 t=$(copy checksum.dll "$S/dll64-rsa.dll"); flip "$t" "$(di checksum_off)"
 verify "file: CheckSum changed (not hashed): still authentic" 0 '.verdict == "authentic"' $TRUST "$t"
 cert_off=$(di cert_off) cert_size=$(di cert_size) dirent=$(di cert_dirent_off)
+# The certificate table is not signed: a table that does not fit the file
+# cannot show that signed bytes changed. Unknown, never authentic.
 t=$RUN/truncated.dll; head -c -16 "$S/dll64-rsa.dll" >"$t"
-verify "file: certificate table truncated: not authentic" 1 \
-	'.verdict == "not_authentic" and .reason == "bad_cert_table"' $TRUST "$t"
+verify "file: certificate table truncated: unknown" 2 \
+	'.verdict == "unknown" and .reason == "bad_cert_table"' $TRUST "$t"
 t=$(copy oversized.dll "$S/dll64-rsa.dll"); put_u32 "$t" $((dirent + 4)) $((cert_size + 8))
-verify "file: certificate table size beyond the file: not authentic" 1 \
+verify "file: certificate table size beyond the file: unknown" 2 \
 	'.reason == "bad_cert_table"' $TRUST "$t"
 t=$(copy short.dll "$S/dll64-rsa.dll"); put_u32 "$t" $((dirent + 4)) $((cert_size - 8))
-verify "file: certificate table not reaching the end of the file: not authentic" 1 \
+verify "file: certificate table not reaching the end of the file: unknown" 2 \
 	'.reason == "bad_cert_table"' $TRUST "$t"
 t=$(copy appended.dll "$S/dll64-rsa.dll"); printf 'appended' >>"$t"
-verify "file: bytes appended after the certificate table: not authentic" 1 \
+verify "file: bytes appended after the certificate table: unknown" 2 \
 	'.reason == "bad_cert_table"' $TRUST "$t"
 len=$(get_u32 "$S/dll64-rsa.dll" "$cert_off")
 t=$(copy wclong.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$cert_off" $((len + 8))
-verify "file: WIN_CERTIFICATE length beyond the directory size: not authentic" 1 \
+verify "file: WIN_CERTIFICATE length beyond the directory size: unknown" 2 \
 	'.reason == "bad_cert_table"' $TRUST "$t"
 t=$(copy wcshort.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$cert_off" $((len - 64))
-verify "file: WIN_CERTIFICATE length short of the directory size: not authentic" 1 \
-	'.verdict == "not_authentic"' $TRUST "$t"
+verify "file: WIN_CERTIFICATE length short of the directory size: unknown" 2 \
+	'.verdict == "unknown"' $TRUST "$t"
 t=$(copy sigbyte.dll "$S/dll64-rsa.dll"); flip "$t" $((cert_off + len - 20))
 verify "file: a byte of the RSA signature value changed: not authentic" 1 \
 	'.reason == "bad_signature"' $TRUST "$t"
+t=$(copy pkcs7cut.dll "$S/dll64-rsa.dll"); put_u32 "$t" $((cert_off + 8)) 0x00000030
+verify "file: PKCS#7 that does not parse: unknown (unreadable_signature)" 2 \
+	'.verdict == "unknown" and .reason == "unreadable_signature"' $TRUST "$t"
 t=$(copy moved.dll "$S/dll64-rsa.dll"); put_u32 "$t" "$dirent" $((cert_off + 8))
-verify "file: certificate table entry pointing elsewhere: not authentic" 1 \
-	'.verdict == "not_authentic"' $TRUST "$t"
+verify "file: certificate table entry pointing elsewhere: unknown" 2 \
+	'.verdict == "unknown"' $TRUST "$t"
 verify "unsigned image: unknown (no signature)" 2 \
 	'.verdict == "unknown" and .reason == "no_signature" and (.digest | length) == 64' \
 	$TRUST "$I/dll64.dll"
@@ -381,8 +432,8 @@ verify "not a PE image: unknown (unsupported format)" 2 '.reason == "unsupported
 : >"$RUN/empty"
 verify "empty file: unknown (unsupported format)" 2 '.reason == "unsupported_format"' "$RUN/empty"
 head -c 300 "$S/dll64-rsa.dll" >"$RUN/headers-cut.dll"
-verify "file cut inside its headers: not authentic (malformed)" 1 \
-	'.reason == "malformed_image"' $TRUST "$RUN/headers-cut.dll"
+verify "file cut inside its headers: unknown (unreadable_image)" 2 \
+	'.verdict == "unknown" and .reason == "unreadable_image"' $TRUST "$RUN/headers-cut.dll"
 
 # --- tampered loaded images ----------------------------------------------------------
 
@@ -419,14 +470,14 @@ if load tamper "$S/dll64-rsa.dll" windows "$BASE64"; then
 	verify "loaded: ImageBase from the mapped header (the loader rewrote it): not authentic" 1 \
 		'.verdict == "not_authentic"' $TRUST \
 		--loaded "$T.image" --base "$BASE64" --signature "$T.sig" --tail "$T.tail"
-	verify "loaded: tail left out: not authentic" 1 '.reason == "bad_cert_table"' $TRUST \
+	verify "loaded: tail left out: unknown" 2 '.reason == "bad_cert_table"' $TRUST \
 		--loaded "$T.image" --base "$BASE64" --image-base "$(ti image_base)" --signature "$T.sig"
 	verify "loaded: certificate table left out: unknown (no signature)" 2 \
 		'.reason == "no_signature"' $TRUST \
 		--loaded "$T.image" --base "$BASE64" --image-base "$(ti image_base)" --tail "$T.tail"
 	head -c -4096 "$T.orig" >"$T.short"
-	verify "loaded: image shorter than SizeOfImage: not authentic (malformed)" 1 \
-		'.reason == "malformed_image"' $TRUST \
+	verify "loaded: image shorter than SizeOfImage: unknown (unreadable_image)" 2 \
+		'.reason == "unreadable_image"' $TRUST \
 		--loaded "$T.short" --base "$BASE64" --image-base "$(ti image_base)" \
 		--signature "$T.sig" --tail "$T.tail"
 else
@@ -554,15 +605,16 @@ cat "$P/rsa-root.pem" "$P/rsa-inter.pem" >"$RUN/rsa-chain-store.pem"
 oracle "resigned md-sha1.dll" "$R/md-sha1.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem" --allow-sha1
 oracle "resigned md-sha384.dll" "$R/md-sha384.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem"
 oracle "resigned no-attributes.dll" "$R/no-attributes.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem"
+oracle "resigned pesign-data-type.dll" "$R/pesign-data-type.dll" "$RUN/rsa-chain-store.pem" "$P/rsa-inter.pem"
 # Where we are stricter than osslsigncode, by design: it accepts a signed
 # contentType other than SpcIndirectDataContent, and SpcIndirectDataContent
-# for something other than a PE image.
+# for something other than a PE image; we say unknown.
 for f in content-type-data not-pe-image; do
 	timeout 120 "$V" --json --trust "$RUN/rsa-chain-store.pem" "$R/$f.dll" >"$RUN/oracle.json" 2>/dev/null
 	timeout 120 osslsigncode verify -CAfile "$RUN/rsa-chain-store.pem" -in "$R/$f.dll" >"$RUN/ossl.out" 2>&1
 	ossl_rc=$?
 	theirs=$(oracle_digests "$R/$f.dll" "$RUN/rsa-chain-store.pem" | cut -d' ' -f2)
-	[ "$ossl_rc" -eq 0 ] && [ "$(jq -r .reason "$RUN/oracle.json")" = bad_signature ] &&
+	[ "$ossl_rc" -eq 0 ] && [ "$(jq -r .reason "$RUN/oracle.json")" = unsupported_signature ] &&
 		[ "$theirs" = "$(jq -r .digests.sha256 "$RUN/oracle.json")" ]
 	tap_result "oracle osslsigncode: resigned $f.dll: same digest; it accepts what we refuse (by design)" $?
 done
@@ -570,8 +622,19 @@ if [ "$debian_ok" = 1 ]; then
 	for f in $(debian_kernels) $(debian_efi_files) "$RUN/vmlinuz-tampered"; do
 		oracle "Debian $(basename "$f")" "$f" "$DEBIAN/debian-ca.pem" "$DEBIAN/debian-ca.pem"
 	done
-	tap_skip "oracle osslsigncode: Debian shimx64.efi.signed" \
-		"osslsigncode 2.9 cannot read a certificate table with two WIN_CERTIFICATE entries"
+	# osslsigncode 2.9 cannot read a table of two WIN_CERTIFICATE
+	# entries: give it shim with its first entry alone. Its chain check
+	# wants a self-signed anchor, and Microsoft's root is in no Debian
+	# package: compare the digest it calculates.
+	"$TESTTOOL" info "$shim" >"$RUN/shim.info"
+	off=$(info "$RUN/shim.info" cert_off) first=$(get_u32 "$shim" "$(info "$RUN/shim.info" cert_off)")
+	head -c $((off + (first + 7) / 8 * 8)) "$shim" >"$RUN/shim-first.efi"
+	put_u32 "$RUN/shim-first.efi" $(($(info "$RUN/shim.info" cert_dirent_off) + 4)) $(((first + 7) / 8 * 8))
+	"$V" --json --trust "$DEBIAN/ms-uefi-ca-2011.pem" "$RUN/shim-first.efi" >"$RUN/oracle.json" 2>/dev/null
+	theirs=$(oracle_digests "$RUN/shim-first.efi" "$DEBIAN/ms-uefi-ca-2011.pem" | cut -d' ' -f2)
+	[ -n "$theirs" ] && [ "$theirs" = "$(jq -r .digests.sha256 "$RUN/oracle.json")" ] &&
+		[ "$(jq -r .verdict "$RUN/oracle.json")" = authentic ]
+	tap_result "oracle osslsigncode: Debian shimx64.efi.signed, first entry alone: same digest ($theirs)" $?
 	sbverify --cert "$DEBIAN/ms-uefi-ca-2011.pem" "$shim" >"$RUN/sbv.out" 2>&1
 	tap_result "oracle sbverify: Debian shimx64.efi.signed: verifies under Microsoft UEFI CA 2011, as ours" $?
 fi

@@ -47,7 +47,7 @@
 enum hostsig_outcome {
 	HOSTSIG_UNKNOWN,	/* cannot tell: unsigned, untrusted, unsupported */
 	HOSTSIG_AUTHENTIC,	/* exactly what a trusted publisher signed */
-	HOSTSIG_NOT_AUTHENTIC,	/* modified, badly signed, malformed or denied */
+	HOSTSIG_NOT_AUTHENTIC,	/* evidence of tampering: changed, badly signed, denied */
 };
 
 /*
@@ -64,13 +64,15 @@ enum hostsig_reason {
 	HOSTSIG_R_INTERNAL_ERROR,	/* unknown: out of memory, OpenSSL failure */
 	HOSTSIG_R_DIGEST_MISMATCH,	/* not authentic: the bytes are not what was signed */
 	HOSTSIG_R_BAD_SIGNATURE,	/* not authentic: the signature itself does not verify */
-	HOSTSIG_R_BAD_CERT_TABLE,	/* not authentic: the certificate table is inconsistent */
+	HOSTSIG_R_BAD_CERT_TABLE,	/* unknown: the certificate table does not fit the file */
 	HOSTSIG_R_MALFORMED_IMAGE,	/* not authentic: headers or tables out of bounds */
 	HOSTSIG_R_DENIED_CERTIFICATE,	/* not authentic: a signer's chain holds a denied certificate */
 	HOSTSIG_R_DENIED_DIGEST,	/* not authentic: the image digest is denied */
 	HOSTSIG_R_LOAD_MISMATCH,	/* not authentic: loaded bytes are not what the signed file becomes */
 	HOSTSIG_R_UNSUPPORTED_SITE,	/* unknown: a runtime patch site the verifier cannot normalise */
 	HOSTSIG_R_UNSUPPORTED_SIGNATURE, /* unknown: a signature scheme this library does not check */
+	HOSTSIG_R_UNREADABLE_IMAGE,	/* unknown: headers or tables the verifier cannot read */
+	HOSTSIG_R_UNREADABLE_SIGNATURE,	/* unknown: a signature the verifier cannot read */
 	HOSTSIG_R_NR
 };
 

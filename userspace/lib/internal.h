@@ -88,6 +88,7 @@ struct hostsig_trust {
 	EVP_MD *md[HOSTSIG_DIGEST_NR];
 	ASN1_OBJECT *oid_spc_indirect_data;	/* 1.3.6.1.4.1.311.2.1.4 */
 	ASN1_OBJECT *oid_spc_pe_image_data;	/* 1.3.6.1.4.1.311.2.1.15 */
+	ASN1_OBJECT *oid_spc_sp_key_purpose;	/* 1.3.6.1.4.1.311.2.1.21, pesign's */
 	ASN1_OBJECT *oid_spc_nested_signature;	/* 1.3.6.1.4.1.311.2.4.1 */
 };
 
@@ -121,9 +122,14 @@ struct pe_section {
 	uint32_t vsize;		/* VirtualSize, or SizeOfRawData when it is 0 */
 	uint32_t raw_ptr;
 	uint32_t raw_size;
+	uint32_t extent;	/* loaded image: memory it occupies (pe_layout()) */
 	uint32_t mapped;	/* loaded image: raw bytes the loader mapped */
 	uint32_t characteristics;	/* IMAGE_SCN_* */
 };
+
+#define IMAGE_SCN_CNT_CODE	0x00000020u
+#define IMAGE_SCN_MEM_EXECUTE	0x20000000u
+#define IMAGE_SCN_MEM_WRITE	0x80000000u
 
 struct pe_dir {
 	uint32_t rva;
@@ -155,10 +161,15 @@ struct pe_image {
 	uint16_t *raw_order;		/* sections with raw data, by PointerToRawData */
 	uint16_t nr_raw;
 	uint32_t raw_end;		/* end of the headers and of all raw data */
+	uint16_t *va_order;		/* pe_layout(): sections in memory, by RVA */
+	uint16_t nr_va;
 };
 
 int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
 	     struct hostsig_result *res);
+/* Where the sections lie in memory: each section's extent and mapped
+ * bytes, va_order. 0, or -1 with res set. */
+int pe_layout(struct pe_image *pe, struct hostsig_result *res);
 void pe_release(struct pe_image *pe);
 
 /*
@@ -201,7 +212,9 @@ int wincert_parse(const uint8_t *table, size_t len, struct wincert *entries,
 
 /* spc.c */
 struct spc_indirect_data {
-	bool is_pe_image;		/* data.type is SPC_PE_IMAGE_DATAOBJ */
+	bool is_pe_image;		/* data.type says the digest is of a PE image */
+	char data_type[64];		/* data.type, dotted, for messages */
+	char digest_alg[64];		/* the digest's algorithm, for messages */
 	enum hostsig_digest digest_type;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;

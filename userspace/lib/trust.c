@@ -38,9 +38,11 @@ struct hostsig_trust *hostsig_trust_new(void)
 	trust->denied = sk_X509_new_null();
 	trust->oid_spc_indirect_data = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.4", 1);
 	trust->oid_spc_pe_image_data = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.15", 1);
+	trust->oid_spc_sp_key_purpose = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.21", 1);
 	trust->oid_spc_nested_signature = OBJ_txt2obj("1.3.6.1.4.1.311.2.4.1", 1);
 	if (!trust->store || !trust->trusted || !trust->denied ||
 	    !trust->oid_spc_indirect_data || !trust->oid_spc_pe_image_data ||
+	    !trust->oid_spc_sp_key_purpose ||
 	    !trust->oid_spc_nested_signature)
 		goto err;
 	for (int i = 0; i < HOSTSIG_DIGEST_NR; i++) {
@@ -69,6 +71,7 @@ void hostsig_trust_free(struct hostsig_trust *trust)
 		EVP_MD_free(trust->md[i]);
 	ASN1_OBJECT_free(trust->oid_spc_indirect_data);
 	ASN1_OBJECT_free(trust->oid_spc_pe_image_data);
+	ASN1_OBJECT_free(trust->oid_spc_sp_key_purpose);
 	ASN1_OBJECT_free(trust->oid_spc_nested_signature);
 	free(trust);
 }

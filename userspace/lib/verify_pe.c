@@ -12,7 +12,13 @@
  *   any signature does not verify         -> not authentic (bad_signature)
  *   any signature is valid but untrusted  -> unknown (untrusted)
  *   only unusable algorithms              -> unknown (unsupported_digest)
+ *   only signatures of other kinds        -> unknown (unsupported_signature)
+ *   only signatures we cannot read        -> unknown (unreadable_signature)
  *   no signature                          -> unknown (no_signature)
+ *
+ * Not authentic is evidence of tampering: bytes that are not what was
+ * signed, a signature value that does not verify, or the operator's deny
+ * list. Anything the verifier does not understand is unknown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,8 @@ static const enum hostsig_reason precedence[] = {
 	HOSTSIG_R_UNTRUSTED,
 	HOSTSIG_R_INTERNAL_ERROR,
 	HOSTSIG_R_UNSUPPORTED_DIGEST,
+	HOSTSIG_R_UNSUPPORTED_SIGNATURE,
+	HOSTSIG_R_UNREADABLE_SIGNATURE,
 };
 
 static void hex(char *out, const uint8_t *p, size_t n)
@@ -157,7 +165,7 @@ static void decide(struct sig_list *list, struct hostsig_result *res)
 			return;
 		}
 	}
-	result_set(res, HOSTSIG_R_BAD_SIGNATURE, "no usable signature");
+	result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE, "no usable signature");
 }
 
 static int collect(const struct hostsig_trust *trust, const uint8_t *cert_table,
@@ -228,8 +236,11 @@ enum hostsig_outcome verify_signed_image(const struct hostsig_trust *trust,
 	} else {
 		decide(list, res);
 	}
-	if (list->overflow && res->verdict == HOSTSIG_AUTHENTIC)
-		result_set(res, HOSTSIG_R_UNSUPPORTED_IMAGE,
+	/* Signatures we did not read could be good ones: only a denial
+	 * stands without them. */
+	if (list->overflow && res->reason != HOSTSIG_R_DENIED_DIGEST &&
+	    res->reason != HOSTSIG_R_DENIED_CERTIFICATE)
+		result_set(res, HOSTSIG_R_UNSUPPORTED_SIGNATURE,
 			   "more than %u signatures", HOSTSIG_MAX_SIGNATURES);
 out:
 	digest_set_release(&ds);
@@ -330,7 +341,7 @@ enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,
 	if (file_cert_table(&pe, len, &table_off, &table_len, res))
 		goto out;
 	if (pe.raw_end > table_off) {
-		result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 			   "raw data ends at 0x%x, beyond the end of the file",
 			   pe.raw_end);
 		goto out;
