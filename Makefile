@@ -35,7 +35,7 @@ HOSTSIG_DEBUG_TIER ?= 1
 CHECK_SUITES ?= unit lint verifier elfverify hostsigd vm \
 	$(if $(filter 1,$(HOSTSIG_DEBUG_TIER)),debug-kernel)
 
-.PHONY: all modules modules-all guest-modules userspace check deps lint demo bench clean distclean \
+.PHONY: all modules modules-all guest-modules userspace vm-prepare check deps lint demo bench clean distclean \
 	install install-module install-userspace dkms-install
 .DEFAULT_GOAL := all
 
@@ -144,11 +144,18 @@ deps:
 	@$(SRCDIR)/selftests/lib/deps.sh
 	@$(SRCDIR)/selftests/lib/qemu.sh prepare $(BUILD)
 
-check: deps
-	$(if $(filter debug-kernel,$(CHECK_SUITES)),$(SRCDIR)/selftests/debug-kernel/start.sh $(BUILD))
+# What the test VMs boot, for every installed kernel: hostsig.ko, the
+# guest proxy for the nested guests, the userspace programs (also linked
+# statically for the VMs), the test programs and the initramfs parts.
+# Reached through a new make process, after deps (see KVERS).
+vm-prepare:
 	$(MAKE) modules-all guest-modules userspace
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+
+check: deps
+	$(if $(filter debug-kernel,$(CHECK_SUITES)),$(SRCDIR)/selftests/debug-kernel/start.sh $(BUILD))
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
 
 lint: deps
@@ -156,15 +163,11 @@ lint: deps
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results lint
 
 demo: deps
-	$(MAKE) modules-all userspace
-	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
-	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/demo/run.sh
 
 bench: deps
-	$(MAKE) modules-all userspace
-	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
-	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/bench.sh
 
 clean:
