@@ -10,7 +10,7 @@ set -eu
 
 group_build="gcc make pkg-config libc6-dev libssl-dev libnl-3-dev libnl-genl-3-dev kmod cpio xz-utils zstd"
 group_kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12"
-group_vm="qemu-system-x86 busybox-static python3 debootstrap"
+group_vm="qemu-system-x86 busybox-static python3"
 # The nested guests' kernels (Debian's cloud flavour boots fastest under
 # emulation); the generic kernels do not pull them in.
 group_nested="linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64"
