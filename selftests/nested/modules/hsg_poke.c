@@ -7,8 +7,9 @@
  * is written back unchanged (value=-1, the default) or replaced by value=,
  * through a second, writable mapping of its page (vmap() of the page
  * vmalloc_to_page() finds); the write reaches its guest physical page as
- * any write would. A changed byte is for code that no longer runs. Module text is mapped read-only, CR0.WP is pinned and text_poke()
- * is not exported, so this alias is the way a module can write there.
+ * any write would. A changed byte is for code that no longer runs. Module
+ * text is mapped read-only, CR0.WP is pinned and text_poke() is not
+ * exported, so this alias is the way a module can write there.
  *
  * Its init does the write and succeeds; it may be unloaded at once.
  */
