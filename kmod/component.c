@@ -239,7 +239,7 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 	info->format = comp->format;
 	info->state = comp->state;
 	info->decision = hostsig_decide(hostsig_vm_policy_locked(comp->vm),
-					comp->state);
+					comp->state, comp->history);
 	info->size = comp->size;
 	info->load_base = comp->load_base;
 	info->image_base = comp->image_base;
@@ -251,6 +251,7 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 	info->tampers = comp->tampers;
 	info->patches = comp->patches;
 	info->tamper_gpa = comp->tamper_gpa;
+	info->history = comp->history;
 	info->tracked_pages = comp->nr_track_on;
 	info->digest_len = comp->digest_len;
 	memcpy(info->name, comp->name, sizeof(info->name));
@@ -484,7 +485,8 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 {
 	struct hostsig_comp_info *info;
 	struct hostsig_ring_slot slot;
-	u64 old_record = 0;
+	u64 old_record = 0, seq;
+	bool stop = false;
 	long ret;
 	int err;
 
@@ -498,6 +500,10 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		goto out;
 	}
 	hostsig_fill_record(slot.rec, comp);
+	/* Writes from here on are not in this copy. */
+	spin_lock(&hostsig_lock);
+	seq = comp->write_seq;
+	spin_unlock(&hostsig_lock);
 	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec);
 	if (!ret && first)
 		ret = hostsig_keep_regions(comp, slot.rec);
@@ -536,16 +542,20 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	if (comp->state != HOSTSIG_STATE_MODIFIED)
 		comp->state = HOSTSIG_STATE_PENDING;
 	comp->record_id = slot.record_id;
+	comp->record_seq = seq;
 	comp->answered = false;
 	comp->verifications++;
 	comp->pending_since = ktime_get_boottime_ns();
 	if (comp->dirty) {
 		/* Written to while we copied it: this copy proves nothing. */
 		comp->dirty = false;
-		hostsig_tamper_locked(comp);
+		stop = hostsig_tamper_locked(comp);
 	}
 	hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
+	/* Quarantine decided: the reaction announces it. */
+	if (stop)
+		kvm_vm_dead(kvm);
 
 	hostsig_ring_commit(&slot);
 	if (old_record)
@@ -659,7 +669,8 @@ long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
 		return -HOSTSIG_ENOENT;
 	}
 	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns());
-	decision = hostsig_decide(hostsig_vm_policy_locked(comp->vm), comp->state);
+	decision = hostsig_decide(hostsig_vm_policy_locked(comp->vm), comp->state,
+				  comp->history);
 	ret = ((long)comp->state << 8) | decision;
 	if (expired) {
 		info = kmalloc(sizeof(*info), GFP_ATOMIC);
@@ -736,6 +747,8 @@ static void hostsig_apply_verdict_locked(struct hostsig_component *comp,
 {
 	comp->state = hostsig_state_of_verdict(msg->verdict);
 	comp->answered = true;
+	if (comp->state == HOSTSIG_STATE_NOT_AUTHENTIC)
+		comp->history |= HOSTSIG_HISTORY_NOT_AUTHENTIC;
 	/* Only the verdict on the load itself says the load was verified. */
 	if (msg->record_id == comp->first_record_id &&
 	    msg->verdict == HOSTSIG_VERDICT_AUTHENTIC)
@@ -761,6 +774,9 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 		return -ENOENT;
 	if (comp->state == HOSTSIG_STATE_UNLOADED ||
 	    msg->record_id != comp->record_id)
+		return -ESTALE;
+	/* Copied before the write that made it MODIFIED: says nothing now. */
+	if (comp->record_seq < comp->tamper_seq)
 		return -ESTALE;
 	if (comp->answered)
 		return -EALREADY;
@@ -1051,6 +1067,8 @@ int hostsig_policy_set(u64 vm_id, const struct hostsig_policy *change,
 		target->unknown = change->unknown;
 	if (change->timeout_ms != U32_MAX)
 		target->timeout_ms = change->timeout_ms;
+	if (change->tampered)
+		target->tampered = change->tampered;
 	spin_unlock(&hostsig_lock);
 	return 0;
 }

@@ -60,13 +60,14 @@ struct hostsig_policy {
 	u32 mode;		/* enum hostsig_mode */
 	u32 unknown;		/* enum hostsig_unknown_action */
 	u32 timeout_ms;		/* 0: no timeout */
+	u32 tampered;		/* enum hostsig_tampered_action */
 };
 
 /* The global default; under hostsig_lock. */
 extern struct hostsig_policy hostsig_default_policy;
 
 enum hostsig_decision hostsig_decide(const struct hostsig_policy *policy,
-				     enum hostsig_state state);
+				     enum hostsig_state state, u32 history);
 bool hostsig_policy_stops_vm(const struct hostsig_policy *policy,
 			     enum hostsig_state state);
 
@@ -166,6 +167,18 @@ struct hostsig_component {
 	bool patch_queued;		/* lock: on the patch work's list */
 	struct list_head patch_node;	/* lock: on the patch work's list */
 	u64 tamper_gpa;			/* lock: the last one */
+	/*
+	 * Every tracked write to the component outside its writable ranges
+	 * (a tamper or a patch) counts in write_seq; tamper_seq is its value
+	 * at the last tamper, record_seq its value when the copy of the
+	 * record it waits for began. A verdict for a record copied before
+	 * the last tamper is refused: it cannot clear MODIFIED.
+	 */
+	u64 write_seq;			/* lock */
+	u64 tamper_seq;			/* lock */
+	u64 record_seq;			/* lock */
+	u32 history;			/* lock: HOSTSIG_HISTORY_*, never cleared */
+	bool stop_vm;			/* lock: a tamper decided to quarantine */
 	bool dirty;			/* lock: written to while captured */
 	bool reaction_queued;		/* lock: on the tamper work's list */
 	struct mutex track_mutex;	/* orders changes of KVM's tracking */
@@ -211,6 +224,7 @@ struct hostsig_comp_info {
 	u32 tampers;
 	u32 patches;
 	u64 tamper_gpa;
+	u32 history;
 	u32 tracked_pages;
 	u32 digest_len;
 	char name[HOSTSIG_NAME_LEN];
@@ -308,7 +322,7 @@ int hostsig_track_set_writable(struct hostsig_component *comp,
 			       u64 **flip, u32 *nr_flip);
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 			 u64 *flip, u32 nr_flip);
-void hostsig_tamper_locked(struct hostsig_component *comp);
+bool hostsig_tamper_locked(struct hostsig_component *comp);
 void hostsig_track_detach(struct hostsig_vm *vm);
 void hostsig_track_forget(struct hostsig_vm *vm);
 

@@ -65,6 +65,9 @@ static const struct nla_policy hostsig_policy_policy[HOSTSIG_A_POLICY_MAX + 1] =
 	[HOSTSIG_A_POLICY_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &hostsig_timeout_range),
 	[HOSTSIG_A_POLICY_RESET] = { .type = NLA_FLAG },
+	[HOSTSIG_A_POLICY_TAMPERED] = NLA_POLICY_RANGE(NLA_U32,
+						       HOSTSIG_TAMPERED_REVERIFY,
+						       HOSTSIG_TAMPERED_DENY),
 };
 
 static struct genl_family hostsig_genl_family;
@@ -99,7 +102,8 @@ static int hostsig_put_comp(struct sk_buff *skb,
 	    nla_put_u32(skb, HOSTSIG_A_COMP_VERIFICATIONS, info->verifications) ||
 	    nla_put_u32(skb, HOSTSIG_A_COMP_TRACKED_PAGES, info->tracked_pages) ||
 	    nla_put_u32(skb, HOSTSIG_A_COMP_TAMPERS, info->tampers) ||
-	    nla_put_u32(skb, HOSTSIG_A_COMP_PATCHES, info->patches))
+	    nla_put_u32(skb, HOSTSIG_A_COMP_PATCHES, info->patches) ||
+	    nla_put_u32(skb, HOSTSIG_A_COMP_HISTORY, info->history))
 		return -EMSGSIZE;
 	if (info->tampers &&
 	    hostsig_put_u64(skb, HOSTSIG_A_COMP_TAMPER_GPA, info->tamper_gpa, pad))
@@ -154,6 +158,7 @@ static int hostsig_put_policy(struct sk_buff *skb, u64 vm_id,
 	    nla_put_u32(skb, HOSTSIG_A_POLICY_MODE, policy->mode) ||
 	    nla_put_u32(skb, HOSTSIG_A_POLICY_UNKNOWN, policy->unknown) ||
 	    nla_put_u32(skb, HOSTSIG_A_POLICY_TIMEOUT_MS, policy->timeout_ms) ||
+	    nla_put_u32(skb, HOSTSIG_A_POLICY_TAMPERED, policy->tampered) ||
 	    nla_put_u8(skb, HOSTSIG_A_POLICY_OVERRIDE, own))
 		return -EMSGSIZE;
 	return 0;
@@ -581,6 +586,10 @@ static int hostsig_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[HOSTSIG_A_POLICY_TIMEOUT_MS]) {
 		change.timeout_ms = nla_get_u32(attrs[HOSTSIG_A_POLICY_TIMEOUT_MS]);
+		any = true;
+	}
+	if (attrs[HOSTSIG_A_POLICY_TAMPERED]) {
+		change.tampered = nla_get_u32(attrs[HOSTSIG_A_POLICY_TAMPERED]);
 		any = true;
 	}
 	if (reset && (any || !vm_id)) {

@@ -10,11 +10,16 @@ struct hostsig_policy hostsig_default_policy = {
 	.mode = HOSTSIG_MODE_AUDIT,
 	.unknown = HOSTSIG_UNKNOWN_ALLOW,
 	.timeout_ms = 30000,
+	.tampered = HOSTSIG_TAMPERED_REVERIFY,
 };
 
 enum hostsig_decision hostsig_decide(const struct hostsig_policy *policy,
-				     enum hostsig_state state)
+				     enum hostsig_state state, u32 history)
 {
+	/* Once written to or not authentic, and the operator never forgives. */
+	if (history && policy->mode != HOSTSIG_MODE_AUDIT &&
+	    policy->tampered == HOSTSIG_TAMPERED_DENY)
+		return HOSTSIG_DECISION_DENY;
 	switch (state) {
 	case HOSTSIG_STATE_UNVERIFIED:
 	case HOSTSIG_STATE_PENDING:

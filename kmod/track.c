@@ -575,24 +575,38 @@ static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_component
 }
 
 /*
- * The component was written to: MODIFIED whatever its verdict, and a
- * reaction (quarantine or a new capture) queued. While it is still being
- * captured, the capture finishes first (see hostsig_capture()).
+ * The component was written to (the caller counted the write in
+ * write_seq): MODIFIED whatever its verdict, for good in its history, and
+ * a reaction queued. Whether the reaction is a quarantine is decided now,
+ * not when it runs, so that no verdict arriving in between can change it;
+ * returns true when the caller must stop the VM (kvm_vm_dead()) as soon
+ * as it has dropped the lock. While the component is still being captured
+ * for the first time, the capture finishes first (see hostsig_capture()).
  */
-void hostsig_tamper_locked(struct hostsig_component *comp)
+bool hostsig_tamper_locked(struct hostsig_component *comp)
 {
+	struct hostsig_vm *vm = comp->vm;
+
+	comp->tamper_seq = comp->write_seq;
+	comp->history |= HOSTSIG_HISTORY_MODIFIED;
 	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
 		comp->dirty = true;
-		return;
+		return false;
 	}
 	comp->state = HOSTSIG_STATE_MODIFIED;
 	comp->modified_ns = ktime_get_real_ns();
+	if (hostsig_policy_stops_vm(hostsig_vm_policy_locked(vm), comp->state) &&
+	    !vm->quarantined) {
+		vm->quarantined = true;
+		comp->stop_vm = true;
+	}
 	if (!comp->reaction_queued) {
 		comp->reaction_queued = true;
 		hostsig_comp_hold(comp);
 		list_add_tail(&comp->tamper_node, &hostsig_tampered);
 		schedule_work(&hostsig_tamper_work);
 	}
+	return comp->stop_vm;
 }
 
 /*
@@ -619,10 +633,15 @@ static void hostsig_patch_locked(struct hostsig_component *comp)
 	}
 }
 
+/*
+ * A guest write KVM emulated on a tracked page. It runs in the writing
+ * vCPU's thread, so the VM is alive, and a quarantine stops it before that
+ * vCPU runs another instruction.
+ */
 static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 {
 	struct hostsig_component *comp;
-	bool allowed = true;
+	bool allowed = true, stop = false;
 
 	spin_lock(&hostsig_lock);
 	list_for_each_entry(comp, &vm->live, vm_node) {
@@ -631,6 +650,7 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 			continue;
 		case HOSTSIG_HIT_PATCH:
 			allowed = false;
+			comp->write_seq++;
 			comp->patches++;
 			hostsig_count(HOSTSIG_A_STATS_PATCHES);
 			hostsig_patch_locked(comp);
@@ -639,12 +659,15 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 			break;
 		}
 		allowed = false;
+		comp->write_seq++;
 		comp->tampers++;
 		comp->tamper_gpa = gpa;
 		hostsig_count(HOSTSIG_A_STATS_TAMPERS);
-		hostsig_tamper_locked(comp);
+		stop |= hostsig_tamper_locked(comp);
 	}
 	spin_unlock(&hostsig_lock);
+	if (stop)
+		kvm_vm_dead(vm->kvm);
 	if (allowed)
 		hostsig_count(HOSTSIG_A_STATS_TRACKED_WRITES);
 }
@@ -690,13 +713,11 @@ static void hostsig_react_one(struct hostsig_component *comp)
 		kfree(info);
 		return;
 	}
-	if (hostsig_policy_stops_vm(hostsig_vm_policy_locked(vm), comp->state) &&
-	    !vm->quarantined) {
-		vm->quarantined = true;
-		stop = true;
-	} else if (!vm->quarantined && kvm_get_kvm_safe(vm->kvm)) {
+	/* Decided when the write was seen (hostsig_tamper_locked()). */
+	stop = comp->stop_vm;
+	comp->stop_vm = false;
+	if (!stop && !vm->quarantined && kvm_get_kvm_safe(vm->kvm))
 		kvm = vm->kvm;
-	}
 	if (info)
 		hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);

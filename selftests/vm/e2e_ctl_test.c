@@ -215,6 +215,7 @@ static void check_json_component(struct __test_metadata *_metadata,
 		{ "tampers", HOSTSIG_A_COMP_TAMPERS },
 		{ "patches", HOSTSIG_A_COMP_PATCHES },
 	};
+	const struct e2e_json *h;
 	unsigned int i;
 	bool ok;
 
@@ -242,6 +243,13 @@ static void check_json_component(struct __test_metadata *_metadata,
 		     e2e_json_str(o, "digest_algorithm") ?: "(none)");
 	hex(digest, c->bin, c->bin_len);
 	EXPECT_STREQ(digest, e2e_json_str(o, "digest") ?: "(none)");
+	/* The history, one word per bit. */
+	h = e2e_json_get(o, "history");
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(E2E_JSON_ARRAY, h->type);
+	for (i = 0, h = h->child; h; h = h->next)
+		i++;
+	EXPECT_EQ(__builtin_popcount(c->u[HOSTSIG_A_COMP_HISTORY]), i);
 }
 
 /* The element of a JSON array whose "id" is @id. */
@@ -445,7 +453,7 @@ TEST_F_TIMEOUT(ctl, status_stats_vms_policy, SLOW_TEST_S)
 	ASSERT_EQ(0, ctl(&c, false, "policy", "set", "mode=audit", "unknown=allow",
 			 "timeout=5000", NULL));
 	EXPECT_EQ(0, c.status);
-	EXPECT_STREQ("global: mode audit, unknown allow, timeout 5000 ms\n",
+	EXPECT_STREQ("global: mode audit, unknown allow, timeout 5000 ms, tampered reverify\n",
 		     (char *)c.out.p);
 	e2e_cmd_free(&c);
 	ASSERT_EQ(0, hs_nl_get_policy(&self->nl, NULL, &p));

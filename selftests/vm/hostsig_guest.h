@@ -28,6 +28,7 @@ enum hs_guest_op {
 	HS_OP_HYPERCALL = 1,	/* RAX = arg[0], RBX.. = arg[1..4] */
 	HS_OP_FILL,		/* write hs_pattern(seed) to [gva, gva + len) */
 	HS_OP_DONE,		/* GUEST_DONE */
+	HS_OP_COPY,		/* copy [arg[1], + arg[2]) to arg[0] */
 };
 
 struct hs_guest_cmd {
@@ -81,6 +82,17 @@ static void hs_guest_fill(uint64_t gva, uint64_t len, uint64_t seed)
 		b[i] = hs_mix64(seed ^ (i >> 3)) >> ((i & 7) * 8);
 }
 
+/* One 8-byte store per word (one emulated write each), then bytes. */
+static void hs_guest_copy_words(uint64_t dst, uint64_t src, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+		*(volatile uint64_t *)(dst + i) = *(volatile uint64_t *)(src + i);
+	for (; i < len; i++)
+		*(volatile uint8_t *)(dst + i) = *(volatile uint8_t *)(src + i);
+}
+
 static void hs_guest_agent(void)
 {
 	for (;;) {
@@ -98,6 +110,9 @@ static void hs_guest_agent(void)
 			break;
 		case HS_OP_DONE:
 			GUEST_DONE();
+			break;
+		case HS_OP_COPY:
+			hs_guest_copy_words(cmd->arg[0], cmd->arg[1], cmd->arg[2]);
 			break;
 		default:
 			GUEST_ASSERT_2(0, cmd->op, 0);
@@ -231,6 +246,13 @@ static inline void hs_guest_fill_pattern(struct hs_guest *g, uint64_t gva,
 					 uint64_t len, uint64_t seed)
 {
 	hs_guest_call(g, HS_OP_FILL, gva, len, seed, 0, 0);
+}
+
+/* Have the guest copy its own memory, 8 bytes per store. */
+static inline void hs_guest_copy(struct hs_guest *g, uint64_t dst_gva,
+				 uint64_t src_gva, uint64_t len)
+{
+	hs_guest_call(g, HS_OP_COPY, dst_gva, src_gva, len, 0, 0);
 }
 
 /* Let the guest finish and check that it did. */

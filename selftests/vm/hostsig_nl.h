@@ -216,6 +216,7 @@ static const uint8_t hs_comp_kinds[HOSTSIG_A_COMP_MAX + 1] = {
 	[HOSTSIG_A_COMP_TRACKED_PAGES] = HS_U32,
 	[HOSTSIG_A_COMP_PATCH_SITE] = HS_NEST,
 	[HOSTSIG_A_COMP_PATCHES] = HS_U32,
+	[HOSTSIG_A_COMP_HISTORY] = HS_U32,
 };
 
 static const uint8_t hs_vm_kinds[HOSTSIG_A_VM_MAX + 1] = {
@@ -238,6 +239,7 @@ static const uint8_t hs_policy_kinds[HOSTSIG_A_POLICY_MAX + 1] = {
 	[HOSTSIG_A_POLICY_TIMEOUT_MS] = HS_U32,
 	[HOSTSIG_A_POLICY_OVERRIDE] = HS_U8,
 	[HOSTSIG_A_POLICY_RESET] = HS_FLAG,
+	[HOSTSIG_A_POLICY_TAMPERED] = HS_U32,
 };
 
 /* Every stats attribute but UNSPEC and PAD is a u64 counter. */
@@ -471,6 +473,18 @@ static inline int hs_nl_set_policy(struct hs_nl *nl, const uint64_t *vm_id,
 		nla_put_u32(msg, HOSTSIG_A_POLICY_TIMEOUT_MS, timeout_ms);
 	if (reset)
 		nla_put_flag(msg, HOSTSIG_A_POLICY_RESET);
+	return hs_nl_exec(nl, msg, NULL, NULL);
+}
+
+/* Set what a component with a history is (enum hostsig_tampered_action). */
+static inline int hs_nl_set_tampered(struct hs_nl *nl, const uint64_t *vm_id,
+				     uint32_t action)
+{
+	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_SET_POLICY, false);
+
+	if (vm_id)
+		nla_put_u64(msg, HOSTSIG_A_POLICY_VM_ID, *vm_id);
+	nla_put_u32(msg, HOSTSIG_A_POLICY_TAMPERED, action);
 	return hs_nl_exec(nl, msg, NULL, NULL);
 }
 

@@ -8,6 +8,8 @@
  * netlink VERDICT); the guest writes with its own instructions, which KVM
  * emulates on a tracked page.
  */
+#include <sched.h>
+
 #include "hostsig_nl.h"
 #include "hostsig_ring.h"
 
@@ -761,6 +763,224 @@ TEST_F_TIMEOUT(track, later_records_say_load_verified, SLOW_TEST_S)
 		ASSERT_NE(NULL, r2);
 		EXPECT_EQ(want, r2->arg_flags) TH_LOG("first verdict %u", first[i]);
 	}
+}
+
+/*
+ * Load the module again with these parameters, with a fresh ring, netlink
+ * socket and events subscription; the guest stays (the module forgets it).
+ */
+static void reload_module(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(track) *self, const char *params)
+{
+	hs_events_close(self->ev);
+	hs_ring_close(&self->ring);
+	hs_nl_close(&self->nl);
+	ASSERT_EQ(0, hostsig_module_reload(params));
+	ASSERT_EQ(0, hs_nl_open(&self->nl));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	ASSERT_EQ(0, hs_events_open(self->ev));
+}
+
+/* The latest event of this kind about this component, or NULL. */
+static const struct hs_attrs *last_event(struct hs_events *e, uint32_t event,
+					 uint64_t id)
+{
+	int i;
+
+	hs_events_pump(e, 0);
+	for (i = e->n - 1; i >= 0; i--)
+		if (e->ev[i].u[HOSTSIG_A_COMP_EVENT] == event &&
+		    e->ev[i].u[HOSTSIG_A_COMP_ID] == id)
+			return &e->ev[i];
+	return NULL;
+}
+
+/*
+ * A verdict for bytes copied before a write never clears MODIFIED. The
+ * ring has no room for the capture the write sets off, so the component
+ * still waits for its first record when that record's verdict (AUTHENTIC,
+ * as it was before the write) arrives: refused as stale, the component
+ * stays MODIFIED and denied. A capture made after the write is answered
+ * as usual; the write stays in the component's history.
+ */
+TEST_F_TIMEOUT(track, stale_verdict_never_clears_modified, SLOW_TEST_S)
+{
+	struct hs_attrs comp;
+	struct hs_comp c;
+	uint64_t rec1, rec2;
+
+	reload_module(_metadata, self, "ring_size_mib=1");
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, -1,
+				      false));
+	hs_comp_make(&self->g, &c, "stale", 600 * 1024, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c));
+	comp = get_comp(_metadata, self, c.id);
+	rec1 = comp.u[HOSTSIG_A_COMP_RECORD_ID];
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_HISTORY]);
+
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 4096, 8, 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	/* The capture of the write found no room: still waiting for rec1. */
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_RING_FULL, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	ASSERT_EQ(rec1, comp.u[HOSTSIG_A_COMP_RECORD_ID]);
+
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, comp.u[HOSTSIG_A_COMP_DECISION]);
+	EXPECT_EQ(HOSTSIG_HISTORY_MODIFIED, comp.u[HOSTSIG_A_COMP_HISTORY]);
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+
+	/* Room again: a capture of the bytes as they are now decides. */
+	ASSERT_EQ(0, hs_ring_release(&self->ring, rec1));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec2 = wait_new_record(_metadata, self, c.id, rec1);
+	ASSERT_NE(0, rec2);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec2,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_HISTORY_MODIFIED, comp.u[HOSTSIG_A_COMP_HISTORY]);
+}
+
+/*
+ * Write, run, restore: the guest changes its code, and puts the old bytes
+ * back. The capture of the changed code waits for a verdict when the
+ * restore lands: its verdict is refused as stale. The capture of the
+ * restored code is AUTHENTIC, and under the default policy the component
+ * is allowed again, but its history says it was written to, in
+ * GET_COMPONENT and in its events; with tampered=deny it stays denied.
+ * A component once NOT_AUTHENTIC keeps that in its history the same way.
+ */
+TEST_F_TIMEOUT(track, write_run_restore_stays_in_history, SLOW_TEST_S)
+{
+	const struct hs_attrs *ev;
+	uint64_t rec1, rec2, rec3, target, saved;
+	struct hs_attrs comp;
+	struct hs_comp c, d;
+	uint8_t old[8];
+
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, -1,
+				      false));
+	rec1 = make_component(_metadata, self, &c, "restored");
+	ASSERT_NE(0, rec1);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	target = image_gva(&c) + 4096 + 200;
+	hs_read(&self->g, target, old, sizeof(old));
+	saved = hs_alloc(&self->g, 4096);
+	hs_write(&self->g, saved, old, sizeof(old));
+
+	/* Write... */
+	hs_guest_fill_pattern(&self->g, target, sizeof(old), 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	rec2 = wait_new_record(_metadata, self, c.id, rec1);
+	ASSERT_NE(0, rec2);
+	/* ...run, restore. */
+	hs_guest_copy(&self->g, target, saved, sizeof(old));
+	rec3 = wait_new_record(_metadata, self, c.id, rec2);
+	ASSERT_NE(0, rec3);
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec2,
+						HOSTSIG_VERDICT_NOT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec3,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, comp.u[HOSTSIG_A_COMP_DECISION]);
+	EXPECT_EQ(HOSTSIG_HISTORY_MODIFIED, comp.u[HOSTSIG_A_COMP_HISTORY]);
+	ev = hs_events_wait(self->ev, HOSTSIG_EVENT_VERDICT, c.id, WAIT_MS);
+	ASSERT_NE(NULL, ev);
+	/* The first verdict event came before the write. */
+	EXPECT_EQ(0, ev->u[HOSTSIG_A_COMP_HISTORY]);
+	EXPECT_EQ(2, hs_events_count(self->ev, HOSTSIG_EVENT_VERDICT, c.id));
+	ev = last_event(self->ev, HOSTSIG_EVENT_VERDICT, c.id);
+	ASSERT_NE(NULL, ev);
+	EXPECT_EQ(HOSTSIG_HISTORY_MODIFIED, ev->u[HOSTSIG_A_COMP_HISTORY]);
+
+	/* Once NOT_AUTHENTIC, AUTHENTIC again. */
+	rec1 = make_component(_metadata, self, &d, "forgiven");
+	ASSERT_NE(0, rec1);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, d.id, rec1,
+					  HOSTSIG_VERDICT_NOT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, d.id));
+	rec2 = wait_new_record(_metadata, self, d.id, rec1);
+	ASSERT_NE(0, rec2);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, d.id, rec2,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, d.id);
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, comp.u[HOSTSIG_A_COMP_DECISION]);
+	EXPECT_EQ(HOSTSIG_HISTORY_NOT_AUTHENTIC, comp.u[HOSTSIG_A_COMP_HISTORY]);
+
+	/* The operator keeps both denied; audit still allows everything. */
+	ASSERT_EQ(0, hs_nl_set_tampered(&self->nl, NULL, HOSTSIG_TAMPERED_DENY));
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, d.id)));
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_AUDIT, -1, -1,
+				      false));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, -1,
+				      false));
+	ASSERT_EQ(0, hs_nl_set_tampered(&self->nl, NULL, HOSTSIG_TAMPERED_REVERIFY));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+}
+
+/*
+ * Quarantine is decided when the write is seen: the writing vCPU does not
+ * run another instruction (the KVM_RUN that made the write fails with
+ * EIO), and the verdict for the record copied before the write, arriving
+ * late, is refused and changes nothing.
+ */
+TEST_F_TIMEOUT(track, quarantine_decided_at_tamper_time, SLOW_TEST_S)
+{
+	const struct hs_attrs *q;
+	struct hs_guest_cmd *cmd;
+	struct sched_param fifo = { .sched_priority = 1 }, other = { 0 };
+	uint8_t before[8], after[8];
+	struct hs_attrs vm, comp;
+	uint64_t rec, target;
+	struct hs_comp c;
+	int ret, err;
+
+	rec = make_component(_metadata, self, &c, "caught");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
+				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
+
+	/* Two 8-byte stores: the first is seen, the second must never run. */
+	target = image_gva(&c) + 2 * 4096 + 8;
+	hs_read(&self->g, target + 8, before, sizeof(before));
+	cmd = addr_gva2hva(self->g.vm, (vm_vaddr_t)&hs_guest_cmd);
+	cmd->op = HS_OP_FILL;
+	cmd->arg[0] = target;
+	cmd->arg[1] = 16;
+	cmd->arg[2] = 9;
+	/*
+	 * Nothing else runs on this CPU while the vCPU does (a work item that
+	 * stops the VM later would come too late).
+	 */
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &fifo));
+	ret = __vcpu_run(self->g.vcpu);
+	err = errno;
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EIO, err);
+	hs_read(&self->g, target + 8, after, sizeof(after));
+	EXPECT_EQ(0, memcmp(before, after, sizeof(before)));
+
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	q = hs_events_wait(self->ev, HOSTSIG_EVENT_QUARANTINE, c.id, WAIT_MS);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, q->u[HOSTSIG_A_COMP_STATE]);
+	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
+	EXPECT_EQ(1, vm.u[HOSTSIG_A_VM_QUARANTINED]);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(1, hs_events_count(self->ev, HOSTSIG_EVENT_QUARANTINE, 0));
+	hs_guest_abandon(&self->g);
 }
 
 /*

@@ -3,6 +3,7 @@
  * hostsigctl policy [get] [--vm VM]
  * hostsigctl policy set [--vm VM] [mode=audit|enforce|quarantine]
  *                       [unknown=allow|deny] [timeout=MS]
+ *                       [tampered=reverify|deny]
  * hostsigctl policy reset --vm VM
  */
 #include <errno.h>
@@ -33,6 +34,7 @@ static int policy_get(struct ctl *ctl, uint64_t vm_id)
 		json_string(&json, "mode", hostsig_mode_name(p.mode));
 		json_string(&json, "unknown", hostsig_unknown_name(p.unknown));
 		json_u64(&json, "timeout_ms", p.timeout_ms);
+		json_string(&json, "tampered", hostsig_tampered_name(p.tampered));
 		json_bool(&json, "own", p.override);
 		json_object_end(&json);
 		json_finish(&json);
@@ -46,9 +48,10 @@ static int policy_get(struct ctl *ctl, uint64_t vm_id)
 	printf("mode %s, unknown %s, timeout ", hostsig_mode_name(p.mode),
 	       hostsig_unknown_name(p.unknown));
 	if (p.timeout_ms)
-		printf("%u ms\n", p.timeout_ms);
+		printf("%u ms", p.timeout_ms);
 	else
-		printf("none\n");
+		printf("none");
+	printf(", tampered %s\n", hostsig_tampered_name(p.tampered));
 	return CTL_OK;
 }
 
@@ -71,6 +74,10 @@ static int policy_parse(struct ctl *ctl, int argc, char **argv,
 			change->unknown = hostsig_unknown_value(value);
 			if (!change->unknown)
 				return ctl_usage(ctl, "unknown must be allow or deny");
+		} else if (!strcmp(argv[i], "tampered")) {
+			change->tampered = hostsig_tampered_value(value);
+			if (!change->tampered)
+				return ctl_usage(ctl, "tampered must be reverify or deny");
 		} else if (!strcmp(argv[i], "timeout")) {
 			char *end;
 

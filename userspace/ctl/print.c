@@ -62,6 +62,22 @@ static void print_hex(const uint8_t *p, uint32_t n)
 		printf("%02x", p[i]);
 }
 
+/* The history bits as "modified,not-authentic", "-" for none. */
+static const char *history_words(uint32_t history, char *buf, size_t len)
+{
+	size_t at = 0;
+	uint32_t bit;
+
+	buf[0] = '\0';
+	for (bit = 1; bit && at < len; bit <<= 1)
+		if (history & bit)
+			at += snprintf(buf + at, len - at, "%s%s", at ? "," : "",
+				       hostsig_history_word(bit));
+	if (!history)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 void print_component(const struct hostsig_nl_comp *c)
 {
 	char buf[64];
@@ -100,6 +116,7 @@ void print_component(const struct hostsig_nl_comp *c)
 	if (c->patches)
 		printf("  patches:       %u (writes at patch sites, verified again)\n",
 		       c->patches);
+	printf("  history:       %s\n", history_words(c->history, buf, sizeof(buf)));
 }
 
 void json_component(struct json *j, const char *key,
@@ -134,13 +151,18 @@ void json_component(struct json *j, const char *key,
 		json_u64(j, "tamper_gpa", c->tamper_gpa);
 		json_u64(j, "modified_ns", c->modified_ns);
 	}
+	json_array_begin(j, "history");
+	for (uint32_t bit = 1; bit; bit <<= 1)
+		if (c->history & bit)
+			json_string(j, NULL, hostsig_history_word(bit));
+	json_array_end(j);
 	json_object_end(j);
 }
 
 void print_event(const struct hostsig_nl_comp *ev)
 {
 	struct timespec now;
-	char when[64];
+	char when[64], history[64];
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	ctl_time((uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec, when,
@@ -159,6 +181,9 @@ void print_event(const struct hostsig_nl_comp *ev)
 		printf(" gpa=%#" PRIx64 " tampers=%u", ev->tamper_gpa, ev->tampers);
 	if (ev->event == HOSTSIG_EVENT_PATCHED)
 		printf(" patches=%u", ev->patches);
+	if (ev->history)
+		printf(" history=%s", history_words(ev->history, history,
+						    sizeof(history)));
 	putchar('\n');
 	fflush(stdout);
 }

@@ -38,6 +38,7 @@ static void status_json(const struct hostsig_nl_stats *st,
 	json_string(&json, "mode", hostsig_mode_name(p->mode));
 	json_string(&json, "unknown", hostsig_unknown_name(p->unknown));
 	json_u64(&json, "timeout_ms", p->timeout_ms);
+	json_string(&json, "tampered", hostsig_tampered_name(p->tampered));
 	json_object_end(&json);
 	json_u64(&json, "vms", v[HOSTSIG_A_STATS_VMS]);
 	json_object_begin(&json, "components");
@@ -72,9 +73,10 @@ static void status_text(const struct hostsig_nl_stats *st,
 	printf("policy:     mode %s, unknown %s, timeout ", hostsig_mode_name(p->mode),
 	       hostsig_unknown_name(p->unknown));
 	if (p->timeout_ms)
-		printf("%u ms\n", p->timeout_ms);
+		printf("%u ms", p->timeout_ms);
 	else
-		printf("none\n");
+		printf("none");
+	printf(", tampered %s\n", hostsig_tampered_name(p->tampered));
 	printf("vms:        %" PRIu64 "\n", v[HOSTSIG_A_STATS_VMS]);
 	printf("components: %" PRIu64 " pending, %" PRIu64 " authentic, %" PRIu64
 	       " not authentic, %" PRIu64 " unknown, %" PRIu64 " modified, %"

@@ -266,6 +266,7 @@ static void hostsig_nl_parse_comp(struct nlattr **tb, struct hostsig_nl_comp *c)
 	c->tampers = get_u32(tb, HOSTSIG_A_COMP_TAMPERS);
 	c->tamper_gpa = get_u64(tb, HOSTSIG_A_COMP_TAMPER_GPA);
 	c->patches = get_u32(tb, HOSTSIG_A_COMP_PATCHES);
+	c->history = get_u32(tb, HOSTSIG_A_COMP_HISTORY);
 }
 
 struct hostsig_nl_comp_walk {
@@ -331,6 +332,7 @@ static int hostsig_nl_policy_parse(struct nlattr **tb, void *arg)
 	policy->unknown = get_u32(tb, HOSTSIG_A_POLICY_UNKNOWN);
 	policy->timeout_ms = get_u32(tb, HOSTSIG_A_POLICY_TIMEOUT_MS);
 	policy->override = get_u8(tb, HOSTSIG_A_POLICY_OVERRIDE);
+	policy->tampered = get_u32(tb, HOSTSIG_A_POLICY_TAMPERED);
 	return 0;
 }
 
@@ -413,6 +415,8 @@ int hostsig_nl_set_policy(struct hostsig_nl *nl, uint64_t vm_id,
 	if (change->has_timeout)
 		err |= nla_put_u32(msg, HOSTSIG_A_POLICY_TIMEOUT_MS,
 				   change->timeout_ms);
+	if (change->tampered)
+		err |= nla_put_u32(msg, HOSTSIG_A_POLICY_TAMPERED, change->tampered);
 	if (change->reset)
 		err |= nla_put_flag(msg, HOSTSIG_A_POLICY_RESET);
 	if (err) {
@@ -599,6 +603,11 @@ static const char *const hostsig_unknown_names[] = {
 	[HOSTSIG_UNKNOWN_DENY] = "deny",
 };
 
+static const char *const hostsig_tampered_names[] = {
+	[HOSTSIG_TAMPERED_REVERIFY] = "reverify",
+	[HOSTSIG_TAMPERED_DENY] = "deny",
+};
+
 static const char *const hostsig_event_names[] = {
 	[HOSTSIG_EVENT_REGISTERED] = "registered",
 	[HOSTSIG_EVENT_VERDICT] = "verdict",
@@ -678,7 +687,20 @@ HOSTSIG_NAME_OF(hostsig_decision_name, hostsig_decision_names)
 HOSTSIG_NAME_OF(hostsig_verdict_word, hostsig_verdict_names)
 HOSTSIG_NAME_OF(hostsig_mode_name, hostsig_mode_names)
 HOSTSIG_NAME_OF(hostsig_unknown_name, hostsig_unknown_names)
+HOSTSIG_NAME_OF(hostsig_tampered_name, hostsig_tampered_names)
 HOSTSIG_NAME_OF(hostsig_event_name, hostsig_event_names)
+
+const char *hostsig_history_word(uint32_t bit)
+{
+	switch (bit) {
+	case HOSTSIG_HISTORY_MODIFIED:
+		return "modified";
+	case HOSTSIG_HISTORY_NOT_AUTHENTIC:
+		return "not-authentic";
+	default:
+		return "?";
+	}
+}
 HOSTSIG_NAME_OF(hostsig_format_word, hostsig_format_names)
 
 const char *hostsig_stats_name(int attr)
@@ -697,4 +719,10 @@ uint32_t hostsig_unknown_value(const char *name)
 {
 	return hostsig_value(hostsig_unknown_names,
 			     ARRAY_LEN(hostsig_unknown_names), name);
+}
+
+uint32_t hostsig_tampered_value(const char *name)
+{
+	return hostsig_value(hostsig_tampered_names,
+			     ARRAY_LEN(hostsig_tampered_names), name);
 }

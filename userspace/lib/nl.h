@@ -51,6 +51,7 @@ struct hostsig_nl_comp {
 	uint32_t tampers;
 	uint64_t tamper_gpa;
 	uint32_t patches;		/* tracked writes at patch sites */
+	uint32_t history;		/* HOSTSIG_HISTORY_*, never cleared */
 };
 
 struct hostsig_nl_vm {
@@ -74,6 +75,7 @@ struct hostsig_nl_policy {
 	uint32_t mode;			/* enum hostsig_mode */
 	uint32_t unknown;		/* enum hostsig_unknown_action */
 	uint32_t timeout_ms;
+	uint32_t tampered;		/* enum hostsig_tampered_action */
 	bool override;			/* replies: the VM has its own */
 };
 
@@ -83,6 +85,7 @@ struct hostsig_nl_policy_change {
 	uint32_t unknown;
 	bool has_timeout;
 	uint32_t timeout_ms;
+	uint32_t tampered;
 	bool reset;			/* drop the VM's own policy */
 };
 
@@ -141,11 +144,15 @@ const char *hostsig_decision_name(uint32_t decision);
 const char *hostsig_verdict_word(uint32_t verdict);
 const char *hostsig_mode_name(uint32_t mode);
 const char *hostsig_unknown_name(uint32_t unknown);
+const char *hostsig_tampered_name(uint32_t tampered);
+/* One HOSTSIG_HISTORY_* bit. */
+const char *hostsig_history_word(uint32_t bit);
 const char *hostsig_event_name(uint32_t event);
 const char *hostsig_format_word(uint32_t format);
 const char *hostsig_stats_name(int attr);
 /* The value of a name, or 0 if it is none. */
 uint32_t hostsig_mode_value(const char *name);
 uint32_t hostsig_unknown_value(const char *name);
+uint32_t hostsig_tampered_value(const char *name);
 
 #endif /* HOSTSIG_NL_H */

@@ -207,7 +207,8 @@
  *    again; the new record's verdict decides, as for any verdict.
  *    Errors: ENOENT (no such component),
  *    ESTALE (the record is not the one the component waits for: an older
- *    record, another component's, or the component was unloaded),
+ *    record, another component's, or the component was unloaded; or its
+ *    copy began before a write that made the component MODIFIED),
  *    EALREADY (that record was answered already), EPERM (not the ring's
  *    consumer), EINVAL (missing or malformed attributes), ERANGE (an
  *    attribute outside its bounds: the netlink core's policy checks say
@@ -232,7 +233,7 @@
  *
  * HOSTSIG_CMD_SET_POLICY (admin)
  *    Request: optionally HOSTSIG_A_POLICY_VM_ID (else the global default),
- *    and any of HOSTSIG_A_POLICY_MODE, _UNKNOWN, _TIMEOUT_MS; or
+ *    and any of HOSTSIG_A_POLICY_MODE, _UNKNOWN, _TIMEOUT_MS, _TAMPERED; or
  *    HOSTSIG_A_POLICY_RESET with a VM id to drop that VM's own policy.
  *    A VM's own policy starts as a copy of the global one.
  *
@@ -249,8 +250,9 @@
  * Policy
  * ------
  *
- * Per VM (or the global default): a mode, what UNKNOWN means, and a
- * verdict timeout. QUERY decides:
+ * Per VM (or the global default): a mode, what UNKNOWN means, a verdict
+ * timeout, and what a component with a history is (tampered). QUERY
+ * decides:
  *
  *    state             audit    enforce           quarantine
  *    UNVERIFIED        PENDING  PENDING           PENDING
@@ -260,6 +262,21 @@
  *    UNKNOWN           ALLOW    unknown=allow ?   as enforce
  *                               ALLOW : DENY
  *    MODIFIED          ALLOW    DENY              DENY (and the VM stops)
+ *
+ * With tampered=HOSTSIG_TAMPERED_DENY, enforce and quarantine also DENY a
+ * component whose history (HOSTSIG_A_COMP_HISTORY) is not empty, whatever
+ * its state: once written to, or once NOT_AUTHENTIC, it stays denied even
+ * if the guest restores its bytes and a new capture is AUTHENTIC. With
+ * HOSTSIG_TAMPERED_REVERIFY (the default) the latest verdict decides and
+ * the history is only reported.
+ *
+ * A verdict never clears MODIFIED for bytes captured before the write:
+ * every capture is stamped with the component's count of tracked writes
+ * when its copy begins, and a verdict for a record whose copy began before
+ * the latest write that made the component MODIFIED is refused (ESTALE).
+ * Quarantine is decided when the write is seen, not when the reaction
+ * runs: under quarantine the VM is stopped before the writing vCPU runs
+ * another instruction, whatever verdict arrives afterwards.
  *
  * Write tracking (HOSTSIG_F_WRITE_TRACK): from REGISTER on, before its
  * bytes are read, every guest physical page of a component's IMAGE
@@ -545,6 +562,23 @@ enum hostsig_unknown_action {
 	HOSTSIG_UNKNOWN_DENY = 2,	/* fail closed */
 };
 
+/*
+ * What a component went through since it was registered
+ * (HOSTSIG_A_COMP_HISTORY): bits that are set once and never cleared, so
+ * that a component that is AUTHENTIC again after a write or a bad verdict
+ * still says so.
+ */
+enum hostsig_history {
+	HOSTSIG_HISTORY_MODIFIED = 1,		/* it was written to (a tamper) */
+	HOSTSIG_HISTORY_NOT_AUTHENTIC = 2,	/* a verdict said NOT_AUTHENTIC */
+};
+
+/* What a component with a history is, once a later verdict is AUTHENTIC. */
+enum hostsig_tampered_action {
+	HOSTSIG_TAMPERED_REVERIFY = 1,	/* judged by its latest verdict */
+	HOSTSIG_TAMPERED_DENY = 2,	/* denied for good (enforce, quarantine) */
+};
+
 enum hostsig_event {
 	HOSTSIG_EVENT_REGISTERED = 1,
 	HOSTSIG_EVENT_VERDICT = 2,
@@ -605,6 +639,7 @@ enum hostsig_comp_attr {
 	HOSTSIG_A_COMP_TRACKED_PAGES,	/* u32: pages write-tracked now */
 	HOSTSIG_A_COMP_PATCH_SITE,	/* nested, repeated: HOSTSIG_A_RANGE_* */
 	HOSTSIG_A_COMP_PATCHES,		/* u32: tracked writes at patch sites */
+	HOSTSIG_A_COMP_HISTORY,		/* u32: HOSTSIG_HISTORY_*, never cleared */
 
 	__HOSTSIG_A_COMP_MAX
 };
@@ -704,6 +739,7 @@ enum hostsig_policy_attr {
 	HOSTSIG_A_POLICY_TIMEOUT_MS,	/* u32: 0 waits for ever; at most a day */
 	HOSTSIG_A_POLICY_OVERRIDE,	/* u8 (replies): the VM's own policy */
 	HOSTSIG_A_POLICY_RESET,		/* flag (SET with a VM id): drop it */
+	HOSTSIG_A_POLICY_TAMPERED,	/* u32: enum hostsig_tampered_action */
 
 	__HOSTSIG_A_POLICY_MAX
 };
