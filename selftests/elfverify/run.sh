@@ -100,14 +100,15 @@ sig_info() {
 }
 
 # PATCH_SITES: a jq filter, true when the report names every jump label,
-# static call and ftrace site as a patch_site range, in that order (the
-# order the report promises), each inside a text allocation and as long as
-# its class's instruction; $want, the count from the file's tables, is
-# substituted by the caller.
+# static call site, static call trampoline and ftrace site as a patch_site
+# range, in that order (the order the report promises), each inside a text
+# allocation and as long as its class's instruction; $want, the count from
+# the file's tables and symbols, is substituted by the caller.
 PATCH_SITES='.elf.sites as $s | .elf.allocations as $a |
 	[.elf.ranges[] | select(.kind == "patch_site")] as $p |
 	($s.jump_label.total) as $jl | ($s.static_call.total) as $sc |
-	($p | length) == $jl + $sc + $s.ftrace.total and ($p | length) == $want and
+	($p | length) == $jl + $sc + $s.static_call_tramp.total + $s.ftrace.total and
+	($p | length) == $want and
 	all($p[]; ($a[.alloc].tag == "text" or $a[.alloc].tag == "init_text") and
 		  .offset + .size <= $a[.alloc].size) and
 	all($p[0:$jl][]; .size == 2 or .size == 5) and
@@ -346,6 +347,19 @@ for rel in $RELEASES; do
 	tamper "hs-$series-all" this_module_name &&
 	verify "$rel: loaded, struct module's name changed: authentic (loader state, reported)" 0 \
 		'.verdict == "authentic"' --trust "$P/rsa.pem" --capture "$TAMPERED"
+	# a later capture of a verified load: the module's writable data is its own
+	tamper "hs-$series-all" data_plain &&
+	verify "$rel: loaded, a byte of .data changed: not authentic" 1 \
+		'.reason == "load_mismatch" and (.message | test("\\.data\\+")) and (.elf.load_verified | not)' \
+		--trust "$P/rsa.pem" --capture "$TAMPERED" &&
+	verify "$rel: a later capture of a verified load (--load-verified), a byte of .data changed: authentic" 0 \
+		'.verdict == "authentic" and .elf.load_verified' \
+		--load-verified --trust "$P/rsa.pem" --capture "$TAMPERED"
+	for k in text_plain rodata symtab_value jump_site; do
+		verify "$rel: a later capture (--load-verified), a byte of $k changed: not authentic" 1 \
+			'.verdict == "not_authentic" and .reason == "load_mismatch"' \
+			--load-verified --trust "$P/rsa.pem" --capture "$RUN/hs-$series-all-$k"
+	done
 	load "hs-$series-traced" "$H/rsa.ko" --traced 0 &&
 	verify "$rel: loaded, an ftrace site calling a tracer: unknown, naming it" 2 \
 		'.verdict == "unknown" and .reason == "unsupported_site" and (.message | test("ftrace"))' \
@@ -440,6 +454,16 @@ for rel in $RELEASES; do
 		'.elf.sites.ftrace.patched > 0 and .elf.sites.return_thunk.patched > 0 and
 		 .elf.sites.static_call.patched > 0 and .elf.sites.alternative.patched > 0' \
 		--trust "$KCERT" --capture "$VMOUT/caps/kvm"
+	# captured again once every module ran its init, with the load's file
+	# buffer and init allocations (what the host keeps)
+	for name in $(cat "$VMOUT/captured.list"); do
+		verify "$rel: $name captured again after every init ran (--load-verified): authentic" 0 \
+			'.verdict == "authentic" and .elf.load_verified' --load-verified \
+			--trust "$KCERT" --trust "$P/rsa.pem" --capture "$VMOUT/caps/$name.later"
+	done
+	verify "$rel: kvm captured again after kvm-amd's init, compared as a load: not authentic (its data changed)" 1 \
+		'.reason == "load_mismatch" and (.message | test("\\.(data|bss)"))' \
+		--trust "$KCERT" --capture "$VMOUT/caps/kvm.later"
 	rm -rf "$RUN/realflip"
 	cp -r "$VMOUT/caps/msr" "$RUN/realflip"
 	t=$(ls "$RUN"/realflip/alloc-text-*.bin)
@@ -463,6 +487,7 @@ status "usage: --capture with --loaded: exit 64" 64 --capture "$RUN" --loaded "$
 status "usage: --capture with --format pe: exit 64" 64 --format pe --capture "$RUN"
 status "usage: --format of another name: exit 64" 64 --format coff "$H/rsa.ko"
 status "usage: --extract-certs without DIR: exit 64" 64 --extract-certs "/boot/vmlinuz-$rel"
+status "usage: --load-verified without --capture: exit 64" 64 --load-verified "$H/rsa.ko"
 status "input: --capture of a missing directory: exit 66" 66 --capture "$RUN/no-such-dir"
 mkdir -p "$RUN/stray"
 cp "$H/rsa.ko" "$RUN/stray/file.bin"

@@ -23,7 +23,8 @@
  *       "FAIL name: why" lines.
  *
  * A SPEC line: key=value words. name=, format=pe|elf|N, base=, image_base=,
- * rebased=1, image=FILE, signature=FILE, tail=FILE, file=FILE (regions, in
+ * rebased=1, load_verified=1 (the host's HOSTSIG_REC_F_LOAD_VERIFIED),
+ * image=FILE, signature=FILE, tail=FILE, file=FILE (regions, in
  * the order given; tag=N and gva=ADDR after one set its tag and guest
  * address), component=N, discard=1, stale=1, fail_verdicts=N,
  * refuse_ranges=1, busy_ms=N (published BUSY first), repeat=N, and
@@ -224,7 +225,9 @@ static void spec_parse(struct spec *s, char *line)
 		else if (!strcmp(word, "image_base"))
 			s->image_base = parse_u64(v);
 		else if (!strcmp(word, "rebased"))
-			s->flags = parse_u64(v) ? HOSTSIG_ARG_F_HEADER_REBASED : 0;
+			s->flags |= parse_u64(v) ? HOSTSIG_ARG_F_HEADER_REBASED : 0;
+		else if (!strcmp(word, "load_verified"))
+			s->flags |= parse_u64(v) ? HOSTSIG_REC_F_LOAD_VERIFIED : 0;
 		else if (!strcmp(word, "image"))
 			spec_region(s, HOSTSIG_REGION_IMAGE, v);
 		else if (!strcmp(word, "signature"))

@@ -582,9 +582,19 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 		m=$(find "/lib/modules/$kver" -name "$name.ko.xz" | head -n 1)
 		[ -n "$m" ] && xz -dc "$m" >"$RUN/pmod/$name.ko" &&
 		"$RUN/mod-loader" --patch all --features odd "$RUN/pmod/$name.ko" "$RUN/pmod/$name" \
-			>/dev/null 2>>"$RUN/err" &&
+			>"$RUN/pmod/$name.info" 2>>"$RUN/err" &&
 		capture_spec "$name" "$RUN/pmod/$name" >>"$RUN/patch.spec"
 	done
+	# virtio_net with a byte of its .data changed, as a first capture and
+	# as a later capture of a verified load (the host's flag)
+	loc=$(sed -n 's/^data_plain=//p' "$RUN/pmod/virtio_net.info")
+	if [ -n "$loc" ]; then
+		rm -rf "$RUN/pmod/vn-data"
+		cp -r "$RUN/pmod/virtio_net" "$RUN/pmod/vn-data"
+		flip "$RUN/pmod/vn-data/${loc%%:*}" "${loc#*:}"
+		capture_spec vn-data "$RUN/pmod/vn-data" >>"$RUN/patch.spec"
+		echo "$(capture_spec vn-data-later "$RUN/pmod/vn-data") load_verified=1" >>"$RUN/patch.spec"
+	fi
 	cat >"$RUN/patch.conf" <<-EOF
 		trust_dir = kcerts
 		workers = 1
@@ -627,6 +637,12 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 	grep -q " name=\"virtio_net\" format=elf-module verdict=authentic .* patch_sites=$(table_sites "$RUN/pmod/virtio_net.ko") " \
 		"$RUN/patch.log"
 	tap_result "the log: a module's verdict line counts its patch sites" $?
+	expect patch vn-data "virtio_net.ko with a byte of .data changed: not authentic" \
+		" verdict=not-authentic reason=load_mismatch "
+	expect patch vn-data-later "the same as a later capture of a verified load (HOSTSIG_REC_F_LOAD_VERIFIED): authentic" \
+		" verdict=authentic reason=ok "
+	expect patch vn-data-later "a later capture's verdict still carries the writable ranges and patch sites" \
+		" writable=[0-9]" " patch_sites=[0-9]"
 else
 	tap_skip "kernel module patch sites" "no Debian kernel with af_key.ko, or the reference loader does not build"
 fi

@@ -13,7 +13,10 @@
  * Linux kernel modules: the FILE region is the loader's file buffer, each
  * IMAGE region one allocation (its tag the kind, its guest address where
  * the module was relocated to), the SIGNATURE region the appended
- * signature when the file buffer stops before it.
+ * signature when the file buffer stops before it. A record the host marks
+ * HOSTSIG_REC_F_LOAD_VERIFIED is a later capture of a load whose first
+ * record was answered AUTHENTIC: the library then leaves the writable
+ * data the signed file declares uncompared (Documentation/verifier-elf.rst).
  *
  * Other formats are UNKNOWN, never authentic. A record whose region table
  * does not make sense for its format is UNKNOWN too, reason malformed_record.
@@ -339,9 +342,10 @@ static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 
 /*
  * The code bytes the guest's kernel rewrites at runtime (jump labels,
- * static calls, ftrace call sites), as the report names them, jump labels
- * and static calls first: a tracked write inside one of them makes the
- * kernel capture the module again instead of calling it a tamper. The
+ * static call sites and trampolines, ftrace call sites), as the report
+ * names them, jump labels and static calls first: a tracked write inside
+ * one of them makes the kernel capture the module again instead of
+ * calling it a tamper. The
  * sites of those classes the verdict cannot carry (past
  * HOSTSIG_MAX_PATCH_SITES, or past what the report could name) are
  * counted as dropped: they stay tamper-protected, a write there is a
@@ -352,6 +356,7 @@ static void elf_patch_sites(struct hsd_verdict *v, const struct elf_regions *r,
 {
 	uint64_t total = (uint64_t)report->sites[HOSTSIG_ELF_SITE_JUMP_LABEL].total +
 			 report->sites[HOSTSIG_ELF_SITE_STATIC_CALL].total +
+			 report->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP].total +
 			 report->sites[HOSTSIG_ELF_SITE_FTRACE].total;
 
 	for (size_t i = 0; i < report->nr_ranges && v->nr_patch < HOSTSIG_MAX_PATCH_SITES; i++) {
@@ -389,6 +394,7 @@ static void verify_elf(const struct hostsig_trust *trust,
 		.signature_len = r.signature ? r.signature->len : 0,
 		.allocs = r.allocs,
 		.nr_allocs = r.nr_allocs,
+		.load_verified = (snap->hdr->arg_flags & HOSTSIG_REC_F_LOAD_VERIFIED) != 0,
 	};
 	memset(&report, 0, sizeof(report));
 	hostsig_verify_elf_loaded(trust, &loaded, &res, &report);

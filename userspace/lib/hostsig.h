@@ -257,6 +257,16 @@ struct hostsig_elf_loaded {
 	size_t signature_len;		/* stops before it; NULL otherwise */
 	const struct hostsig_elf_alloc *allocs;
 	size_t nr_allocs;		/* 1..HOSTSIG_ELF_MAX_ALLOCS */
+	/*
+	 * A later capture of a load whose first capture was verified
+	 * authentic (the host's HOSTSIG_REC_F_LOAD_VERIFIED): the init
+	 * allocations, the file buffer and the signature are the first
+	 * capture's bytes, kept by the host; the writable ranges the signed
+	 * file declares (writable and ro_after_init sections, struct module,
+	 * subsystem state) are not compared with the file. Everything else
+	 * is, as at load. false: every byte is compared.
+	 */
+	bool load_verified;
 };
 
 /* Classes of runtime patch sites, each named in reasons and reports. */
@@ -277,6 +287,7 @@ enum hostsig_elf_site_class {
 	HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, /* .static_call_sites entries, sorted */
 	HOSTSIG_ELF_SITE_MCOUNT_TABLE,	/* __mcount_loc entries, sorted */
 	HOSTSIG_ELF_SITE_STATIC_KEY,	/* the module's own static keys and static call keys */
+	HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP, /* the module's own static call trampolines */
 	HOSTSIG_ELF_SITE_NR
 };
 
@@ -293,8 +304,9 @@ enum hostsig_elf_range_kind {
 	HOSTSIG_ELF_RANGE_SUBSYSTEM,	/* data the kernel's tracing, SRCU or dynamic
 					 * debug code wrote at load, not verified */
 	HOSTSIG_ELF_RANGE_PATCH_SITE,	/* code bytes the running kernel rewrites later:
-					 * one jump label, static call or ftrace site,
-					 * verified like every site */
+					 * one jump label, static call, static call
+					 * trampoline or ftrace site, verified like
+					 * every site */
 };
 
 struct hostsig_elf_range {
@@ -315,6 +327,7 @@ struct hostsig_elf_report {
 	char module[64];		/* .modinfo name (informative) */
 	char vermagic[128];
 	bool file_rewritten;		/* the loader had rewritten the section headers */
+	bool load_verified;		/* verified as a later capture (writable data not compared) */
 	unsigned int candidates;	/* reconstructions of the file tried */
 	struct hostsig_elf_sites sites[HOSTSIG_ELF_SITE_NR];
 	struct hostsig_elf_range *ranges;

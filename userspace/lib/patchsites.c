@@ -26,6 +26,7 @@ static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 static const uint8_t endbr_poison[] = { 0x66, 0x0f, 0x1f, 0x00 };	/* 6.12 */
 static const uint8_t xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 static const uint8_t retinsn[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };
+static const uint8_t tramp_ud[] = { 0x0f, 0xb9, 0xcc };	/* a trampoline's signature */
 
 static int severity(enum hostsig_reason r)
 {
@@ -70,6 +71,11 @@ bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len)
 	uint64_t o;
 
 	return ck_locate(ck, addr, len, &a, &o);
+}
+
+bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len)
+{
+	return elf_in_component(ck->in, addr, len);
 }
 
 /* within_module_init(): the init allocation(s). */
@@ -416,6 +422,77 @@ static void collect_retpolines(struct ck *ck)
 	}
 }
 
+static int addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The module's own static call trampolines (DEFINE_STATIC_CALL in the
+ * module: __SCT__<name>, 8 bytes of executable code, a JMP or RET and the
+ * signature ud1 %esp,%ecx): static_call_update() rewrites their first five
+ * bytes whenever the key is retargeted, here as for any key of the kernel.
+ * A NULL trampoline is also a return site; its site here covers that one.
+ */
+static void collect_trampolines(struct ck *ck)
+{
+	const struct elf_module *m = ck->m;
+
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		const struct elf_placed *p;
+		struct elf_sym sym;
+		unsigned int alloc;
+		uint64_t addr, off, *grown;
+
+		if (!elf_sym(m, i, &sym) || sym.shndx == SHN_UNDEF || sym.shndx >= m->shnum ||
+		    strncmp(elf_sym_name(m, &sym), "__SCT__", 7))
+			continue;
+		p = &ck->lay->sec[sym.shndx];
+		if (p->alloc < 0 || !(p->flags & SHF_EXECINSTR) || sym.value > m->sh[sym.shndx].size ||
+		    m->sh[sym.shndx].size - sym.value < 8)
+			continue;
+		addr = p->addr + sym.value;
+		if (!ck_locate(ck, addr, 8, &alloc, &off) ||
+		    memcmp(ck->ex->img[alloc].bytes + off + 5, tramp_ud, sizeof(tramp_ud)))
+			continue;	/* not a trampoline: a write there is a tamper */
+		if (ck_add_site(ck, HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP, addr, 5, (unsigned int)i) ==
+		    SITE_NONE)
+			continue;
+		grown = realloc(ck->tramps, (ck->nr_tramps + 1) * sizeof(*grown));
+		if (!grown) {
+			ck->internal_error = true;
+			return;
+		}
+		ck->tramps = grown;
+		ck->tramps[ck->nr_tramps++] = addr;
+	}
+	if (ck->nr_tramps)
+		qsort(ck->tramps, ck->nr_tramps, sizeof(*ck->tramps), addr_cmp);
+}
+
+/* .return_sites, but for the trampolines' own (collected with them). */
+static void collect_returns(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *t;
+	uint64_t base;
+
+	if (!ck_section(ck, ".return_sites", &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 4 <= ck->m->sh[sec].size; i += 4) {
+		uint64_t addr = base + i + (uint64_t)(int64_t)(int32_t)le32(t + i);
+
+		if (ck->nr_tramps && bsearch(&addr, ck->tramps, ck->nr_tramps,
+					     sizeof(*ck->tramps), addr_cmp))
+			continue;
+		ck_add_site(ck, HOSTSIG_ELF_SITE_RETURN, addr, 5, (unsigned int)(i / 4));
+	}
+}
+
 /* .smp_locks: lock prefixes in the text that alternatives_smp_module_add() covers. */
 static void collect_smp_locks(struct ck *ck)
 {
@@ -706,6 +783,22 @@ static struct sc_key *sc_key(struct sc_key **keys, size_t *nr, uint64_t key)
 	return k;
 }
 
+/*
+ * A trampoline: the file's bytes, RET (a NULL key; RET and INT3s, or the
+ * return thunk's JMP with rethunk), or a JMP to the key's function.
+ */
+static enum form tramp_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+
+	if (ck_equal(ck, s, ck_expected(ck, s)))
+		return FORM_OK;
+	s->patched = true;
+	if (!memcmp(m, retinsn, 5) || m[0] == 0xe9)
+		return FORM_OK;
+	return FORM_BAD;
+}
+
 static enum form call_depth_form(struct ck *ck, struct site *s)
 {
 	return ck_equal(ck, s, ck_expected(ck, s)) ? FORM_OK : FORM_UNSUPPORTED;
@@ -728,6 +821,8 @@ static enum form leaf_form(struct ck *ck, struct site *s, struct sc_key **keys, 
 		return endbr_form(ck, s);
 	case HOSTSIG_ELF_SITE_CALL_DEPTH:
 		return call_depth_form(ck, s);
+	case HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP:
+		return tramp_form(ck, s);
 	case HOSTSIG_ELF_SITE_STATIC_CALL:
 		k = sc_key(keys, nr, s->key);
 		if (!k) {
@@ -869,10 +964,11 @@ static void link_children(struct ck *ck)
 /* ---- the sites the running kernel rewrites -------------------------------- */
 
 /*
- * Jump labels, static calls and ftrace call sites change whenever the
- * guest flips a static key, retargets a static call or traces a function:
- * the report names each one (the verdict's patch sites), jump labels and
- * static calls first, which change most often. Sites are not merged, even
+ * Jump labels, static calls (their sites and the module's own trampolines)
+ * and ftrace call sites change whenever the guest flips a static key,
+ * retargets a static call or traces a function: the report names each one
+ * (the verdict's patch sites), jump labels and static calls first, which
+ * change most often. Sites are not merged, even
  * when adjacent: a write across two of them is in neither. Past
  * HOSTSIG_ELF_MAX_RANGES ranges in all the rest go unnamed; sites[].total
  * still counts them.
@@ -882,6 +978,7 @@ static void report_patch_sites(struct ck *ck)
 	static const enum hostsig_elf_site_class order[] = {
 		HOSTSIG_ELF_SITE_JUMP_LABEL,
 		HOSTSIG_ELF_SITE_STATIC_CALL,
+		HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP,
 		HOSTSIG_ELF_SITE_FTRACE,
 	};
 	struct hostsig_elf_report *rep = ck->rep;
@@ -962,7 +1059,8 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 	collect_jump_labels(&ck);
 	collect_static_calls(&ck);
 	collect_retpolines(&ck);
-	collect_rel_table(&ck, ".return_sites", HOSTSIG_ELF_SITE_RETURN, 5);
+	collect_trampolines(&ck);
+	collect_returns(&ck);
 	collect_rel_table(&ck, ".ibt_endbr_seal", HOSTSIG_ELF_SITE_ENDBR, 4);
 	if (m->kernel == HOSTSIG_ELF_KERNEL_6_12)
 		collect_call_depth(&ck);
@@ -982,6 +1080,7 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 
 	free(ck.sites);
 	free(ck.keyed);
+	free(ck.tramps);
 	if (ck.lock)
 		for (size_t a = 0; a < in->nr_allocs; a++)
 			free(ck.lock[a]);

@@ -63,6 +63,8 @@ struct ck {
 	size_t cap_sites;
 	uint8_t **lock;			/* per allocation: smp lock prefix positions */
 	struct wild return_thunk;
+	uint64_t *tramps;		/* static call trampolines, by address */
+	size_t nr_tramps;
 	struct keyed_wild *keyed;	/* per paravirt type or slot, per static call key */
 	size_t nr_keyed;
 	/* the first problem found, by severity */
@@ -92,6 +94,7 @@ bool ck_locate(struct ck *ck, uint64_t addr, uint64_t len, unsigned int *alloc,
 const uint8_t *ck_table_bytes(struct ck *ck, unsigned int sec, bool loaded);
 bool ck_in_init(struct ck *ck, uint64_t addr);
 bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len);
+bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len);
 const char *ck_reloc_symbol(struct ck *ck, unsigned int sec, uint64_t off);
 void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
 	     enum byte_state st);

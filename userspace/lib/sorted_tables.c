@@ -327,6 +327,20 @@ out:
 }
 
 /*
+ * Once another module that uses one of this module's keys is loaded,
+ * jump_label_add_module() turns the key's entries into a list it
+ * allocates (static_key_set_mod(), JUMP_TYPE_LINKED), keeping the key's
+ * type: a kernel pointer with the linked bit, never into the module.
+ */
+static bool static_key_linked(struct ck *ck, uint64_t file, uint64_t val)
+{
+	uint64_t ptr = val & ~3ull;
+
+	return (val & 2) && (val & 1) == (file & 1) && (ptr >> 63) &&
+	       !ck_in_component(ck, ptr, 1);
+}
+
+/*
  * The module's own static keys: static_key_set_entries() points .entries
  * at the key's first jump entry (in the sorted table), keeping the type
  * bits. Keys of the kernel or other modules are not in these allocations.
@@ -370,7 +384,8 @@ static void check_static_keys(struct ck *ck)
 			ck_mark(ck, alloc, off, 8, BYTE_DONE);
 			continue;
 		}
-		if (val == (first | (le64(e) & 3))) {
+		if (val == (first | (le64(e) & 3)) ||
+		    (ck->in->load_verified && static_key_linked(ck, le64(e), val))) {
 			ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
 			ck_mark(ck, alloc, off, 8, BYTE_DONE);
 			continue;

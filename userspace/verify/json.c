@@ -92,8 +92,9 @@ static void json_elf(FILE *out, const struct hostsig_elf_report *elf,
 	json_print_string(out, elf->module);
 	fputs(",\"vermagic\":", out);
 	json_print_string(out, elf->vermagic);
-	fprintf(out, ",\"file_rewritten\":%s,\"candidates\":%u,\"allocations\":[",
-		elf->file_rewritten ? "true" : "false", elf->candidates);
+	fprintf(out, ",\"file_rewritten\":%s,\"load_verified\":%s,\"candidates\":%u,"
+		"\"allocations\":[", elf->file_rewritten ? "true" : "false",
+		elf->load_verified ? "true" : "false", elf->candidates);
 	for (size_t i = 0; i < in->nr_allocs; i++)
 		fprintf(out, "%s{\"tag\":\"%s\",\"addr\":\"0x%llx\",\"size\":%zu}",
 			i ? "," : "", hostsig_elf_mem_name(in->allocs[i].tag),

@@ -18,7 +18,7 @@ static const char usage_text[] =
 	"usage: hostsig-verify [OPTIONS] [--format pe|elf-module] FILE\n"
 	"       hostsig-verify [OPTIONS] --loaded IMAGE --base ADDR [--image-base ADDR]\n"
 	"                      [--signature SIGFILE] [--tail TAILFILE]\n"
-	"       hostsig-verify [OPTIONS] --capture DIR\n"
+	"       hostsig-verify [OPTIONS] [--load-verified] --capture DIR\n"
 	"       hostsig-verify [--json] --extract-certs VMLINUZ DIR\n"
 	"\n"
 	"  --trust CERT        trusted certificate, PEM or DER (repeatable); any\n"
@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"  --capture DIR       a kernel module load: DIR/file.bin (the loader's file\n"
 	"                      buffer), DIR/alloc-<tag>-<hexaddr>.bin per allocation,\n"
 	"                      optionally DIR/signature.bin\n"
+	"  --load-verified     the capture is a later one of a load verified authentic:\n"
+	"                      the module's writable data is not compared\n"
 	"  --extract-certs VMLINUZ DIR\n"
 	"                      write the X.509 certificates built into a kernel image\n"
 	"                      (bzImage or vmlinux) as DIR/cert-N.pem\n"
@@ -56,6 +58,7 @@ enum {
 	OPT_FORMAT,
 	OPT_CAPTURE,
 	OPT_EXTRACT_CERTS,
+	OPT_LOAD_VERIFIED,
 };
 
 static const struct option options[] = {
@@ -72,6 +75,7 @@ static const struct option options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS },
+	{ "load-verified", no_argument, NULL, OPT_LOAD_VERIFIED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +91,7 @@ struct args {
 	bool json;
 	enum format format;
 	const char *capture;
+	bool load_verified;
 	const char *extract_certs;
 	const char *certs_dir;
 	const char *file;
@@ -230,6 +235,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_EXTRACT_CERTS:
 			a->extract_certs = optarg;
 			break;
+		case OPT_LOAD_VERIFIED:
+			a->load_verified = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -237,6 +245,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage(NULL, NULL);
 		}
 	}
+	if (a->load_verified && !a->capture)
+		return usage("--load-verified goes with --capture", "");
 	if (a->extract_certs) {
 		if (a->loaded || a->capture || optind + 1 != argc)
 			return usage("--extract-certs takes VMLINUZ DIR and nothing else", "");
@@ -338,6 +348,7 @@ static int verify_capture(const struct args *a, struct capture *cap,
 	if (ret)
 		return ret;
 	capture_loaded(cap, loaded);
+	loaded->load_verified = a->load_verified;
 	hostsig_verify_elf_loaded(a->trust, loaded, res, elf);
 	return 0;
 }

@@ -40,6 +40,8 @@ static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 	fprintf(out, "module       %s\n", elf->module);
 	fprintf(out, "file buffer  %s (%u candidates tried)\n",
 		elf->file_rewritten ? "rewritten by the loader" : "as signed", elf->candidates);
+	if (elf->load_verified)
+		fputs("capture      later, of a verified load (writable data not compared)\n", out);
 	for (size_t i = 0; i < in->nr_allocs; i++)
 		fprintf(out, "allocation   %-14s 0x%llx size 0x%zx\n",
 			hostsig_elf_mem_name(in->allocs[i].tag),
