@@ -152,6 +152,7 @@ cat >"$C/good.conf" <<-EOF
 	user = 65534:65534
 	log_level = debug
 	allow_sha1 = yes
+	require_code_signing = yes
 	worker_timeout = 30
 	EOF
 
@@ -170,7 +171,8 @@ grep -q '^denied digests: 3$' "$RUN/out" &&
 grep -q '^workers: 3$' "$RUN/out" &&
 grep -q "^trust_dir: $C/trust\$" "$RUN/out" &&
 grep -q '^user: 65534:65534 (uid 65534, gid 65534)$' "$RUN/out" &&
-grep -q '^log_level: debug$' "$RUN/out" && grep -q '^allow_sha1: yes$' "$RUN/out"
+grep -q '^log_level: debug$' "$RUN/out" && grep -q '^allow_sha1: yes$' "$RUN/out" &&
+grep -q '^require_code_signing: yes$' "$RUN/out"
 tap_result "a full configuration loads: PEM, DER and chain files, deny lists, relative paths" \
 	$((rc != 0 || $? != 0))
 [ $rc = 0 ] || tap_diag "$(cat "$RUN/out")"
@@ -178,8 +180,9 @@ tap_result "a full configuration loads: PEM, DER and chain files, deny lists, re
 conf defaults "trust_dir = trust"
 "$HSD" -t -c "$C/defaults.conf" >"$RUN/out" 2>&1 &&
 grep -q "^workers: $(nproc)\$" "$RUN/out" && grep -q '^user: nobody ' "$RUN/out" &&
-grep -q '^worker_timeout: 60 s$' "$RUN/out" && grep -q '^allow_sha1: no$' "$RUN/out"
-tap_result "defaults: a worker per CPU, user nobody, 60 s, no SHA-1" $?
+grep -q '^worker_timeout: 60 s$' "$RUN/out" && grep -q '^allow_sha1: no$' "$RUN/out" &&
+grep -q '^require_code_signing: no$' "$RUN/out"
+tap_result "defaults: a worker per CPU, user nobody, 60 s, no SHA-1, no code-signing requirement" $?
 
 conf no-anchor "trust_dir = empty" "allow_no_trust_anchors = yes"
 "$HSD" -t -c "$C/no-anchor.conf" >"$RUN/out" 2>&1
@@ -672,6 +675,24 @@ expect deny dll32-rsa "a denied intermediate certificate: not authentic" \
 	" verdict=not-authentic reason=denied_certificate "
 expect deny efi64-ec "another image under another CA: still authentic" " verdict=authentic "
 rm -f "$RUN/deny/rsa-inter.pem"
+
+cat >"$RUN/eku.conf" <<-EOF
+	trust_dir = trust
+	require_code_signing = yes
+	workers = 1
+	EOF
+load noeku "$CORPUS/weak/efi64-noeku.efi" uefi "$BASE_EFI"
+cat >"$RUN/eku.spec" <<-EOF
+	name=efi64-noeku $(regions noeku)
+	name=efi64-rsa $(regions efi64-rsa)
+	EOF
+"$T" create "$RUN/eku.ring" 4096 && "$T" produce "$RUN/eku.ring" "$RUN/eku.spec" &&
+start eku "$RUN/eku.conf" && "$T" wait "$RUN/eku.ring" 60 && stop
+tap_result "hostsigd-fake with require_code_signing = yes" $?
+"$T" check "$RUN/eku.ring" >"$RUN/eku.check"
+expect eku efi64-noeku "require_code_signing: a signer without extended key usage: unknown" \
+	" verdict=unknown reason=untrusted "
+expect eku efi64-rsa "require_code_signing: a code-signing signer: authentic" " verdict=authentic "
 
 # --- the workers' sandbox ------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@
 #                   x86-64 and IA-32 UEFI applications
 #   corpus/signed/  those images signed by osslsigncode and sbsign
 #   corpus/resigned/ dll64 with PKCS#7 variants made by pe-sigtool
+#   corpus/weak/    images signed with digests, chains or key usages the
+#                   verifier refuses, and a cross-certified chain
 #   debian/         Debian's signed EFI binaries, from Debian's archive,
 #                   the Debian Secure Boot CA taken out of shim, the
 #                   Microsoft UEFI CA 2011 out of ovmf's variable store
@@ -80,6 +82,17 @@ pki_extensions() {
 	extendedKeyUsage = codeSigning
 	subjectKeyIdentifier = none
 	authorityKeyIdentifier = none
+	[leaf_noeku]
+	basicConstraints = critical, CA:FALSE
+	keyUsage = critical, digitalSignature
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
+	[ca_tls]
+	basicConstraints = critical, CA:TRUE
+	keyUsage = critical, keyCertSign, cRLSign
+	extendedKeyUsage = serverAuth, clientAuth
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
 	EOF
 }
 
@@ -98,12 +111,13 @@ root() {
 		-subj "/CN=$3" -config pki.cnf -extensions ca
 }
 
-# issue KIND NAME CN ISSUER EXTENSIONS SERIAL
+# issue KIND NAME CN ISSUER EXTENSIONS SERIAL [DIGEST] (NAME.key is made
+# unless it exists)
 issue() {
-	newkey "$1" "$2.key"
+	[ -f "$2.key" ] || newkey "$1" "$2.key"
 	openssl req -new -key "$2.key" -out "$2.csr" -subj "/CN=$3" -config pki.cnf
 	openssl x509 -req -in "$2.csr" -CA "$4.pem" -CAkey "$4.key" \
-		-set_serial "$6" -days 3650 -sha256 -extfile pki.cnf \
+		-set_serial "$6" -days 3650 "-${7:-sha256}" -extfile pki.cnf \
 		-extensions "$5" -out "$2.pem"
 	rm -f "$2.csr"
 }
@@ -124,6 +138,27 @@ build_pki() {
 	issue rsa rogue-inter "hostsig test RSA intermediate" rogue-root rogue_ca 5
 	issue rsa rogue-leaf "hostsig test RSA leaf" rogue-inter rogue 6
 	cat rogue-leaf.pem rogue-inter.pem >rogue-chain.pem
+	# Chains signed with digests the verifier does not allow: openssl
+	# signs a leaf with MD5, another with SHA-1.
+	issue rsa md5-leaf "hostsig test leaf signed with MD5" rsa-inter leaf 7 md5
+	cat md5-leaf.pem rsa-inter.pem >md5-chain.pem
+	issue rsa sha1-leaf "hostsig test leaf signed with SHA-1" rsa-inter leaf 8 sha1
+	cat sha1-leaf.pem rsa-inter.pem >sha1-chain.pem
+	# Extended key usage: a leaf without any, and a CA restricted to TLS
+	# with a code-signing leaf under it.
+	issue rsa noeku-leaf "hostsig test leaf without EKU" rsa-inter leaf_noeku 9
+	issue rsa tls-inter "hostsig test TLS-only intermediate" rsa-root ca_tls 10
+	issue rsa tls-leaf "hostsig test leaf under a TLS-only CA" tls-inter leaf 11
+	cat tls-leaf.pem tls-inter.pem >tls-chain.pem
+	# A cross-certified intermediate: one key, one name, certified by two
+	# roots; the signature carries the certificate from root 2.
+	root rsa cross-root1 "hostsig test cross root 1"
+	root rsa cross-root2 "hostsig test cross root 2"
+	issue rsa cross-inter1 "hostsig test cross intermediate" cross-root1 ca 12
+	cp cross-inter1.key cross-inter2.key
+	issue rsa cross-inter2 "hostsig test cross intermediate" cross-root2 ca 13
+	issue rsa cross-leaf "hostsig test cross leaf" cross-inter1 leaf 14
+	cat cross-leaf.pem cross-inter2.pem >cross-chain.pem
 	for c in *.pem; do
 		openssl x509 -in "$c" -outform DER -out "${c%.pem}.der" 2>/dev/null
 	done
@@ -158,9 +193,10 @@ build_images() {
 	"$TESTTOOL" mark-bound img/dll64-bound.dll
 }
 
-# ossl NAME IN CHAIN KEY HASH [EXTRA...]
+# ossl NAME IN CHAIN KEY HASH [EXTRA...]: into signed/NAME, or DIR/NAME
 ossl() {
-	out=signed/$1 in=$2 chain=$3 key=$4 hash=$5
+	out=$1 in=$2 chain=$3 key=$4 hash=$5
+	case $out in */*) ;; *) out=signed/$out ;; esac
 	shift 5
 	osslsigncode sign "$@" -certs "pki/$chain" -key "pki/$key" -h "$hash" \
 		-n "hostsig test" -in "$in" -out "$out" >/dev/null
@@ -179,6 +215,15 @@ build_signed() {
 	ossl dll64-rogue.dll img/dll64.dll rogue-chain.pem rogue-leaf.key sha256 &&
 	ossl dll64-nested.dll signed/dll64-rsa.dll ec-chain.pem ec-leaf.key sha384 -nest &&
 	ossl efi64-ossl.efi img/efi64.efi rsa-chain.pem rsa-leaf.key sha256 &&
+	mkdir -p weak &&
+	ossl weak/dll64-md5.dll img/dll64.dll rsa-chain.pem rsa-leaf.key md5 &&
+	ossl weak/dll64-md5-chain.dll img/dll64.dll md5-chain.pem md5-leaf.key sha256 &&
+	ossl weak/dll64-sha1-chain.dll img/dll64.dll sha1-chain.pem sha1-leaf.key sha256 &&
+	ossl weak/dll64-tls-ca.dll img/dll64.dll tls-chain.pem tls-leaf.key sha256 &&
+	ossl weak/dll64-cross.dll img/dll64.dll cross-chain.pem cross-leaf.key sha256 &&
+	sbsign --key pki/noeku-leaf.key --cert pki/noeku-leaf.pem \
+		--addcert pki/rsa-inter.pem --output weak/efi64-noeku.efi \
+		img/efi64.efi 2>/dev/null &&
 	sbsign --key pki/rsa-leaf.key --cert pki/rsa-leaf.pem \
 		--addcert pki/rsa-inter.pem --output signed/efi64-rsa.efi \
 		img/efi64.efi 2>/dev/null &&
@@ -189,6 +234,7 @@ build_signed() {
 		--output signed/efi64-ec.efi img/efi64.efi 2>/dev/null &&
 	resign md-sha1 --md sha1 &&
 	resign md-sha384 --md sha384 &&
+	resign md-md5 --md md5 &&
 	resign no-attributes --no-attributes &&
 	resign content-type-data --content-type 1.2.840.113549.1.7.1 &&
 	resign not-pe-image --data-type 1.3.6.1.4.1.311.2.1.25 &&

@@ -287,8 +287,64 @@ load deny-loaded "$S/dll64-rsa.dll" windows "$BASE64" &&
 verify "denied digest, loaded image: not authentic" 1 \
 	'.reason == "denied_digest"' $TRUST --deny-digest "$sha256" $LOADED
 
+# --- weak digests, key usage, the chain OpenSSL builds ---------------------------------
+
+# Allowed: SHA-256, SHA-384, SHA-512, and SHA-1 with --allow-sha1, for the
+# image digest, the signer's digest and the signatures of the chain up to
+# the anchor. Each file here is made by a real tool: osslsigncode (-h md5),
+# openssl (leaves signed with -md5 and -sha1), sbsign, pe-sigtool.
+W=$CORPUS/weak R=$CORPUS/resigned
+verify "image digest MD5 (osslsigncode -h md5): unknown, even with --allow-sha1" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_digest"' --allow-sha1 $TRUST "$W/dll64-md5.dll"
+verify "signer digest MD5 over a SHA-256 image digest: unknown, even with --allow-sha1" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_digest" and (.message | contains("md5"))' \
+	--allow-sha1 --trust "$P/rsa-inter.pem" "$R/md-md5.dll"
+verify "chain: the leaf certificate is signed with MD5: unknown, even with --allow-sha1" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_digest" and
+	 (.message | contains("hostsig test leaf signed with MD5") and contains("is signed with md5"))' \
+	--allow-sha1 $TRUST "$W/dll64-md5-chain.dll"
+verify "chain: the leaf certificate is signed with SHA-1: unknown" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_digest" and (.message | contains("sha1"))' \
+	$TRUST "$W/dll64-sha1-chain.dll"
+verify "chain: the leaf certificate is signed with SHA-1, --allow-sha1: authentic" 0 \
+	'.verdict == "authentic"' --allow-sha1 $TRUST "$W/dll64-sha1-chain.dll"
+verify "chain: the MD5-signed leaf is itself the anchor (no weak signature relied on): authentic" 0 \
+	'.verdict == "authentic" and .signatures[0].anchor == "CN=hostsig test leaf signed with MD5"' \
+	--trust "$P/md5-leaf.pem" "$W/dll64-md5-chain.dll"
+# Extended key usage: looked at only when asked (UEFI firmware does not).
+verify "a leaf without extended key usage (sbsign): authentic by default" 0 \
+	'.verdict == "authentic"' $TRUST "$W/efi64-noeku.efi"
+verify "--require-code-signing: a leaf without extended key usage: unknown (untrusted)" 2 \
+	'.verdict == "unknown" and .reason == "untrusted" and
+	 (.message | contains("hostsig test leaf without EKU") and contains("not for code signing"))' \
+	--require-code-signing $TRUST "$W/efi64-noeku.efi"
+verify "a code-signing leaf under a CA restricted to TLS: authentic by default" 0 \
+	'.verdict == "authentic"' $TRUST "$W/dll64-tls-ca.dll"
+verify "--require-code-signing: a code-signing leaf under a CA restricted to TLS: unknown" 2 \
+	'.reason == "untrusted" and (.message | contains("hostsig test TLS-only intermediate"))' \
+	--require-code-signing $TRUST "$W/dll64-tls-ca.dll"
+verify "--require-code-signing: a code-signing leaf under unrestricted CAs: authentic" 0 \
+	'.verdict == "authentic"' --require-code-signing $TRUST "$S/dll64-rsa.dll"
+# A CA certified by two roots (one key, one name). The signature carries
+# the certificate from root 2; OpenSSL takes the trusted certificate from
+# root 1. Only that chain counts for the deny list (plus what the signature
+# carries): a walk through the signature's certificates ended at root 2
+# and called this authentic.
+verify "cross-certified CA trusted, the root that certified that copy denied: not authentic" 1 \
+	'.verdict == "not_authentic" and .reason == "denied_certificate" and
+	 (.message | contains("hostsig test cross intermediate"))' \
+	--trust "$P/cross-inter1.pem" --deny "$P/cross-root1.pem" "$W/dll64-cross.dll"
+verify "cross-certified CA: the copy the signature carries denied: not authentic" 1 \
+	'.reason == "denied_certificate"' \
+	--trust "$P/cross-inter1.pem" --deny "$P/cross-inter2.pem" "$W/dll64-cross.dll"
+verify "cross-certified CA: the other root denied (on no chain, not carried): authentic" 0 \
+	'.verdict == "authentic"' \
+	--trust "$P/cross-inter1.pem" --deny "$P/cross-root2.pem" "$W/dll64-cross.dll"
+verify "cross-certified CA: root 2 trusted and denied: not authentic" 1 \
+	'.reason == "denied_certificate"' \
+	--trust "$P/cross-root2.pem" --deny "$P/cross-root2.pem" "$W/dll64-cross.dll"
+
 # PKCS#7 variants no signing tool makes (pe-sigtool), signed by the leaf alone
-R=$CORPUS/resigned
 verify "signer digest SHA-1 over a SHA-256 image digest: unknown unless allowed" 2 \
 	'.reason == "unsupported_digest" and .digest_algorithm == "sha256"' \
 	--trust "$P/rsa-inter.pem" "$R/md-sha1.dll"
@@ -337,6 +393,8 @@ if [ "$debian_ok" = 1 ]; then
 	done
 	kernel=$(debian_kernels | head -n 1)
 	if [ -n "$kernel" ]; then
+		verify "Debian $(basename "$kernel") with --require-code-signing: authentic (Debian's signers are for code signing)" 0 \
+			'.verdict == "authentic"' --require-code-signing $DEB_TRUST "$kernel"
 		t=$(copy vmlinuz-tampered "$kernel")
 		flip "$t" $(($(stat -c %s "$t") / 2))
 		verify "Debian kernel with one byte changed: not authentic" 1 \
@@ -358,6 +416,9 @@ if [ "$debian_ok" = 1 ]; then
 	verify "Debian shim: second entry authentic under the 2023 CA it carries" 0 \
 		'.verdict == "authentic" and .signatures[1].status == "ok"' \
 		--trust "$DEBIAN/ms-uefi-ca-2023.pem" "$shim"
+	verify "Debian shim with --require-code-signing: authentic (Microsoft's UEFI signer is for code signing)" 0 \
+		'.verdict == "authentic"' --require-code-signing \
+		--trust "$DEBIAN/ms-uefi-ca-2011.pem" "$shim"
 	verify "Debian shim under the Debian CA: unknown (Microsoft signs shim)" 2 \
 		'.reason == "untrusted"' $DEB_TRUST "$shim"
 	verify "Debian shim, 2023 CA trusted, 2011 CA denied: not authentic" 1 \
@@ -618,6 +679,21 @@ for f in content-type-data not-pe-image; do
 		[ "$theirs" = "$(jq -r .digests.sha256 "$RUN/oracle.json")" ]
 	tap_result "oracle osslsigncode: resigned $f.dll: same digest; it accepts what we refuse (by design)" $?
 done
+# Where we refuse what osslsigncode accepts (an MD5 or SHA-1 signature in
+# the chain, key usage), the digests must still agree.
+bad=0
+for f in "$W"/*; do
+	"$V" --json $TRUST "$f" >"$RUN/oracle.json" 2>/dev/null
+	while read -r alg hex; do
+		# MD5 image digests are not computed: nothing to compare.
+		[ "$alg" = md5 ] && continue
+		[ "$(jq -r ".digests.$alg // \"none\"" "$RUN/oracle.json")" = "$hex" ] ||
+			{ tap_diag "$(basename "$f"): $alg: osslsigncode $hex"; bad=1; }
+	done <<-EOF
+	$(oracle_digests "$f" "$RUN/roots.pem")
+	EOF
+done
+tap_result "oracle osslsigncode: the files with weak digests or other key usages: same digests" $bad
 if [ "$debian_ok" = 1 ]; then
 	for f in $(debian_kernels) $(debian_efi_files) "$RUN/vmlinuz-tampered"; do
 		oracle "Debian $(basename "$f")" "$f" "$DEBIAN/debian-ca.pem" "$DEBIAN/debian-ca.pem"

@@ -11,7 +11,8 @@
  * image whose bytes the signature cannot vouch for).
  *
  * Threads: a trust store is built by one thread (hostsig_trust_new(),
- * hostsig_trust_add_*(), hostsig_trust_deny_*(), hostsig_trust_allow_sha1()),
+ * hostsig_trust_add_*(), hostsig_trust_deny_*(), hostsig_trust_allow_sha1(),
+ * hostsig_trust_require_code_signing()),
  * then shared read-only: any number of threads may call hostsig_verify_*()
  * with it at the same time, each with its own result. The input buffers must
  * not change while a verification reads them.
@@ -163,6 +164,9 @@ int hostsig_trust_deny_cert(struct hostsig_trust *trust, const void *buf, size_t
 /* An Authenticode digest: its length (20, 32, 48, 64) names the algorithm. */
 int hostsig_trust_deny_digest(struct hostsig_trust *trust, const uint8_t *digest, size_t len);
 void hostsig_trust_allow_sha1(struct hostsig_trust *trust, bool allow);
+/* Require the signer's certificate to carry the codeSigning extended key
+ * usage, and no CA up to the anchor to exclude it. Off by default. */
+void hostsig_trust_require_code_signing(struct hostsig_trust *trust, bool require);
 
 /* Both return result->verdict; result must be released afterwards. */
 enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,

@@ -85,6 +85,7 @@ struct hostsig_trust {
 	} *denied_digests;
 	size_t nr_denied_digests;
 	bool allow_sha1;
+	bool require_code_signing;	/* the signer needs the codeSigning EKU */
 	EVP_MD *md[HOSTSIG_DIGEST_NR];
 	ASN1_OBJECT *oid_spc_indirect_data;	/* 1.3.6.1.4.1.311.2.1.4 */
 	ASN1_OBJECT *oid_spc_pe_image_data;	/* 1.3.6.1.4.1.311.2.1.15 */
@@ -94,6 +95,21 @@ struct hostsig_trust {
 
 bool trust_fingerprint(const struct hostsig_trust *trust, X509 *cert,
 		       uint8_t fp[32]);
+
+/* What a signer's chain is worth. */
+struct chain_result {
+	enum hostsig_reason status;	/* OK, DENIED_CERTIFICATE, UNTRUSTED,
+					 * UNSUPPORTED_DIGEST or INTERNAL_ERROR */
+	char why[192];			/* for the message, when not OK */
+	char *anchor;			/* OK: the trusted certificate's subject */
+};
+
+/* The chain OpenSSL builds from signer and bag to the store, judged: deny
+ * list, trust, the digests of its signatures, the code-signing EKU. The
+ * caller frees out->anchor. */
+void trust_check_chain(const struct hostsig_trust *trust, X509 *signer,
+		       STACK_OF(X509) *bag, struct chain_result *out);
+/* The same, for callers that only ask one question. */
 bool trust_chain_denied(const struct hostsig_trust *trust, X509 *signer,
 			STACK_OF(X509) *bag);
 /* 1 trusted (anchor set to the trusted certificate's subject), 0 not, -1 error */
@@ -115,6 +131,8 @@ int digest_set_zeros(struct digest_set *ds, uint64_t len);
 int digest_set_final(struct digest_set *ds);
 void digest_set_release(struct digest_set *ds);
 size_t digest_size(enum hostsig_digest type);
+/* The digests we know, by OpenSSL NID; HOSTSIG_DIGEST_NONE for others. */
+enum hostsig_digest digest_from_nid(int nid);
 
 /* pe.c */
 struct pe_section {
@@ -231,7 +249,7 @@ struct authenticode_sig {
 	unsigned int depth;
 	bool decoded;			/* false: status says why it is unusable */
 	enum hostsig_reason status;
-	char why[128];			/* what went wrong, for the message */
+	char why[192];			/* what went wrong, for the message */
 	enum hostsig_digest digest_type;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;

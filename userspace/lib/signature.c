@@ -184,15 +184,21 @@ static void find_signer(struct authenticode_sig *sig)
 	sk_X509_free(signers);
 }
 
+/* The signer's own digest: the same allow-list as the image's. */
 static void check_signer(const struct hostsig_trust *trust,
 			 struct authenticode_sig *sig, PKCS7_SIGNER_INFO *si)
 {
 	const ASN1_OBJECT *alg;
+	enum hostsig_digest md;
+	char name[64];
 
 	X509_ALGOR_get0(&alg, NULL, NULL, si->digest_alg);
-	if (OBJ_obj2nid(alg) == NID_sha1 && !trust->allow_sha1)
+	md = digest_from_nid(OBJ_obj2nid(alg));
+	if (!digest_allowed(trust, md)) {
+		OBJ_obj2txt(name, sizeof(name), alg, 0);
 		return sig_fail(sig, HOSTSIG_R_UNSUPPORTED_DIGEST,
-				"SHA-1 signer digests are not allowed");
+				"%s signer digests are not allowed", name);
+	}
 	if (!sig->signer)
 		return sig_fail(sig, HOSTSIG_R_UNREADABLE_SIGNATURE,
 				"the signer's certificate is not in the signature");
@@ -330,20 +336,17 @@ static void sig_status(struct authenticode_sig *sig, enum hostsig_reason status,
  * Evidence of tampering first (a digest that differs, a signature value
  * that does not verify), then what we cannot vouch for.
  */
-void signature_check(const struct hostsig_trust *trust,
-		     struct authenticode_sig *sig, const struct digest_set *ds)
+static void judge(const struct hostsig_trust *trust, struct authenticode_sig *sig,
+		  const struct digest_set *ds, const struct chain_result *chain)
 {
 	PKCS7_SIGNER_INFO *si;
 	const uint8_t *computed;
 	enum hostsig_reason verified;
-	int trusted;
 
 	/* dbx: a denied signer condemns the image even through a signature
 	 * that is otherwise unusable. */
-	if (sig->signer &&
-	    trust_chain_denied(trust, sig->signer, sig->p7->d.sign->cert))
-		return sig_status(sig, HOSTSIG_R_DENIED_CERTIFICATE,
-				  "a certificate in the signer's chain is denied");
+	if (chain->status == HOSTSIG_R_DENIED_CERTIFICATE)
+		return sig_status(sig, chain->status, chain->why);
 	if (!sig->decoded)
 		return;
 	si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(sig->p7), 0);
@@ -372,15 +375,25 @@ void signature_check(const struct hostsig_trust *trust,
 	if (!content_type_ok(trust, si))
 		return sig_status(sig, HOSTSIG_R_UNSUPPORTED_SIGNATURE,
 				  "the signed contentType is not SpcIndirectDataContent");
-	trusted = trust_verify_chain(trust, sig->signer, sig->p7->d.sign->cert,
-				     &sig->anchor);
-	if (trusted < 0)
-		sig_status(sig, HOSTSIG_R_INTERNAL_ERROR, "chain verification failed");
-	else if (!trusted)
-		sig_status(sig, HOSTSIG_R_UNTRUSTED,
-			   "no trusted certificate in the signer's chain");
+	/* Untrusted, a digest in the chain we do not allow, not for code. */
+	sig_status(sig, chain->status, chain->status == HOSTSIG_R_OK ? "" : chain->why);
+}
+
+void signature_check(const struct hostsig_trust *trust,
+		     struct authenticode_sig *sig, const struct digest_set *ds)
+{
+	struct chain_result chain;
+
+	/* Without the signer's certificate there is no chain: decoding said
+	 * why the signature is unusable. */
+	if (!sig->signer)
+		return;
+	trust_check_chain(trust, sig->signer, sig->p7->d.sign->cert, &chain);
+	judge(trust, sig, ds, &chain);
+	if (sig->status == HOSTSIG_R_OK)
+		sig->anchor = chain.anchor;
 	else
-		sig_status(sig, HOSTSIG_R_OK, "");
+		free(chain.anchor);
 }
 
 void signatures_release(struct sig_list *list)

@@ -56,21 +56,6 @@ ASN1_SEQUENCE(SPC_INDIRECT_DATA_CONTENT) = {
 	ASN1_SIMPLE(SPC_INDIRECT_DATA_CONTENT, message_digest, SPC_DIGEST_INFO),
 } static_ASN1_SEQUENCE_END(SPC_INDIRECT_DATA_CONTENT)
 
-static enum hostsig_digest digest_from_nid(int nid)
-{
-	switch (nid) {
-	case NID_sha1:
-		return HOSTSIG_DIGEST_SHA1;
-	case NID_sha256:
-		return HOSTSIG_DIGEST_SHA256;
-	case NID_sha384:
-		return HOSTSIG_DIGEST_SHA384;
-	case NID_sha512:
-		return HOSTSIG_DIGEST_SHA512;
-	}
-	return HOSTSIG_DIGEST_NONE;
-}
-
 int spc_indirect_data_decode(const struct hostsig_trust *trust,
 			     const uint8_t *der, size_t len,
 			     struct spc_indirect_data *out)

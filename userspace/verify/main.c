@@ -25,7 +25,10 @@ static const char usage_text[] =
 	"                      certificate of a chain may be the anchor\n"
 	"  --deny CERT         denied certificate (repeatable)\n"
 	"  --deny-digest HEX   denied Authenticode digest (repeatable)\n"
-	"  --allow-sha1        accept SHA-1 signatures\n"
+	"  --allow-sha1        accept SHA-1 in signatures and certificate chains\n"
+	"  --require-code-signing\n"
+	"                      the signer's certificate must be for code signing\n"
+	"                      (extended key usage), and no CA above it exclude it\n"
 	"  --json              print one JSON object\n"
 	"  --loaded IMAGE      the image as a loader mapped it, SizeOfImage bytes\n"
 	"  --base ADDR         the address it was loaded at\n"
@@ -49,6 +52,7 @@ enum {
 	OPT_DENY,
 	OPT_DENY_DIGEST,
 	OPT_ALLOW_SHA1,
+	OPT_REQUIRE_CODE_SIGNING,
 	OPT_JSON,
 	OPT_LOADED,
 	OPT_BASE,
@@ -66,6 +70,7 @@ static const struct option options[] = {
 	{ "deny", required_argument, NULL, OPT_DENY },
 	{ "deny-digest", required_argument, NULL, OPT_DENY_DIGEST },
 	{ "allow-sha1", no_argument, NULL, OPT_ALLOW_SHA1 },
+	{ "require-code-signing", no_argument, NULL, OPT_REQUIRE_CODE_SIGNING },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "loaded", required_argument, NULL, OPT_LOADED },
 	{ "base", required_argument, NULL, OPT_BASE },
@@ -198,6 +203,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_ALLOW_SHA1:
 			hostsig_trust_allow_sha1(a->trust, true);
+			break;
+		case OPT_REQUIRE_CODE_SIGNING:
+			hostsig_trust_require_code_signing(a->trust, true);
 			break;
 		case OPT_JSON:
 			a->json = true;
