@@ -260,27 +260,42 @@ u32 hostsig_record_header_len(u32 nr_regions)
 				 nr_regions), HOSTSIG_RECORD_ALIGN);
 }
 
+/* A kernel module's init allocation (HOSTSIG_HC_INIT_DONE releases it). */
+bool hostsig_span_is_init(const struct hostsig_component *comp,
+			  const struct hostsig_span *span)
+{
+	return span->kind == HOSTSIG_REGION_IMAGE &&
+	       comp->format == HOSTSIG_FMT_ELF_MODULE &&
+	       span->tag >= HOSTSIG_ELF_TAG_INIT_TEXT &&
+	       span->tag <= HOSTSIG_ELF_TAG_INIT_RODATA;
+}
+
 /*
  * Whether the guest frees a region once the load is over, so that only the
- * first capture (the load) can read it: the loader's file buffer (FILE),
- * a signature block it did not map (SIGNATURE), and a kernel module's
- * init allocations, which hold its full symbol table. Later captures carry
- * the first capture's bytes for these.
+ * first capture (the load) can be sure to read it: the loader's file
+ * buffer (FILE), a signature block it did not map (SIGNATURE), and a
+ * kernel module's init allocations, which hold its full symbol table.
  */
 bool hostsig_span_kept(const struct hostsig_component *comp,
 		       const struct hostsig_span *span)
 {
-	switch (span->kind) {
-	case HOSTSIG_REGION_FILE:
-	case HOSTSIG_REGION_SIGNATURE:
-		return true;
-	case HOSTSIG_REGION_IMAGE:
-		return comp->format == HOSTSIG_FMT_ELF_MODULE &&
-		       span->tag >= HOSTSIG_ELF_TAG_INIT_TEXT &&
-		       span->tag <= HOSTSIG_ELF_TAG_INIT_RODATA;
-	default:
-		return false;
-	}
+	return span->kind == HOSTSIG_REGION_FILE ||
+	       span->kind == HOSTSIG_REGION_SIGNATURE ||
+	       hostsig_span_is_init(comp, span);
+}
+
+/*
+ * Whether a later capture carries the first capture's bytes for a kept
+ * span: FILE and SIGNATURE always, init allocations once the guest
+ * released them. Until then they are tracked, and read again like the
+ * rest of the image, so that a write to them shows in the next capture.
+ */
+static bool hostsig_span_from_kept(const struct hostsig_component *comp,
+				   const struct hostsig_span *span,
+				   bool init_released)
+{
+	return hostsig_span_kept(comp, span) &&
+	       (!hostsig_span_is_init(comp, span) || init_released);
 }
 
 /* Bytes of the kept spans; 0 or -HOSTSIG_EFAULT if they do not add up. */
@@ -366,7 +381,9 @@ static int hostsig_copy_span(struct kvm *kvm, struct kvm_vcpu *vcpu,
 /*
  * Fill the component's record: its region table, then the bytes of every
  * region, from guest memory by guest physical page, except those of the
- * kept spans once the first capture kept them (hostsig_keep_regions()).
+ * kept spans the guest may have freed since the first capture kept them
+ * (hostsig_keep_regions(), hostsig_span_from_kept(); @init_released: as
+ * the caller found it before the copy).
  * The caller holds kvm->srcu and runs in the VMM's address space (a vCPU
  * thread, or a worker that borrowed it). With a vCPU, its view of memory
  * (SMM or not) is used. Returns 0 or -HOSTSIG_EFAULT if a page has left
@@ -374,7 +391,7 @@ static int hostsig_copy_span(struct kvm *kvm, struct kvm_vcpu *vcpu,
  */
 int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		       const struct hostsig_component *comp,
-		       struct hostsig_record *rec)
+		       struct hostsig_record *rec, bool init_released)
 {
 	u64 offset = hostsig_record_header_len(comp->nr_spans);
 	u8 *base = (u8 *)rec;
@@ -394,19 +411,46 @@ int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		rr->gva = span->gva;
 		rr->len = span->len;
 		rr->offset = offset;
-		if (comp->kept && hostsig_span_kept(comp, span)) {
+		if (comp->kept && hostsig_span_from_kept(comp, span, init_released)) {
 			/* Checked against kept_len before a byte is copied. */
 			if (span->len > comp->kept_len - kept_at)
 				return -HOSTSIG_EFAULT;
 			memcpy(base + offset, comp->kept + kept_at, span->len);
-			kept_at += span->len;
 		} else {
 			err = hostsig_copy_span(kvm, vcpu, comp, span,
 						base + offset, &copied);
 			if (err)
 				return err;
 		}
+		if (hostsig_span_kept(comp, span))
+			kept_at += span->len;
 		offset += span->len;
 	}
 	return 0;
+}
+
+/*
+ * The guest released the component's init allocations while a capture
+ * read them (HOSTSIG_HC_INIT_DONE came after hostsig_copy_pages() began):
+ * what was read there may already be freed memory, so put the kept bytes
+ * in their place. A release after this call came after the copy, from
+ * memory the guest had not freed yet.
+ */
+void hostsig_copy_kept_init(const struct hostsig_component *comp,
+			    struct hostsig_record *rec)
+{
+	u64 kept_at = 0;
+	u32 i;
+
+	for (i = 0; comp->kept && i < comp->nr_spans; i++) {
+		const struct hostsig_span *span = &comp->spans[i];
+
+		if (!hostsig_span_kept(comp, span))
+			continue;
+		if (hostsig_span_is_init(comp, span) &&
+		    span->len <= comp->kept_len - kept_at)
+			memcpy((u8 *)rec + rec->regions[i].offset,
+			       comp->kept + kept_at, span->len);
+		kept_at += span->len;
+	}
 }

@@ -486,7 +486,7 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	struct hostsig_comp_info *info;
 	struct hostsig_ring_slot slot;
 	u64 old_record = 0, seq;
-	bool stop = false;
+	bool stop = false, released, released_now;
 	long ret;
 	int err;
 
@@ -503,10 +503,16 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	/* Writes from here on are not in this copy. */
 	spin_lock(&hostsig_lock);
 	seq = comp->write_seq;
+	released = comp->init_released;
 	spin_unlock(&hostsig_lock);
-	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec);
+	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec, released);
 	if (!ret && first)
 		ret = hostsig_keep_regions(comp, slot.rec);
+	spin_lock(&hostsig_lock);
+	released_now = comp->init_released;
+	spin_unlock(&hostsig_lock);
+	if (!ret && released_now != released)
+		hostsig_copy_kept_init(comp, slot.rec);
 	if (ret) {
 		hostsig_ring_abort(&slot);
 		goto out;
@@ -726,6 +732,27 @@ long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
 	}
 	return 0;
+}
+
+long hostsig_init_done(struct kvm_vcpu *vcpu, u64 id)
+{
+	struct hostsig_component *comp;
+	long ret;
+
+	spin_lock(&hostsig_lock);
+	comp = hostsig_comp_of_vm_locked(hostsig_vm_lookup_locked(vcpu->kvm), id);
+	if (comp)
+		hostsig_comp_hold(comp);
+	spin_unlock(&hostsig_lock);
+	if (!comp) {
+		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
+		return -HOSTSIG_ENOENT;
+	}
+	mutex_lock(&comp->track_mutex);
+	ret = hostsig_track_release_init(vcpu->kvm, comp);
+	mutex_unlock(&comp->track_mutex);
+	hostsig_comp_put(comp);
+	return ret;
 }
 
 /* ---- netlink's side ---------------------------------------------------------- */

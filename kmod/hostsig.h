@@ -155,6 +155,7 @@ struct hostsig_component {
 	u64 kept_len;
 	u64 first_record_id;		/* lock: the capture of the load */
 	bool load_verified;		/* lock: ... answered AUTHENTIC */
+	bool init_released;		/* lock: HOSTSIG_HC_INIT_DONE came */
 	/* The pages of IMAGE spans, sorted by gfn; bit set: tracked now. */
 	u32 nr_track;
 	struct hostsig_track_page *track;
@@ -277,6 +278,7 @@ void hostsig_components_exit(void);
 long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva, u64 argblock_len);
 long hostsig_query(struct kvm_vcpu *vcpu, u64 id);
 long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id);
+long hostsig_init_done(struct kvm_vcpu *vcpu, u64 id);
 
 /* Netlink's side. */
 int hostsig_verdict(const struct hostsig_verdict_msg *msg);
@@ -313,6 +315,7 @@ void hostsig_track_release(struct hostsig_component *comp);
 int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp);
 void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp);
 void hostsig_track_abandon_locked(struct hostsig_component *comp);
+int hostsig_track_release_init(struct kvm *kvm, struct hostsig_component *comp);
 struct hostsig_writable_set *hostsig_track_writable_new(u32 nr);
 void hostsig_track_writable_free(struct hostsig_writable_set *set);
 int hostsig_track_set_writable(struct hostsig_component *comp,
@@ -345,11 +348,15 @@ struct hostsig_args {
 long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
 			struct hostsig_args *args);
 long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp);
+bool hostsig_span_is_init(const struct hostsig_component *comp,
+			  const struct hostsig_span *span);
 bool hostsig_span_kept(const struct hostsig_component *comp,
 		       const struct hostsig_span *span);
 int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		       const struct hostsig_component *comp,
-		       struct hostsig_record *rec);
+		       struct hostsig_record *rec, bool init_released);
+void hostsig_copy_kept_init(const struct hostsig_component *comp,
+			    struct hostsig_record *rec);
 long hostsig_keep_regions(struct hostsig_component *comp,
 			  const struct hostsig_record *rec);
 u32 hostsig_record_header_len(u32 nr_regions);

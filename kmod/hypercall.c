@@ -37,6 +37,8 @@ unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
 		return hostsig_query(vcpu, a0);
 	case HOSTSIG_HC_UNREGISTER:
 		return hostsig_unregister(vcpu, a0);
+	case HOSTSIG_HC_INIT_DONE:
+		return hostsig_init_done(vcpu, a0);
 	default:
 		/* Unreachable while hostsig_hypercall_is_ours() agrees. */
 		return -KVM_ENOSYS;

@@ -346,6 +346,43 @@ void hostsig_track_abandon_locked(struct hostsig_component *comp)
 	comp->nr_track_on = 0;
 }
 
+/* An init allocation the guest released (HOSTSIG_HC_INIT_DONE): untracked. */
+static bool hostsig_span_released(const struct hostsig_component *comp, u32 span)
+{
+	return comp->init_released &&
+	       hostsig_span_is_init(comp, &comp->spans[span]);
+}
+
+/*
+ * HOSTSIG_HC_INIT_DONE: stop tracking the pages of the component's init
+ * allocations, which the guest frees now. The caller holds track_mutex
+ * (and so orders this with the verdicts' changes) and runs where the VM is
+ * alive. 0 or -HOSTSIG_ENOMEM (nothing changed then).
+ */
+int hostsig_track_release_init(struct kvm *kvm, struct hostsig_component *comp)
+{
+	u64 *gfns;
+	u32 i, n = 0;
+
+	gfns = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
+	if (!gfns)
+		return -HOSTSIG_ENOMEM;
+	spin_lock(&hostsig_lock);
+	comp->init_released = true;
+	for (i = 0; i < comp->nr_track; i++) {
+		if (!hostsig_span_released(comp, comp->track[i].span) ||
+		    !__test_and_clear_bit(i, comp->track_on))
+			continue;
+		comp->nr_track_on--;
+		gfns[n++] = comp->track[i].gfn;
+	}
+	spin_unlock(&hostsig_lock);
+	atomic64_sub(n, &hostsig_tracked_pages);
+	hostsig_track_flip(kvm, gfns, n, false);
+	hostsig_free_large(gfns, max(comp->nr_track, 1U) * sizeof(u64));
+	return 0;
+}
+
 /* Offsets of a tracked page, within its span: [*start, *end). */
 static void hostsig_page_extent(const struct hostsig_component *comp,
 				const struct hostsig_track_page *tp,
@@ -489,7 +526,11 @@ int hostsig_track_set_writable(struct hostsig_component *comp,
 		bool want, on;
 
 		hostsig_page_extent(comp, tp, &start, &end);
-		want = !hostsig_writable_locked(comp, tp->span, start, end);
+		/* Only the bytes of the page that belong to the region count. */
+		start = max_t(s64, start, 0);
+		end = min_t(s64, end, comp->spans[tp->span].len);
+		want = !hostsig_writable_locked(comp, tp->span, start, end) &&
+		       !hostsig_span_released(comp, tp->span);
 		on = test_bit(i, comp->track_on);
 		if (want == on)
 			continue;

@@ -11,7 +11,10 @@
  * load: the loader gives GOING to the notifiers that had seen COMING
  * (blocking_notifier_call_chain_robust()), frees the module, and the
  * error reaches insmod. A refused component is unregistered first, so the
- * host stops tracking memory the guest is about to reuse.
+ * host stops tracking memory the guest is about to reuse. Once the init of
+ * an allowed module returned, MODULE_STATE_LIVE comes just before the
+ * loader frees its init allocations: INIT_DONE tells the host, which kept
+ * them write-tracked while the init code ran.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -176,6 +179,27 @@ int hsg_module_coming(struct module *mod)
 	pr_err("%s: refused: the host denied it (component %llu, %s)\n",
 	       mod->name, id, hsg_state_name(decision.state));
 	return -EKEYREJECTED;
+}
+
+/*
+ * @mod's init returned: its init allocations are freed next (the loader
+ * notifies LIVE just before), so the host stops tracking them.
+ */
+void hsg_module_live(struct module *mod)
+{
+	struct hsg_component *comp;
+	u64 id = 0;
+
+	mutex_lock(&hsg_components_lock);
+	list_for_each_entry(comp, &hsg_components, node) {
+		if (comp->mod == mod) {
+			id = comp->id;
+			break;
+		}
+	}
+	mutex_unlock(&hsg_components_lock);
+	if (id)
+		hsg_host_init_done(id, mod->name);
 }
 
 /* @mod is being unloaded (or failed after COMING): the host may let go. */

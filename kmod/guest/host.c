@@ -25,6 +25,8 @@
 
 /* What the last PROBE said (-1: none yet), to log only the changes. */
 static int hsg_host_seen = -1;
+/* The feature bits of the last PROBE that found hostsig. */
+static u32 hsg_host_features;
 
 static const char *const hsg_state_names[] = {
 	[HOSTSIG_STATE_UNVERIFIED] = "unverified",
@@ -82,6 +84,7 @@ bool hsg_host_present(void)
 	present = hostsig_probe_valid(ret) &&
 		  HOSTSIG_PROBE_VERSION(ret) == HOSTSIG_ABI_VERSION &&
 		  (HOSTSIG_PROBE_FEATURES(ret) & HOSTSIG_F_COMPONENTS);
+	WRITE_ONCE(hsg_host_features, present ? HOSTSIG_PROBE_FEATURES(ret) : 0);
 	if (xchg(&hsg_host_seen, present) == present)
 		return present;
 	if (present)
@@ -175,6 +178,23 @@ long hsg_host_wait(u64 id, const char *name, struct hsg_decision *out)
 			return -EINTR;
 		wait = min(wait * 2, HSG_POLL_MAX_MS);
 	}
+}
+
+/*
+ * INIT_DONE: the module's init returned and its init allocations are freed
+ * next; the host stops tracking them. A host without the call keeps them
+ * tracked until UNREGISTER.
+ */
+void hsg_host_init_done(u64 id, const char *name)
+{
+	long ret;
+
+	if (!(READ_ONCE(hsg_host_features) & HOSTSIG_F_INIT_DONE))
+		return;
+	ret = kvm_hypercall1(HOSTSIG_HC_INIT_DONE, id);
+	if (ret)
+		pr_info("%s: INIT_DONE of component %llu: %s (%ld)\n", name, id,
+			hsg_error_name(ret), ret);
 }
 
 void hsg_host_unregister(u64 id, const char *name)

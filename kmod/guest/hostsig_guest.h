@@ -54,12 +54,14 @@ struct hsg_decision {
 bool hsg_host_present(void);
 long hsg_host_register(const struct hostsig_argblock *arg, const char *name);
 long hsg_host_wait(u64 id, const char *name, struct hsg_decision *out);
+void hsg_host_init_done(u64 id, const char *name);
 void hsg_host_unregister(u64 id, const char *name);
 const char *hsg_state_name(u32 state);
 const char *hsg_error_name(long ret);
 
 /* component.c: what is announced, and when. */
 int hsg_module_coming(struct module *mod);
+void hsg_module_live(struct module *mod);
 void hsg_module_going(struct module *mod);
 void hsg_components_exit(void);
 

@@ -39,6 +39,9 @@ static int hsg_module_notify(struct notifier_block *nb, unsigned long state,
 	switch (state) {
 	case MODULE_STATE_COMING:
 		return notifier_from_errno(hsg_module_coming(mod));
+	case MODULE_STATE_LIVE:
+		hsg_module_live(mod);
+		break;
 	case MODULE_STATE_GOING:
 		hsg_module_going(mod);
 		break;

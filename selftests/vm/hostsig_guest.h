@@ -241,6 +241,11 @@ static inline int64_t hs_unregister(struct hs_guest *g, uint64_t id)
 	return hs_hypercall(g, HOSTSIG_HC_UNREGISTER, id, 0);
 }
 
+static inline int64_t hs_init_done(struct hs_guest *g, uint64_t id)
+{
+	return hs_hypercall(g, HOSTSIG_HC_INIT_DONE, id, 0);
+}
+
 /* Have the guest write the pattern over its own memory. */
 static inline void hs_guest_fill_pattern(struct hs_guest *g, uint64_t gva,
 					 uint64_t len, uint64_t seed)

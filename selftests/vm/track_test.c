@@ -650,11 +650,11 @@ rewrite_and_recapture(struct __test_metadata *_metadata, FIXTURE_DATA(track) *se
  * What the guest frees once a load is over is read only by the first
  * capture (the load): a kernel module's FILE (the loader's buffer), a
  * SIGNATURE block, and its init allocations (which hold its full symbol
- * table). Later captures carry those bytes and read the rest again: the
- * host rewrites every region in guest memory, REVERIFY, and the new record
- * has the old bytes for FILE, SIGNATURE and init and the new bytes for the
- * core allocations. A PE image is read again whatever its tag; its
- * signature block is kept.
+ * table) once the guest released them (INIT_DONE). Later captures carry
+ * those bytes and read the rest again: the host rewrites every region in
+ * guest memory, REVERIFY, and the new record has the old bytes for FILE,
+ * SIGNATURE and init and the new bytes for the core allocations. A PE
+ * image is read again whatever its tag; its signature block is kept.
  */
 TEST_F_TIMEOUT(track, freed_regions_kept_for_later_captures, SLOW_TEST_S)
 {
@@ -682,6 +682,7 @@ TEST_F_TIMEOUT(track, freed_regions_kept_for_later_captures, SLOW_TEST_S)
 	ASSERT_NE(NULL, r1);
 	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, r1->record_id,
 					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_init_done(&self->g, c.id));
 	ASSERT_NE(NULL, rewrite_and_recapture(_metadata, self, &c, r1, elf,
 					      ARRAY_SIZE(elf)));
 
@@ -705,6 +706,116 @@ static const struct hostsig_record *reverify(struct __test_metadata *_metadata,
 		return NULL;
 	rec = wait_new_record(_metadata, self, id, old);
 	return rec ? hs_ring_find_record(&self->ring, rec) : NULL;
+}
+
+/* A VERDICT naming whole IMAGE regions (their indexes) writable. */
+static int verdict_regions_writable(FIXTURE_DATA(track) *self, struct hs_comp *c,
+				    uint64_t record, uint32_t verdict,
+				    const uint32_t *regions, int nr)
+{
+	struct nl_msg *msg = hs_nl_msg(&self->nl, HOSTSIG_CMD_VERDICT, false);
+	int i;
+
+	nla_put_u64(msg, HOSTSIG_A_COMP_ID, c->id);
+	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
+	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
+	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
+	for (i = 0; i < nr; i++) {
+		struct nlattr *nest = nla_nest_start(msg, HOSTSIG_A_COMP_WRITABLE);
+
+		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, regions[i]);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, 0);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN,
+			    hs_arg_region(&c->arg, regions[i])->len);
+		nla_nest_end(msg, nest);
+	}
+	return hs_nl_exec(&self->nl, msg, NULL, NULL);
+}
+
+/*
+ * A kernel module's init allocations stay tracked after its verdict (which
+ * names its .init.data writable, not its init code) until the guest says
+ * its init is over: a guest that rewrites .init.text between the verdict
+ * and the init call is caught (a tamper event), and the capture that
+ * follows reads the init code as it is now, so its verdict is not
+ * AUTHENTIC. After INIT_DONE the init pages are not tracked (the guest
+ * frees and reuses them) and captures carry what the load's capture read
+ * there. INIT_DONE again is harmless; of no such component, ENOENT.
+ */
+TEST_F_TIMEOUT(track, init_tracked_until_init_done, SLOW_TEST_S)
+{
+	static const struct layout elf[] = {
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_TEXT, 2 * 4096, false },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_TEXT, 2 * 4096, true },
+		{ HOSTSIG_REGION_IMAGE, HOSTSIG_ELF_TAG_INIT_DATA, 4096, true },
+		{ HOSTSIG_REGION_FILE, 0, 4096, true },
+	};
+	static const uint32_t init_data[] = { 2 };
+	const struct hostsig_record *r1, *r2;
+	uint64_t init_text, rec2;
+	struct hs_attrs comp;
+	struct hs_comp c, e;
+	uint8_t now[64];
+
+	/* The attack: the init code is changed after ALLOW. */
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, -1,
+				      false));
+	r1 = make_laid_out(_metadata, self, &c, HOSTSIG_FMT_ELF_MODULE, "hsg_init",
+			   elf, ARRAY_SIZE(elf));
+	ASSERT_NE(NULL, r1);
+	ASSERT_EQ(0, verdict_regions_writable(self, &c, r1->record_id,
+					      HOSTSIG_VERDICT_AUTHENTIC, init_data, 1));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	/* Text and init text (at 0x40: 3 pages), not the writable .init.data. */
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(5, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	init_text = hs_arg_region(&c.arg, 1)->gva;
+	hs_guest_fill_pattern(&self->g, init_text + 4096 + 16, 8, 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+	rec2 = wait_new_record(_metadata, self, c.id, r1->record_id);
+	ASSERT_NE(0, rec2);
+	r2 = hs_ring_find_record(&self->ring, rec2);
+	ASSERT_NE(NULL, r2);
+	/* The new record has the changed init code: a verifier refuses it. */
+	hs_read(&self->g, init_text + 4096, now, sizeof(now));
+	EXPECT_EQ(0, memcmp(region_bytes(r2, 1) + 4096, now, sizeof(now)));
+	EXPECT_NE(0, memcmp(region_bytes(r1, 1) + 4096, now, sizeof(now)));
+	ASSERT_EQ(0, verdict_regions_writable(self, &c, rec2,
+					      HOSTSIG_VERDICT_NOT_AUTHENTIC,
+					      init_data, 1));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, comp.u[HOSTSIG_A_COMP_DECISION]);
+
+	/* The ordinary course: init runs, INIT_DONE, the guest frees it. */
+	r1 = make_laid_out(_metadata, self, &e, HOSTSIG_FMT_ELF_MODULE, "hsg_live",
+			   elf, ARRAY_SIZE(elf));
+	ASSERT_NE(NULL, r1);
+	ASSERT_EQ(0, verdict_regions_writable(self, &e, r1->record_id,
+					      HOSTSIG_VERDICT_AUTHENTIC, init_data, 1));
+	ASSERT_EQ(0, hs_init_done(&self->g, e.id));
+	comp = get_comp(_metadata, self, e.id);
+	EXPECT_EQ(2, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	EXPECT_EQ(0, hs_init_done(&self->g, e.id));
+	EXPECT_EQ(-HOSTSIG_ENOENT, hs_init_done(&self->g, e.id + 1000));
+	init_text = hs_arg_region(&e.arg, 1)->gva;
+	hs_guest_fill_pattern(&self->g, init_text, 2 * 4096, 0xf7ee);
+	hs_events_pump(self->ev, 200);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, e.id));
+	comp = get_comp(_metadata, self, e.id);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	r2 = reverify(_metadata, self, e.id, r1->record_id);
+	ASSERT_NE(NULL, r2);
+	EXPECT_EQ(0, memcmp(region_bytes(r1, 1), region_bytes(r2, 1), 2 * 4096));
+	EXPECT_EQ(0, memcmp(region_bytes(r1, 2), region_bytes(r2, 2), 4096));
+	/* Its core code is still guarded. */
+	ASSERT_EQ(0, verdict_regions_writable(self, &e, r2->record_id,
+					      HOSTSIG_VERDICT_AUTHENTIC, init_data, 1));
+	comp = get_comp(_metadata, self, e.id);
+	EXPECT_EQ(2, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	hs_guest_fill_pattern(&self->g, hs_arg_region(&e.arg, 0)->gva, 8, 0xbad);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, e.id, WAIT_MS));
 }
 
 /*

@@ -77,6 +77,24 @@
  *    The component was unloaded; the host stops tracking it. Returns 0 or
  *    -HOSTSIG_ENOENT (as for QUERY; a second UNREGISTER of the same id).
  *
+ * HOSTSIG_HC_INIT_DONE(component_id)     (HOSTSIG_F_INIT_DONE)
+ *    The component's initialisation is over and the guest frees its init
+ *    allocations now: for HOSTSIG_FMT_ELF_MODULE, the IMAGE regions tagged
+ *    INIT_TEXT, INIT_DATA and INIT_RODATA. A Linux proxy sends it from its
+ *    MODULE_STATE_LIVE notification, after the module's init returned and
+ *    before the kernel frees that memory. The host stops tracking those
+ *    regions' pages, and from then on captures of the component carry the
+ *    bytes its first capture read there (see "The argument block") instead
+ *    of reading the freed memory. Until then init allocations are
+ *    write-tracked like the rest of the image (outside the writable
+ *    ranges of its verdict), so that the init code that runs after ALLOW
+ *    is the code that was verified, and captures read them again: a proxy
+ *    that never sends INIT_DONE keeps them tracked until UNREGISTER (and
+ *    the guest's later reuse of the freed pages shows as tampering). Like
+ *    UNREGISTER it is the guest's word: what it releases is no longer
+ *    guarded. Returns 0 (also when called again, or for a component
+ *    without init regions) or -HOSTSIG_ENOENT (as for QUERY).
+ *
  * The argument block
  * ------------------
  *
@@ -110,8 +128,11 @@
  * INIT_TEXT, INIT_DATA and INIT_RODATA (they hold the module's full symbol
  * table). The host keeps those bytes for the component's life, and every
  * later capture (after a write, at a patch site, or REVERIFY) carries them
- * in place of what guest memory holds there by then; every other region
- * is read from guest memory again. A later record of a component whose
+ * in place of what guest memory holds there by then: FILE and SIGNATURE
+ * always, the init regions once the guest released them
+ * (HOSTSIG_HC_INIT_DONE; until then they are tracked and read again like
+ * the other regions); every other region is read from guest memory
+ * again. A later record of a component whose
  * first record was answered AUTHENTIC has HOSTSIG_REC_F_LOAD_VERIFIED in
  * its arg_flags.
  *
@@ -325,7 +346,8 @@ typedef int64_t __s64;
 #define HOSTSIG_HC_REGISTER		(HOSTSIG_HC_BASE + 2)
 #define HOSTSIG_HC_QUERY		(HOSTSIG_HC_BASE + 3)
 #define HOSTSIG_HC_UNREGISTER		(HOSTSIG_HC_BASE + 4)
-#define HOSTSIG_HC_LAST			HOSTSIG_HC_UNREGISTER
+#define HOSTSIG_HC_INIT_DONE		(HOSTSIG_HC_BASE + 5)
+#define HOSTSIG_HC_LAST			HOSTSIG_HC_INIT_DONE
 
 /* ABI version: bumped on any incompatible change of this header. */
 #define HOSTSIG_ABI_VERSION		1
@@ -345,8 +367,9 @@ typedef int64_t __s64;
 #define HOSTSIG_F_COMPONENTS		(1U << 0)	/* REGISTER, QUERY, UNREGISTER */
 #define HOSTSIG_F_FMT_PE		(1U << 1)	/* HOSTSIG_FMT_PE */
 #define HOSTSIG_F_WRITE_TRACK		(1U << 2)	/* IMAGE pages write-tracked */
+#define HOSTSIG_F_INIT_DONE		(1U << 3)	/* HOSTSIG_HC_INIT_DONE */
 #define HOSTSIG_F_ALL			(HOSTSIG_F_COMPONENTS | HOSTSIG_F_FMT_PE | \
-					 HOSTSIG_F_WRITE_TRACK)
+					 HOSTSIG_F_WRITE_TRACK | HOSTSIG_F_INIT_DONE)
 
 /* Error codes, returned as -HOSTSIG_E*. */
 #define HOSTSIG_EBASE			4000
