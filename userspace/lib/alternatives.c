@@ -148,7 +148,7 @@ static void group_instrlen(struct ck *ck, unsigned int sec, uint64_t base,
 	(void)sec;
 	e = ck->ex->img[alloc].bytes[off];
 	m = ck->in->allocs[alloc].bytes[off];
-	ck_mark(ck, alloc, off, 1, BYTE_DONE);
+	ck_mark_table(ck, alloc, off, 1, ".altinstructions instrlen");
 	if (m == e || m == len)
 		return;
 	ck_where(ck, alloc, off, where, sizeof(where));

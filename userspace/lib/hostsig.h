@@ -320,6 +320,14 @@ struct hostsig_elf_external {
 	uint64_t value;
 };
 
+/* One problem the loaded check found (the verdict names the worst, first). */
+struct hostsig_elf_problem {
+	enum hostsig_reason reason;
+	char message[256];
+};
+
+#define HOSTSIG_ELF_MAX_PROBLEMS	16	/* problems a report lists; the rest are counted */
+
 struct hostsig_elf_report {
 	enum hostsig_elf_kernel kernel;
 	char module[64];		/* .modinfo name (informative) */
@@ -332,6 +340,9 @@ struct hostsig_elf_report {
 	size_t nr_ranges;
 	struct hostsig_elf_external *externals;
 	size_t nr_externals;
+	struct hostsig_elf_problem problems[HOSTSIG_ELF_MAX_PROBLEMS];
+	unsigned int nr_problems;
+	unsigned int problems_dropped;	/* found past HOSTSIG_ELF_MAX_PROBLEMS */
 };
 
 /* An ELF relocatable object for x86-64 (what a .ko is, signed or not). */

@@ -41,17 +41,31 @@ static int severity(enum hostsig_reason r)
 	return 0;
 }
 
-/* The worst problem wins; among equals, the first. */
+/*
+ * The worst problem decides the verdict; among equals, the first. Each is
+ * listed in the report too, up to HOSTSIG_ELF_MAX_PROBLEMS.
+ */
 void ck_fail(struct ck *ck, enum hostsig_reason reason, const char *fmt, ...)
 {
+	struct hostsig_elf_report *rep = ck->rep;
+	char why[sizeof(ck->why)];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (rep->nr_problems < HOSTSIG_ELF_MAX_PROBLEMS) {
+		rep->problems[rep->nr_problems].reason = reason;
+		snprintf(rep->problems[rep->nr_problems].message,
+			 sizeof(rep->problems[0].message), "%s", why);
+		rep->nr_problems++;
+	} else {
+		rep->problems_dropped++;
+	}
 	if (severity(reason) <= severity(ck->reason))
 		return;
 	ck->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(ck->why, sizeof(ck->why), fmt, ap);
-	va_end(ap);
+	memcpy(ck->why, why, sizeof(why));
 }
 
 void ck_where(struct ck *ck, unsigned int alloc, uint64_t off, char *buf, size_t len)
@@ -76,6 +90,76 @@ bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len)
 bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len)
 {
 	return elf_in_component(ck->in, addr, len);
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int rela_cmp(const void *a, const void *b)
+{
+	const struct elf_rela *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static struct reloc_index *reloc_index(struct ck *ck, unsigned int sec)
+{
+	const struct elf_module *m = ck->m;
+	struct reloc_index *ix;
+	size_t n = 0;
+
+	if (!ck->relocs) {
+		ck->relocs = calloc(m->shnum, sizeof(*ck->relocs));
+		if (!ck->relocs) {
+			ck->internal_error = true;
+			return NULL;
+		}
+	}
+	ix = &ck->relocs[sec];
+	if (ix->built)
+		return ix;
+	ix->built = true;
+	for (unsigned int rs = 1; rs < m->shnum; rs++)
+		if (m->sh[rs].type == SHT_RELA && m->sh[rs].info == sec)
+			n += elf_nr_relas(m, rs);
+	if (!n)
+		return ix;
+	ix->r = calloc(n, sizeof(*ix->r));
+	if (!ix->r) {
+		ck->internal_error = true;
+		return NULL;
+	}
+	for (unsigned int rs = 1; rs < m->shnum; rs++) {
+		if (m->sh[rs].type != SHT_RELA || m->sh[rs].info != sec)
+			continue;
+		for (size_t k = 0; k < elf_nr_relas(m, rs); k++)
+			if (elf_rela(m, rs, k, &ix->r[ix->n]) && ix->r[ix->n].type != R_X86_64_NONE)
+				ix->n++;
+	}
+	qsort(ix->r, ix->n, sizeof(*ix->r), rela_cmp);
+	return ix;
+}
+
+bool ck_reloc_at(struct ck *ck, unsigned int sec, uint64_t off, struct elf_rela *r)
+{
+	struct reloc_index *ix;
+	struct elf_rela key = { .offset = off };
+	const struct elf_rela *found;
+
+	if (sec == 0 || sec >= ck->m->shnum)
+		return false;
+	ix = reloc_index(ck, sec);
+	if (!ix || !ix->n)
+		return false;
+	found = bsearch(&key, ix->r, ix->n, sizeof(*ix->r), rela_cmp);
+	if (!found)
+		return false;
+	*r = *found;
+	return true;
 }
 
 /* within_module_init(): the init allocation(s). */
@@ -208,6 +292,38 @@ void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
 	for (uint64_t i = 0; i < len; i++)
 		if (img->state[off + i] != BYTE_UNVERIFIED)
 			img->state[off + i] = (uint8_t)st;
+}
+
+/*
+ * Executable memory: the text allocations (6.12), the text class at the
+ * start of core_layout and init_layout (6.1), slack included.
+ */
+bool ck_exec_bytes(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len)
+{
+	unsigned int tag = ck->in->allocs[alloc].tag;
+	uint64_t text;
+
+	if (tag != HOSTSIG_ELF_MEM_TEXT && tag != HOSTSIG_ELF_MEM_INIT_TEXT)
+		return false;
+	if (ck->m->kernel != HOSTSIG_ELF_KERNEL_6_1)
+		return true;
+	text = tag == HOSTSIG_ELF_MEM_TEXT ? ck->lay->text_size : ck->lay->init_text_size;
+	return len && off < text;
+}
+
+void ck_mark_table(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
+		   const char *what)
+{
+	char where[96];
+
+	if (!len)
+		return;
+	if (ck_exec_bytes(ck, alloc, off, len)) {
+		ck_where(ck, alloc, off, where, sizeof(where));
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "%s at %s is in executable memory", what, where);
+		return;
+	}
+	ck_mark(ck, alloc, off, len, BYTE_DONE);
 }
 
 /* The site holds one of its forms: from now on its loaded bytes are the expected ones. */
@@ -420,13 +536,6 @@ static void collect_retpolines(struct ck *ck)
 		s->reg = thunk_register(external_at(ck, s->addr + insn.len +
 						    (uint64_t)(int64_t)(int32_t)le32(e + insn.imm_off)));
 	}
-}
-
-static int addr_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -1081,6 +1190,10 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 	free(ck.sites);
 	free(ck.keyed);
 	free(ck.tramps);
+	if (ck.relocs)
+		for (unsigned int i = 0; i < m->shnum; i++)
+			free(ck.relocs[i].r);
+	free(ck.relocs);
 	if (ck.lock)
 		for (size_t a = 0; a < in->nr_allocs; a++)
 			free(ck.lock[a]);

@@ -34,6 +34,13 @@ struct site {
 	size_t group_end;		/* alternative: entries [this, group_end) share the site */
 };
 
+/* The relocations of one section, by offset. */
+struct reloc_index {
+	bool built;
+	struct elf_rela *r;
+	size_t n;
+};
+
 /* A value only the guest knows, that several sites must agree on. */
 struct wild {
 	bool have;
@@ -67,6 +74,7 @@ struct ck {
 	size_t nr_tramps;
 	struct keyed_wild *keyed;	/* per paravirt type or slot, per static call key */
 	size_t nr_keyed;
+	struct reloc_index *relocs;	/* per section, its relocations by offset, when asked */
 	/* the first problem found, by severity */
 	enum hostsig_reason reason;	/* HOSTSIG_R_OK: none yet */
 	char why[256];
@@ -95,9 +103,18 @@ const uint8_t *ck_table_bytes(struct ck *ck, unsigned int sec, bool loaded);
 bool ck_in_init(struct ck *ck, uint64_t addr);
 bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len);
 bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len);
-const char *ck_reloc_symbol(struct ck *ck, unsigned int sec, uint64_t off);
+/* The relocation the file applies at offset off of section sec. */
+bool ck_reloc_at(struct ck *ck, unsigned int sec, uint64_t off, struct elf_rela *r);
 void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
 	     enum byte_state st);
+/* Whether [off, off + len) of an allocation is executable memory. */
+bool ck_exec_bytes(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len);
+/*
+ * A table check's bytes verified: never code (a table or a key the rules
+ * would place there is not one the kernel made), else unsupported_site.
+ */
+void ck_mark_table(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
+		   const char *what);
 const uint8_t *ck_nop(struct ck *ck, unsigned int len);
 
 /* alternatives.c */
