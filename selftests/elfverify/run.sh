@@ -413,6 +413,66 @@ for rel in $RELEASES; do
 	verify "$rel: loaded, text tagged as another allocation: not authentic (malformed)" 1 \
 		'.verdict == "not_authentic"' --trust "$P/rsa.pem" --capture "$RUN/retag"
 
+	# attacks: what a compromised guest kernel hands over, each coherent
+	# (with the rule it attacks taken out, the capture verifies)
+	S=$RUN/hs-$series-odd
+	for w in text-mid data init slack func; do
+		forged "at-resolve-$series-$w" "$S" "$H/rsa.ko" resolve __static_call_update "$w" &&
+		verify "$rel: attack: an undefined symbol resolved inside the module ($w): not authentic" 1 \
+			'.reason == "self_target" and (.message | test("undefined symbol __static_call_update"))' \
+			--trust "$P/rsa.pem" --capture "$FORGED"
+	done
+	for w in text-mid data; do
+		forged "at-sc-$series-$w" "$S" "$H/rsa.ko" static-call __SCK__hsmod_call "$w" &&
+		verify "$rel: attack: a static call site calls into the module ($w): not authentic" 1 \
+			'.reason == "self_target" and (.message | test("static_call site"))' \
+			--trust "$P/rsa.pem" --capture "$FORGED"
+		forged "at-tramp-$series-$w" "$S" "$H/rsa.ko" static-call-tramp __SCT__hsmod_call "$w" &&
+		verify "$rel: attack: the module's static call trampoline jumps into it ($w): not authentic" 1 \
+			'.reason == "self_target" and (.message | test("static_call_tramp site"))' \
+			--trust "$P/rsa.pem" --capture "$FORGED"
+	done
+	forged "at-sc-$series-func" "$S" "$H/rsa.ko" static-call __SCK__hsmod_call func &&
+	verify "$rel: a static call retargeted to a function the module defines: authentic" 0 \
+		'.verdict == "authentic"' --trust "$P/rsa.pem" --capture "$FORGED"
+	forged "at-tramp-$series-func" "$S" "$H/rsa.ko" static-call-tramp __SCT__hsmod_call func &&
+	verify "$rel: the module's trampoline retargeted to a function the module defines: authentic" 0 \
+		'.verdict == "authentic"' --trust "$P/rsa.pem" --capture "$FORGED"
+	forged "at-ret-$series" "$S" "$H/rsa.ko" return-thunk data &&
+	verify "$rel: attack: the return sites jump into the module's data: not authentic" 1 \
+		'.reason == "self_target" and (.message | test("the return thunk"))' \
+		--trust "$P/rsa.pem" --capture "$FORGED"
+	forged "at-ftrace-$series" "$S" "$H/rsa.ko" ftrace data &&
+	verify "$rel: attack: an ftrace site calls into the module's data: not authentic (not a tracer)" 1 \
+		'.reason == "self_target" and (.message | test("tracer"))' \
+		--trust "$P/rsa.pem" --capture "$FORGED"
+	if [ "$series" = 6.1 ]; then
+		forged "at-pv-$series" "$S" "$H/rsa.ko" paravirt text-mid
+	else
+		forged "at-pv-$series" "$S" "$H/rsa.ko" pv-slot data
+	fi &&
+	verify "$rel: attack: the paravirt calls go into the module: not authentic" 1 \
+		'.reason == "self_target" and (.message | test("paravirt function|pv_ops function"))' \
+		--trust "$P/rsa.pem" --capture "$FORGED"
+	forged "at-key-$series" "$S" "$H/rsa.ko" static-key data &&
+	verify "$rel: attack: a later capture, a static key's list of users in the module: not authentic" 1 \
+		'.reason == "self_target" and (.message | test("static key"))' \
+		--load-verified --trust "$P/rsa.pem" --capture "$FORGED"
+	forged "at-key-$series-heap" "$S" "$H/rsa.ko" static-key 0xffff888001234560 &&
+	verify "$rel: a later capture, a static key linked to a list the kernel allocated: authentic" 0 \
+		'.verdict == "authentic"' --load-verified --trust "$P/rsa.pem" --capture "$FORGED"
+	# the values only the guest knows are the load's in every later capture
+	facts=$("$V" --json --trust "$P/rsa.pem" --capture "$S" 2>/dev/null | jq -r .elf.load_facts)
+	forged "at-facts-$series" "$S" "$H/rsa.ko" return-thunk 0xffffffff81234560 &&
+	verify "$rel: a later capture with the return thunk moved (consistently), no load facts: authentic" 0 \
+		'.verdict == "authentic" and .elf.load_facts != "'"$facts"'"' \
+		--load-verified --trust "$P/rsa.pem" --capture "$FORGED" &&
+	verify "$rel: attack: the same with the load's facts (--load-facts): not authentic" 1 \
+		'.reason == "load_mismatch" and (.message | test("not those of the verified load"))' \
+		--load-verified --load-facts "$facts" --trust "$P/rsa.pem" --capture "$FORGED"
+	verify "$rel: a later capture of the same load with its facts: authentic" 0 '.verdict == "authentic"' \
+		--load-verified --load-facts "$facts" --trust "$P/rsa.pem" --capture "$S"
+
 	# Debian's own modules through the reference loader
 	for name in $DEBIAN_PICKS; do
 		load "deb-$series-$name" "$D/$name.ko" --patch all --features odd &&
@@ -432,6 +492,11 @@ for rel in $RELEASES; do
 	tamper "deb-$series-kvm" text_plain &&
 	verify "$rel: Debian kvm.ko loaded, a byte of .text changed: not authentic" 1 \
 		'.reason == "load_mismatch"' --trust "$KCERT" --capture "$TAMPERED"
+	forged "at-alias-$series" "$RUN/deb-$series-kvm" "$D/kvm.ko" alias-thunks &&
+	verify "$rel: attack: two retpoline thunks at one address, call *%reg of the other: not authentic, by each site's relocation" 1 \
+		'.verdict == "not_authentic" and any(.elf.problems[]; .message | test("retpoline site")) and
+		 any(.elf.problems[]; .message | test("resolve to one address"))' \
+		--trust "$KCERT" --capture "$FORGED"
 	# a sample of all of them (fixed, so that a failure repeats)
 	sample=$(grep -v -e '/kvm' "$RUN/modules-$rel" | sort | awk 'NR % 97 == 13')
 	n=0 bad=0
@@ -481,15 +546,25 @@ for rel in $RELEASES; do
 			'.verdict == "authentic" and .elf.load_verified' --load-verified \
 			--trust "$KCERT" --trust "$P/rsa.pem" --capture "$VMOUT/caps/$name.later"
 	done
-	verify "$rel: kvm captured again after kvm-amd's init, compared as a load: not authentic (its data changed)" 1 \
-		'.reason == "load_mismatch" and (.message | test("\\.(data|bss)"))' \
+	verify "$rel: kvm captured again after kvm-amd's init, compared as a load (no --load-verified): not authentic" 1 \
+		'.verdict == "not_authentic"' \
 		--trust "$KCERT" --capture "$VMOUT/caps/kvm.later"
-	# attack on a real load: kvm keys its cond_resched() static call sites
-	# on the kernel's trampoline __SCT__cond_resched, an undefined symbol
+	# attacks on a real load: kvm keys its cond_resched() static call
+	# sites on the kernel's trampoline __SCT__cond_resched (undefined)
 	forged "at-sct-$rel" "$VMOUT/caps/kvm" "$R/debian/kvm.ko" sct-into-text __SCT__cond_resched &&
-	verify "$rel: attack on a real load of kvm: __SCT__cond_resched resolved into .text, a jump where its key's list of sites would be: not authentic, the jump compared with the file" 1 \
-		'.verdict == "not_authentic" and
-		 any(.elf.problems[]; .reason == "load_mismatch" and (.message | test("of text differ")))' \
+	verify "$rel: attack on a real load of kvm: __SCT__cond_resched resolved into .text: not authentic" 1 \
+		'.reason == "self_target" and (.message | test("__SCT__cond_resched"))' \
+		--trust "$KCERT" --capture "$FORGED" &&
+	verify "$rel: attack on a real load of kvm: the jump written where that key's list of sites would be is not vouched for" 1 \
+		'any(.elf.problems[]; .reason == "load_mismatch" and (.message | test("of text differ")))' \
+		--trust "$KCERT" --capture "$FORGED"
+	forged "at-sck-$rel" "$VMOUT/caps/kvm" "$R/debian/kvm.ko" sc-key __SCT__cond_resched data &&
+	verify "$rel: attack on a real load of kvm: the key looked up for __SCT__cond_resched in its data: not authentic" 1 \
+		'.reason == "self_target" and (.message | test("static call key the kernel looked up"))' \
+		--trust "$KCERT" --capture "$FORGED"
+	forged "at-alias-$rel" "$VMOUT/caps/kvm" "$R/debian/kvm.ko" alias-thunks &&
+	verify "$rel: attack on a real load of kvm: two retpoline thunks resolved to one address: not authentic" 1 \
+		'.reason == "load_mismatch" and (.message | test("resolve to one address"))' \
 		--trust "$KCERT" --capture "$FORGED"
 	rm -rf "$RUN/realflip"
 	cp -r "$VMOUT/caps/msr" "$RUN/realflip"

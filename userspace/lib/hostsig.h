@@ -71,6 +71,10 @@ enum hostsig_reason {
 	HOSTSIG_R_LOAD_MISMATCH,	/* not authentic: loaded bytes are not what the signed file becomes */
 	HOSTSIG_R_UNSUPPORTED_SITE,	/* unknown: a runtime patch site the verifier cannot normalise */
 	HOSTSIG_R_UNSUPPORTED_SIGNATURE, /* unknown: a signature scheme this library does not check */
+	HOSTSIG_R_UNREADABLE_IMAGE,	/* unknown: headers or tables the verifier cannot read */
+	HOSTSIG_R_UNREADABLE_SIGNATURE,	/* unknown: a signature the verifier cannot read */
+	HOSTSIG_R_SELF_TARGET,		/* not authentic: an address only the guest chose points
+					 * inside the component itself */
 	HOSTSIG_R_NR
 };
 
@@ -265,7 +269,15 @@ struct hostsig_elf_loaded {
 	 * is, as at load. false: every byte is compared.
 	 */
 	bool load_verified;
+	/*
+	 * With load_verified: the load_facts the report of the load's own
+	 * verification gave (HOSTSIG_ELF_FACTS_SIZE bytes), or NULL. The
+	 * values only the guest knows must then be the load's.
+	 */
+	const uint8_t *load_facts;
 };
+
+#define HOSTSIG_ELF_FACTS_SIZE		32	/* SHA-256 */
 
 /* Classes of runtime patch sites, each named in reasons and reports. */
 enum hostsig_elf_site_class {
@@ -340,6 +352,16 @@ struct hostsig_elf_report {
 	size_t nr_ranges;
 	struct hostsig_elf_external *externals;
 	size_t nr_externals;
+	/*
+	 * A digest of the values only the guest knows and the verifier
+	 * checked for consistency only: where each undefined symbol resolves,
+	 * the per-cpu area, the return thunk, the paravirt functions, the
+	 * keys the kernel looked up for static call trampolines. The same in
+	 * every capture of one load (static call targets, which the running
+	 * kernel changes, are not in it).
+	 */
+	uint8_t load_facts[HOSTSIG_ELF_FACTS_SIZE];
+	bool have_load_facts;
 	struct hostsig_elf_problem problems[HOSTSIG_ELF_MAX_PROBLEMS];
 	unsigned int nr_problems;
 	unsigned int problems_dropped;	/* found past HOSTSIG_ELF_MAX_PROBLEMS */

@@ -27,9 +27,9 @@
  * Whether a key is the module's own is the file's to say: the relocation
  * of the entry's key field names a symbol defined in the module (its key
  * is there, at an address the layout gives) or an undefined one (a key of
- * the kernel or of another module, wherever the guest says it is). Where
- * a guest-supplied address lands decides nothing, and no table check ever
- * vouches for bytes of code.
+ * the kernel or of another module, wherever the guest says it is, which
+ * is never inside this module). Where a guest-supplied address lands
+ * decides nothing, and no table check ever vouches for bytes of code.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -267,7 +267,7 @@ static void sc_read(struct ck *ck, unsigned int sec, bool loaded, uint64_t n, st
  * .static_call_sites, paired by site address (unique): the tail bit kept,
  * the init bit as the kernel sets it, and the key either the file's or, for
  * an undefined key symbol (a trampoline of the kernel), what the kernel
- * looked up for it: one key per trampoline.
+ * looked up for it: one key per trampoline, never inside the module.
  */
 static void check_static_call_table(struct ck *ck)
 {
@@ -320,12 +320,16 @@ static void check_static_call_table(struct ck *ck)
 			why = "a key of the module itself changed";
 			break;
 		}
+		if (!ck_guest_target(ck, NULL, me[i].key, "the static call key the kernel looked up"))
+			goto out;
 		for (k = 0; k < nr_map && map[k].from != fe[i].key; k++)
 			;
-		if (k == nr_map)
+		if (k == nr_map) {
 			map[nr_map++] = (struct keyed_wild_map){ fe[i].key, me[i].key };
-		else if (map[k].to != me[i].key)
+			ck_fact(ck, 'C', fe[i].key, me[i].key);
+		} else if (map[k].to != me[i].key) {
 			why = "sites of one trampoline have different keys";
+		}
 	}
 	if (why) {
 		table_fail(ck, ".static_call_sites", sec, why);
@@ -407,7 +411,7 @@ static bool static_key_linked(struct ck *ck, uint64_t file, uint64_t val)
 	uint64_t ptr = val & ~3ull;
 
 	return (val & 2) && (val & 1) == (file & 1) && (ptr >> 63) &&
-	       !ck_in_component(ck, ptr, 1);
+	       ck_guest_target(ck, NULL, ptr, "a static key's list of modules");
 }
 
 /*
@@ -511,13 +515,15 @@ static void check_static_call_keys(struct ck *ck)
 			continue;
 		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
 		/* a kernel pointer to a struct static_call_mod (4- or 5-level
-		 * paging): the low bit clear, the top bit set */
+		 * paging): the low bit clear, the top bit set, not in the module */
 		if ((val & 1) || !(val >> 63)) {
 			ck_where(ck, alloc, off, where, sizeof(where));
 			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
 				"static call key at %s holds 0x%llx, not a list of its sites",
 				where, (unsigned long long)val);
+			continue;
 		}
+		ck_guest_target(ck, NULL, val, "a static call key's list of sites");
 	}
 }
 

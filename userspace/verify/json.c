@@ -120,6 +120,10 @@ static void json_elf(FILE *out, const struct hostsig_elf_report *elf,
 		fputc('}', out);
 	}
 	fprintf(out, "],\"problems_dropped\":%u", elf->problems_dropped);
+	if (elf->have_load_facts) {
+		fputs(",\"load_facts\":", out);
+		json_hex(out, elf->load_facts, sizeof(elf->load_facts));
+	}
 	fputs(",\"externals\":[", out);
 	for (size_t i = 0; i < elf->nr_externals; i++) {
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);

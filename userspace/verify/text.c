@@ -71,6 +71,11 @@ static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 	if (elf->problems_dropped)
 		fprintf(out, "problem      %u more\n", elf->problems_dropped);
 	fprintf(out, "externals    %zu symbols resolved by the guest\n", elf->nr_externals);
+	if (elf->have_load_facts) {
+		fputs("load facts   ", out);
+		hex(out, elf->load_facts, sizeof(elf->load_facts));
+		fputc('\n', out);
+	}
 }
 
 void print_text(FILE *out, const struct report *rep, const struct hostsig_result *res)
