@@ -347,12 +347,16 @@ static bool overlaps(uint64_t addr, uint64_t len, uint64_t start, uint64_t size)
 	return start - addr < len;
 }
 
-bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len)
+bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len,
+		      bool core_only)
 {
-	for (size_t a = 0; a < in->nr_allocs; a++)
+	for (size_t a = 0; a < in->nr_allocs; a++) {
+		if (core_only && in->allocs[a].tag >= HOSTSIG_ELF_MEM_INIT_TEXT)
+			continue;
 		if (overlaps(addr, len, in->allocs[a].addr, in->allocs[a].len))
 			return true;
-	return in->file_addr && overlaps(addr, len, in->file_addr, in->file_len);
+	}
+	return !core_only && in->file_addr && overlaps(addr, len, in->file_addr, in->file_len);
 }
 
 void elf_describe(const struct elf_module *m, const struct elf_layout *lay,

@@ -232,9 +232,11 @@ bool elf_layout_find(const struct elf_layout *lay, const struct hostsig_elf_load
 		     uint64_t addr, uint64_t len, unsigned int *alloc, uint64_t *off);
 /*
  * Whether [addr, addr + len) touches the component itself: any of its
- * allocations (slack included) or its file buffer.
+ * allocations (slack included) or its file buffer; core_only: its core
+ * allocations alone (the init ones and the buffer freed and reused since).
  */
-bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len);
+bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len,
+		      bool core_only);
 /* "section+0xoff" for messages. */
 void elf_describe(const struct elf_module *m, const struct elf_layout *lay,
 		  unsigned int alloc, uint64_t off, char *buf, size_t len);

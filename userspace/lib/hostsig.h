@@ -74,6 +74,8 @@ enum hostsig_reason {
 	HOSTSIG_R_UNSUPPORTED_SIGNATURE, /* unknown: a signature scheme this library does not check */
 	HOSTSIG_R_UNREADABLE_IMAGE,	/* unknown: headers or tables the verifier cannot read */
 	HOSTSIG_R_UNREADABLE_SIGNATURE,	/* unknown: a signature the verifier cannot read */
+	HOSTSIG_R_SELF_TARGET,		/* not authentic: an address only the guest chose points
+					 * inside the component itself */
 	HOSTSIG_R_NR
 };
 
@@ -271,7 +273,15 @@ struct hostsig_elf_loaded {
 	 * is, as at load. false: every byte is compared.
 	 */
 	bool load_verified;
+	/*
+	 * With load_verified: the load_facts the report of the load's own
+	 * verification gave (HOSTSIG_ELF_FACTS_SIZE bytes), or NULL. The
+	 * values only the guest knows must then be the load's.
+	 */
+	const uint8_t *load_facts;
 };
+
+#define HOSTSIG_ELF_FACTS_SIZE		32	/* SHA-256 */
 
 /* Classes of runtime patch sites, each named in reasons and reports. */
 enum hostsig_elf_site_class {
@@ -326,6 +336,14 @@ struct hostsig_elf_external {
 	uint64_t value;
 };
 
+/* One problem the loaded check found (the verdict names the worst, first). */
+struct hostsig_elf_problem {
+	enum hostsig_reason reason;
+	char message[256];
+};
+
+#define HOSTSIG_ELF_MAX_PROBLEMS	16	/* problems a report lists; the rest are counted */
+
 struct hostsig_elf_report {
 	enum hostsig_elf_kernel kernel;
 	char module[64];		/* .modinfo name (informative) */
@@ -338,6 +356,19 @@ struct hostsig_elf_report {
 	size_t nr_ranges;
 	struct hostsig_elf_external *externals;
 	size_t nr_externals;
+	/*
+	 * A digest of the values only the guest knows and the verifier
+	 * checked for consistency only: where each undefined symbol resolves,
+	 * the per-cpu area, the return thunk, the paravirt functions, the
+	 * keys the kernel looked up for static call trampolines. The same in
+	 * every capture of one load (static call targets, which the running
+	 * kernel changes, are not in it).
+	 */
+	uint8_t load_facts[HOSTSIG_ELF_FACTS_SIZE];
+	bool have_load_facts;
+	struct hostsig_elf_problem problems[HOSTSIG_ELF_MAX_PROBLEMS];
+	unsigned int nr_problems;
+	unsigned int problems_dropped;	/* found past HOSTSIG_ELF_MAX_PROBLEMS */
 };
 
 /* An ELF relocatable object for x86-64 (what a .ko is, signed or not). */

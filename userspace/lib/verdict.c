@@ -31,6 +31,7 @@ static const struct {
 	[HOSTSIG_R_UNSUPPORTED_SIGNATURE] = { "unsupported_signature", HOSTSIG_UNKNOWN },
 	[HOSTSIG_R_UNREADABLE_IMAGE]	= { "unreadable_image", HOSTSIG_UNKNOWN },
 	[HOSTSIG_R_UNREADABLE_SIGNATURE] = { "unreadable_signature", HOSTSIG_UNKNOWN },
+	[HOSTSIG_R_SELF_TARGET]		= { "self_target", HOSTSIG_NOT_AUTHENTIC },
 };
 
 const char *hostsig_reason_name(enum hostsig_reason reason)

@@ -18,7 +18,7 @@ static const char usage_text[] =
 	"usage: hostsig-verify [OPTIONS] [--format pe|elf-module] FILE\n"
 	"       hostsig-verify [OPTIONS] --loaded IMAGE --base ADDR [--image-base ADDR]\n"
 	"                      [--signature SIGFILE] [--tail TAILFILE]\n"
-	"       hostsig-verify [OPTIONS] [--load-verified] --capture DIR\n"
+	"       hostsig-verify [OPTIONS] [--load-verified [--load-facts HEX]] --capture DIR\n"
 	"       hostsig-verify [--json] --extract-certs VMLINUZ DIR\n"
 	"\n"
 	"  --trust CERT        trusted certificate, PEM or DER (repeatable); any\n"
@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"                      optionally DIR/signature.bin\n"
 	"  --load-verified     the capture is a later one of a load verified authentic:\n"
 	"                      the module's writable data is not compared\n"
+	"  --load-facts HEX    with --load-verified: the load_facts its load's report gave\n"
 	"  --extract-certs VMLINUZ DIR\n"
 	"                      write the X.509 certificates built into a kernel image\n"
 	"                      (bzImage or vmlinux) as DIR/cert-N.pem\n"
@@ -63,6 +64,7 @@ enum {
 	OPT_CAPTURE,
 	OPT_EXTRACT_CERTS,
 	OPT_LOAD_VERIFIED,
+	OPT_LOAD_FACTS,
 };
 
 static const struct option options[] = {
@@ -81,6 +83,7 @@ static const struct option options[] = {
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS },
 	{ "load-verified", no_argument, NULL, OPT_LOAD_VERIFIED },
+	{ "load-facts", required_argument, NULL, OPT_LOAD_FACTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -97,6 +100,8 @@ struct args {
 	enum format format;
 	const char *capture;
 	bool load_verified;
+	uint8_t load_facts[HOSTSIG_ELF_FACTS_SIZE];
+	bool has_load_facts;
 	const char *extract_certs;
 	const char *certs_dir;
 	const char *file;
@@ -246,6 +251,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_LOAD_VERIFIED:
 			a->load_verified = true;
 			break;
+		case OPT_LOAD_FACTS:
+			if (!parse_hex(optarg, a->load_facts, sizeof(a->load_facts), &len) ||
+			    len != sizeof(a->load_facts))
+				return usage(optarg, ": --load-facts is 32 bytes in hex");
+			a->has_load_facts = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -255,6 +266,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->load_verified && !a->capture)
 		return usage("--load-verified goes with --capture", "");
+	if (a->has_load_facts && !a->load_verified)
+		return usage("--load-facts goes with --load-verified", "");
 	if (a->extract_certs) {
 		if (a->loaded || a->capture || optind + 1 != argc)
 			return usage("--extract-certs takes VMLINUZ DIR and nothing else", "");
@@ -357,6 +370,7 @@ static int verify_capture(const struct args *a, struct capture *cap,
 		return ret;
 	capture_loaded(cap, loaded);
 	loaded->load_verified = a->load_verified;
+	loaded->load_facts = a->has_load_facts ? a->load_facts : NULL;
 	hostsig_verify_elf_loaded(a->trust, loaded, res, elf);
 	return 0;
 }
