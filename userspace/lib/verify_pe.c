@@ -439,6 +439,8 @@ enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 			    in->cert_table_len, res);
 	if (res->reason == HOSTSIG_R_DIGEST_MISMATCH && pe_unload_padding_nonzero(unload))
 		retry_zero_padding(trust, &pe, unload, in, res);
+	if (res->verdict == HOSTSIG_AUTHENTIC)
+		pe_unload_check_executable(unload, res);
 	if (res->reason == HOSTSIG_R_NO_SIGNATURE && !in->cert_table &&
 	    pe.nr_dirs > PE_DIR_SECURITY && pe.dirs[PE_DIR_SECURITY].size)
 		result_set(res, HOSTSIG_R_NO_SIGNATURE,
