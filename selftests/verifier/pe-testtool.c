@@ -33,6 +33,10 @@
  *       Set the VirtualSize of the section named SECTION (".text") to VSIZE,
  *       which must stay within its page and the next section: more of it is
  *       then zero fill, as a linker makes .bss.
+ *   pe-testtool strip-relocs FILE
+ *       Mark FILE's relocations stripped (IMAGE_FILE_RELOCS_STRIPPED) and
+ *       empty its relocation directory, as a linker does for an image that
+ *       only runs at its ImageBase.
  *   pe-testtool poke IMAGE RVA HEX
  *       Write the bytes HEX (two digits each) into a loaded image at RVA:
  *       what a compromised guest plants.
@@ -679,6 +683,23 @@ static int cmd_grow_vsize(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_strip_relocs(int argc, char **argv)
+{
+	uint32_t coff;
+	struct pe pe;
+
+	if (argc != 2)
+		die("usage: strip-relocs FILE");
+	parse(&pe, slurp(argv[1]));
+	if (pe.nr_dirs <= 5)
+		die("no relocation directory");
+	coff = pe.opt - 20;
+	wr(&pe.file, coff + 18, rd(&pe.file, coff + 18, 2) | 1, 2);
+	wr(&pe.file, pe.dirs_off + 8 * 5, 0, 8);
+	spill(argv[1], pe.file.p, pe.file.len);
+	return 0;
+}
+
 static int cmd_poke(int argc, char **argv)
 {
 	const char *hex;
@@ -725,7 +746,7 @@ static int cmd_certs(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed|certs|grow-vsize|poke ...");
+		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed|certs|grow-vsize|poke|strip-relocs ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
@@ -744,6 +765,8 @@ int main(int argc, char **argv)
 		return cmd_grow_vsize(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "poke"))
 		return cmd_poke(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "strip-relocs"))
+		return cmd_strip_relocs(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
 	return 1;
 }

@@ -582,6 +582,41 @@ load bound "$S/dll64-bound.dll" windows "$BASE64" &&
 verify "bound imports, loaded: unknown (the file's address table is unknown)" 2 \
 	'.reason == "unsupported_image"' $TRUST $LOADED
 
+# --- where the image is, and what the guest declared ----------------------------------
+
+# The load base is where the image is: the address of its first byte
+# (hostsigd: the IMAGE region's). What the guest declared (hostsigd: the
+# argument block's load_base) can only make the verdict worse. A guest
+# that maps an image at one address, relocated for another it declares,
+# had it authentic while its pointers led into memory nobody tracks.
+LIE=$(printf 0x%x $((BASE64 + 0x10000)))
+if load elsewhere "$S/dll64-rsa.dll" windows "$LIE"; then
+	set -- $TRUST --loaded "$RUN/elsewhere.image" \
+		--image-base "$(info "$RUN/elsewhere.info" image_base)" \
+		--signature "$RUN/elsewhere.sig" --tail "$RUN/elsewhere.tail"
+	verify "relocated for $LIE, mapped at $BASE64, $LIE declared: not authentic" 1 \
+		'.verdict == "not_authentic"' "$@" --base "$BASE64" --declared-base "$LIE"
+	verify "relocated for $LIE, mapped at $BASE64: not authentic (digest_mismatch)" 1 \
+		'.reason == "digest_mismatch"' "$@" --base "$BASE64"
+	verify "relocated for and mapped at $LIE, $BASE64 declared: not authentic (load_mismatch)" 1 \
+		".reason == \"load_mismatch\" and (.message | contains(\"declared load base $BASE64, the image is at $LIE\"))" \
+		"$@" --base "$LIE" --declared-base "$BASE64"
+	verify "relocated for and mapped at $LIE, $LIE declared: authentic" 0 \
+		'.verdict == "authentic"' "$@" --base "$LIE" --declared-base "$LIE"
+else
+	tap_not_ok "reference loader maps dll64-rsa at $LIE"
+fi
+# Without relocations an image runs only at its ImageBase: mapped elsewhere
+# its pointers lead out of it, into whatever the guest put there.
+"$TESTTOOL" info "$S/efi64-norelocs.efi" >"$RUN/norelocs.info"
+home=$(info "$RUN/norelocs.info" image_base)
+load norelocs-home "$S/efi64-norelocs.efi" uefi "$home" &&
+verify "relocations stripped, loaded at its ImageBase $home: authentic" 0 \
+	'.verdict == "authentic"' $TRUST $LOADED
+load norelocs-away "$S/efi64-norelocs.efi" uefi "$BASE_EFI" &&
+verify "relocations stripped, loaded at $BASE_EFI: not authentic (load_mismatch)" 1 \
+	'.reason == "load_mismatch" and (.message | contains("relocations stripped"))' $TRUST $LOADED
+
 # --- executable bytes no signature covers ---------------------------------------------
 
 # Executable pages (those of a section with IMAGE_SCN_MEM_EXECUTE or code)
@@ -766,6 +801,9 @@ status "usage: no argument: exit 64" 64
 status "usage: FILE and --loaded: exit 64" 64 "$S/dll64-rsa.dll" --loaded "$S/dll64-rsa.dll" --base 0
 status "usage: --loaded without --base: exit 64" 64 --loaded "$S/dll64-rsa.dll"
 status "usage: --base without --loaded: exit 64" 64 --base 0x1000 "$S/dll64-rsa.dll"
+status "usage: --declared-base without --loaded: exit 64" 64 --declared-base 0x1000 "$S/dll64-rsa.dll"
+status "usage: --declared-base that is not a number: exit 64" 64 --loaded "$S/dll64-rsa.dll" \
+	--base 0 --declared-base zz
 status "usage: --base that is not a number: exit 64" 64 --loaded "$S/dll64-rsa.dll" --base 0x12zz
 status "usage: --deny-digest of 31 bytes: exit 64" 64 --deny-digest "$(printf '%062d' 0)" "$S/dll64-rsa.dll"
 status "usage: --deny-digest not hex: exit 64" 64 --deny-digest "$(printf '%063dg' 0)" "$S/dll64-rsa.dll"

@@ -146,6 +146,7 @@ struct pe_section {
 };
 
 #define PE_PAGE_SIZE		4096u	/* the unit of page protections (x86) */
+#define IMAGE_FILE_RELOCS_STRIPPED 0x0001u
 #define IMAGE_SCN_CNT_CODE	0x00000020u
 #define IMAGE_SCN_MEM_EXECUTE	0x20000000u
 #define IMAGE_SCN_MEM_WRITE	0x80000000u
@@ -166,6 +167,7 @@ struct pe_image {
 	enum hostsig_image_format format;
 	unsigned int ptr_size;		/* 4 (PE32) or 8 (PE32+) */
 	uint16_t machine;
+	uint16_t file_characteristics;	/* IMAGE_FILE_* of the COFF header */
 	uint32_t checksum_off;		/* file offsets of the fields Authenticode skips */
 	uint32_t cert_dirent_off;	/* 0: the header has no such entry */
 	uint32_t image_base_off;
