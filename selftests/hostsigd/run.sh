@@ -258,7 +258,8 @@ info() {	# info NAME KEY: from the loader's notes
 
 # region args NAME: the spec words of a loaded image's regions and facts
 regions() {
-	_r="image=$RUN/img/$1.image base=$(info "$1" base) image_base=$(info "$1" image_base) rebased=1"
+	_r="image=$RUN/img/$1.image gva=$(info "$1" base) base=$(info "$1" base)"
+	_r="$_r image_base=$(info "$1" image_base) rebased=1"
 	[ -f "$RUN/img/$1.sig" ] && _r="$_r signature=$RUN/img/$1.sig"
 	[ -f "$RUN/img/$1.tail" ] && _r="$_r tail=$RUN/img/$1.tail"
 	echo "$_r"
@@ -362,6 +363,8 @@ while read -r name file mode base; do
 	load "$name" "$S/$file" "$mode" "$base" || loaded_ok=1
 done <"$RUN/images"
 load unsigned "$I/dll64.dll" windows "$BASE64" || loaded_ok=1
+LIE=$(printf 0x%x $((BASE64 + 0x10000)))
+load elsewhere "$S/dll64-rsa.dll" windows "$LIE" || loaded_ok=1
 load tampered "$S/dll64-rsa.dll" windows "$BASE64" || loaded_ok=1
 "$TESTTOOL" info "$S/dll64-rsa.dll" >"$RUN/dll64.info"
 flip "$RUN/img/tampered.image" "$(sed -n 's/^text_rva=//p' "$RUN/dll64.info")"
@@ -380,8 +383,12 @@ printf 'just text, not an image\n' >"$RUN/img/text"
 	echo "name=unsigned $(regions unsigned)"
 	echo "name=tampered-code $(regions tampered)"
 	echo "name=tampered-signature $(regions badsig)"
-	echo "name=not-rebased image=$RUN/img/dll64-rsa.image base=$BASE64 image_base=$(info dll64-rsa image_base) signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
-	echo "name=no-signature-region image=$RUN/img/dll64-rsa.image base=$BASE64 image_base=$(info dll64-rsa image_base) rebased=1"
+	echo "name=not-rebased image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$BASE64 image_base=$(info dll64-rsa image_base) signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
+	echo "name=no-signature-region image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$BASE64 image_base=$(info dll64-rsa image_base) rebased=1"
+	# The image at BASE64, relocated for LIE, which the guest declares.
+	echo "name=base-lie image=$RUN/img/elsewhere.image gva=$BASE64 base=$LIE image_base=$(info elsewhere image_base) rebased=1 signature=$RUN/img/elsewhere.sig tail=$RUN/img/elsewhere.tail"
+	# An honest image, at BASE64 and relocated for it, LIE declared.
+	echo "name=base-declared image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$LIE image_base=$(info dll64-rsa image_base) rebased=1 signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
 	echo "name=text image=$RUN/img/text base=0"
 	[ -f "$RUN/img/kernel.image" ] && echo "name=debian-kernel $(regions kernel)"
 	# malformed records
@@ -441,6 +448,18 @@ oracle main unsigned "unsigned image: what hostsig-verify says" $TRUST_ARGS \
 expect main unsigned "unsigned image: unknown (no signature)" " verdict=unknown reason=no_signature "
 expect main tampered-code "a code byte changed: not authentic" " verdict=not-authentic reason=digest_mismatch "
 expect main tampered-signature "a signature byte changed: not authentic" " verdict=not-authentic reason=bad_signature "
+oracle main base-lie "mapped at the IMAGE address, relocated for the declared load base: hostsig-verify's verdict" \
+	$TRUST_ARGS --loaded "$RUN/img/elsewhere.image" --base "$BASE64" --declared-base "$LIE" \
+	--image-base "$(info elsewhere image_base)" --signature "$RUN/img/elsewhere.sig" \
+	--tail "$RUN/img/elsewhere.tail"
+expect main base-lie "relocated for the load base declared, not for the IMAGE address: not authentic" \
+	" verdict=not-authentic "
+oracle main base-declared "a load base declared that is not the IMAGE address: hostsig-verify's verdict" \
+	$TRUST_ARGS --loaded "$RUN/img/dll64-rsa.image" --base "$BASE64" --declared-base "$LIE" \
+	--image-base "$(info dll64-rsa image_base)" --signature "$RUN/img/dll64-rsa.sig" \
+	--tail "$RUN/img/dll64-rsa.tail"
+expect main base-declared "a load base declared that is not the IMAGE address: not authentic (load_mismatch)" \
+	" verdict=not-authentic reason=load_mismatch "
 expect main not-rebased "ImageBase from the rewritten header (HEADER_REBASED not set): not authentic" \
 	" verdict=not-authentic "
 oracle main no-signature-region "no SIGNATURE region: what hostsig-verify says" $TRUST_ARGS \

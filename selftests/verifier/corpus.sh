@@ -190,7 +190,14 @@ build_images() {
 	cp img/dll32.dll img/dll32-mixed.dll &&
 	"$TESTTOOL" reloc-mix img/dll32-mixed.dll &&
 	cp img/dll64.dll img/dll64-bound.dll &&
-	"$TESTTOOL" mark-bound img/dll64-bound.dll
+	"$TESTTOOL" mark-bound img/dll64-bound.dll &&
+	# .text with zero fill past its raw data (VirtualSize > SizeOfRawData)
+	cp img/efi64.efi img/efi64-zerofill.efi &&
+	raw=$("$TESTTOOL" info img/efi64.efi | sed -n 's/^text_raw_size=//p') &&
+	"$TESTTOOL" grow-vsize img/efi64-zerofill.efi .text $((raw + 0x200)) &&
+	# relocations stripped: it runs only at its ImageBase
+	cp img/efi64.efi img/efi64-norelocs.efi &&
+	"$TESTTOOL" strip-relocs img/efi64-norelocs.efi
 }
 
 # ossl NAME IN CHAIN KEY HASH [EXTRA...]: into signed/NAME, or DIR/NAME
@@ -232,6 +239,12 @@ build_signed() {
 		img/efi32.efi 2>/dev/null &&
 	sbsign --key pki/ec-leaf.key --cert pki/ec-leaf.pem \
 		--output signed/efi64-ec.efi img/efi64.efi 2>/dev/null &&
+	sbsign --key pki/rsa-leaf.key --cert pki/rsa-leaf.pem \
+		--addcert pki/rsa-inter.pem --output signed/efi64-zerofill.efi \
+		img/efi64-zerofill.efi 2>/dev/null &&
+	sbsign --key pki/rsa-leaf.key --cert pki/rsa-leaf.pem \
+		--addcert pki/rsa-inter.pem --output signed/efi64-norelocs.efi \
+		img/efi64-norelocs.efi 2>/dev/null &&
 	resign md-sha1 --md sha1 &&
 	resign md-sha384 --md sha384 &&
 	resign md-md5 --md md5 &&

@@ -201,6 +201,7 @@ cat >"$RUN/positives" <<-EOF
 	efi32-sbsign efi32-rsa.efi pe32 sha256 rsa $BASE32 uefi,windows
 	efi64-sbsign-ec efi64-ec.efi pe32+ sha256 ec $BASE_EFI uefi
 	efi64-osslsigncode efi64-ossl.efi pe32+ sha256 rsa $BASE_EFI uefi
+	efi64-zerofill efi64-zerofill.efi pe32+ sha256 rsa $BASE_EFI uefi
 	EOF
 # Not in a pipeline: the loop must run in this shell to count its tests.
 while read -r name file format alg key base modes; do
@@ -537,9 +538,16 @@ if load tamper "$S/dll64-rsa.dll" windows "$BASE64"; then
 		'.reason == "no_signature"' $TRUST \
 		--loaded "$T.image" --base "$BASE64" --image-base "$(ti image_base)" --tail "$T.tail"
 	head -c -4096 "$T.orig" >"$T.short"
-	verify "loaded: image shorter than SizeOfImage: unknown (unreadable_image)" 2 \
-		'.reason == "unreadable_image"' $TRUST \
+	verify "loaded: image shorter than SizeOfImage: not authentic (load_mismatch)" 1 \
+		'.reason == "load_mismatch" and (.message | contains("SizeOfImage"))' $TRUST \
 		--loaded "$T.short" --base "$BASE64" --image-base "$(ti image_base)" \
+		--signature "$T.sig" --tail "$T.tail"
+	# Bytes past SizeOfImage in the IMAGE region: covered by nothing.
+	{ cat "$T.orig"; printf '\110\061\300\303'; head -c 4092 /dev/zero; } >"$T.long"
+	verify "loaded: code past SizeOfImage in the image: not authentic (load_mismatch)" 1 \
+		'.verdict == "not_authentic" and .reason == "load_mismatch" and
+		 (.message | contains("SizeOfImage"))' $TRUST \
+		--loaded "$T.long" --base "$BASE64" --image-base "$(ti image_base)" \
 		--signature "$T.sig" --tail "$T.tail"
 else
 	tap_not_ok "reference loader maps dll64-rsa"
@@ -573,12 +581,84 @@ verify "bound imports, as a file: authentic" 0 '.verdict == "authentic"' $TRUST 
 load bound "$S/dll64-bound.dll" windows "$BASE64" &&
 verify "bound imports, loaded: unknown (the file's address table is unknown)" 2 \
 	'.reason == "unsupported_image"' $TRUST $LOADED
+
+# --- where the image is, and what the guest declared ----------------------------------
+
+# The load base is where the image is: the address of its first byte
+# (hostsigd: the IMAGE region's). What the guest declared (hostsigd: the
+# argument block's load_base) can only make the verdict worse. A guest
+# that maps an image at one address, relocated for another it declares,
+# had it authentic while its pointers led into memory nobody tracks.
+LIE=$(printf 0x%x $((BASE64 + 0x10000)))
+if load elsewhere "$S/dll64-rsa.dll" windows "$LIE"; then
+	set -- $TRUST --loaded "$RUN/elsewhere.image" \
+		--image-base "$(info "$RUN/elsewhere.info" image_base)" \
+		--signature "$RUN/elsewhere.sig" --tail "$RUN/elsewhere.tail"
+	verify "relocated for $LIE, mapped at $BASE64, $LIE declared: not authentic" 1 \
+		'.verdict == "not_authentic"' "$@" --base "$BASE64" --declared-base "$LIE"
+	verify "relocated for $LIE, mapped at $BASE64: not authentic (digest_mismatch)" 1 \
+		'.reason == "digest_mismatch"' "$@" --base "$BASE64"
+	verify "relocated for and mapped at $LIE, $BASE64 declared: not authentic (load_mismatch)" 1 \
+		".reason == \"load_mismatch\" and (.message | contains(\"declared load base $BASE64, the image is at $LIE\"))" \
+		"$@" --base "$LIE" --declared-base "$BASE64"
+	verify "relocated for and mapped at $LIE, $LIE declared: authentic" 0 \
+		'.verdict == "authentic"' "$@" --base "$LIE" --declared-base "$LIE"
+else
+	tap_not_ok "reference loader maps dll64-rsa at $LIE"
+fi
+# Without relocations an image runs only at its ImageBase: mapped elsewhere
+# its pointers lead out of it, into whatever the guest put there.
+"$TESTTOOL" info "$S/efi64-norelocs.efi" >"$RUN/norelocs.info"
+home=$(info "$RUN/norelocs.info" image_base)
+load norelocs-home "$S/efi64-norelocs.efi" uefi "$home" &&
+verify "relocations stripped, loaded at its ImageBase $home: authentic" 0 \
+	'.verdict == "authentic"' $TRUST $LOADED
+load norelocs-away "$S/efi64-norelocs.efi" uefi "$BASE_EFI" &&
+verify "relocations stripped, loaded at $BASE_EFI: not authentic (load_mismatch)" 1 \
+	'.reason == "load_mismatch" and (.message | contains("relocations stripped"))' $TRUST $LOADED
+
+# --- executable bytes no signature covers ---------------------------------------------
+
+# Executable pages (those of a section with IMAGE_SCN_MEM_EXECUTE or code)
+# hold only what the signature covers and zeros: a compromised guest that
+# plants code anywhere else in them gets load_mismatch, the range named.
+# Elsewhere non-zero slack is reported and the verdict stands.
+# 4831c0c3: xor %rax,%rax; ret
+tv=$(ei text_vaddr) tvs=$(ei text_vsize) trs=$(ei text_raw_size) dv=$(ei data_vaddr)
+# plant NAME FILE RVA: load FILE (UEFI loader), write the code at RVA
+plant() {
+	load "$1" "$2" uefi "$BASE_EFI" && "$TESTTOOL" poke "$RUN/$1.image" "$3" 4831c0c3
+}
+exec_hit() {	# the jq filter: not authentic, the planted range named
+	printf '.verdict == "not_authentic" and .reason == "load_mismatch" and
+		(.message | contains("RVA 0x%x+0x4,") and contains("executable"))' "$1"
+}
+plant padding "$S/efi64-rsa.efi" $((tv + tvs + 8)) &&
+verify "code planted in .text's raw padding past VirtualSize (not copied by a UEFI loader): not authentic" 1 \
+	"$(exec_hit $((tv + tvs + 8)))" $TRUST $LOADED
+plant pagetail "$S/efi64-rsa.efi" $((tv + trs + 0x100)) &&
+verify "code planted in .text's page past its raw data: not authentic" 1 \
+	"$(exec_hit $((tv + trs + 0x100)))" $TRUST $LOADED
+"$TESTTOOL" info "$S/efi64-zerofill.efi" >"$RUN/zerofill.info"
+ztv=$(info "$RUN/zerofill.info" text_vaddr) ztrs=$(info "$RUN/zerofill.info" text_raw_size)
+if [ "$(info "$RUN/zerofill.info" text_vsize)" -gt "$ztrs" ]; then
+	plant zerofill "$S/efi64-zerofill.efi" $((ztv + ztrs + 0x10)) &&
+	verify "code planted in .text's zero fill (SizeOfRawData to VirtualSize): not authentic" 1 \
+		"$(exec_hit $((ztv + ztrs + 0x10)))" $TRUST $LOADED
+else
+	tap_not_ok "efi64-zerofill.efi has zero fill in .text"
+fi
+plant dataslack "$S/efi64-rsa.efi" $((dv + 0x800)) &&
+verify "non-zero bytes in .data's page tail (not executable): authentic, reported as slack" 0 \
+	".verdict == \"authentic\" and any(.unverified_regions[]; .kind == \"slack\" and
+	 .rva == $((dv + 0x800)) and .size == 4)" $TRUST $LOADED
 load fill-uefi "$S/efi64-rsa.efi" uefi "$BASE_EFI" --fill 0xcc &&
-verify "loaded: UEFI loader left page tails dirty: authentic, non-zero slack reported" 0 \
-	'.verdict == "authentic" and any(.unverified_regions[]; .kind == "slack")' $TRUST $LOADED
+verify "UEFI loader left every page tail dirty (0xcc), .text's too: not authentic" 1 \
+	'.reason == "load_mismatch" and (.message | contains("executable pages of section 0"))' \
+	$TRUST $LOADED
 load fill-win "$S/dll32-rsa.dll" windows "$BASE32" --fill 0x90 &&
-verify "loaded: Windows loader, non-zero bytes between sections: authentic, slack reported" 0 \
-	'.verdict == "authentic" and any(.unverified_regions[]; .kind == "slack")' $TRUST $LOADED
+verify "Windows loader, 0x90 past .text's raw data in its last page: not authentic" 1 \
+	'.reason == "load_mismatch"' $TRUST $LOADED
 
 # --- oracles: osslsigncode and sbverify on every disk file -------------------------
 
@@ -721,6 +801,9 @@ status "usage: no argument: exit 64" 64
 status "usage: FILE and --loaded: exit 64" 64 "$S/dll64-rsa.dll" --loaded "$S/dll64-rsa.dll" --base 0
 status "usage: --loaded without --base: exit 64" 64 --loaded "$S/dll64-rsa.dll"
 status "usage: --base without --loaded: exit 64" 64 --base 0x1000 "$S/dll64-rsa.dll"
+status "usage: --declared-base without --loaded: exit 64" 64 --declared-base 0x1000 "$S/dll64-rsa.dll"
+status "usage: --declared-base that is not a number: exit 64" 64 --loaded "$S/dll64-rsa.dll" \
+	--base 0 --declared-base zz
 status "usage: --base that is not a number: exit 64" 64 --loaded "$S/dll64-rsa.dll" --base 0x12zz
 status "usage: --deny-digest of 31 bytes: exit 64" 64 --deny-digest "$(printf '%062d' 0)" "$S/dll64-rsa.dll"
 status "usage: --deny-digest not hex: exit 64" 64 --deny-digest "$(printf '%063dg' 0)" "$S/dll64-rsa.dll"

@@ -5,7 +5,9 @@
  * holds the device and the netlink socket.
  *
  * PE/COFF: the record's IMAGE region is the image as the guest's loader
- * mapped it, loaded at the record's load_base; when the loader wrote the
+ * mapped it, at the region's address, which is its load base: the record's
+ * load_base is only what the guest declared, and one that differs makes
+ * the verdict load_mismatch (libhostsig). When the loader wrote the
  * load address over the header's ImageBase (HOSTSIG_ARG_F_HEADER_REBASED),
  * the record's image_base is the file's. The SIGNATURE region is the
  * certificate table, the TAIL region the file bytes after the sections.
@@ -190,7 +192,11 @@ static void verify_pe(const struct hostsig_trust *trust,
 		return;
 	loaded.image = base + r.image->offset;
 	loaded.image_len = r.image->len;
-	loaded.load_base = snap->hdr->load_base;
+	/* The image is where the host read it: its pointers must be relocated
+	 * for that address, whatever the guest declared. */
+	loaded.load_base = r.image->gva;
+	loaded.declared_base = snap->hdr->load_base;
+	loaded.has_declared_base = true;
 	if (snap->hdr->arg_flags & HOSTSIG_ARG_F_HEADER_REBASED) {
 		loaded.image_base = snap->hdr->image_base;
 		loaded.has_image_base = true;

@@ -147,13 +147,19 @@ struct hostsig_result {
 struct hostsig_pe_loaded {
 	const uint8_t *image;		/* from the load address, SizeOfImage bytes */
 	size_t image_len;
-	uint64_t load_base;		/* where it was loaded */
+	uint64_t load_base;		/* where it was loaded: the address of image[0] */
 	uint64_t image_base;		/* the file's ImageBase (the loader overwrote it) */
 	bool has_image_base;		/* false: trust ImageBase in the mapped header */
 	const uint8_t *cert_table;	/* the file's certificate table, NULL if none */
 	size_t cert_table_len;
 	const uint8_t *tail;		/* file bytes after the sections, table excluded */
 	size_t tail_len;
+	/* What the guest said the load base was, when load_base comes from
+	 * elsewhere (hostsigd: the IMAGE region's address; the argument
+	 * block's load_base is the declaration). One that differs makes the
+	 * verdict load_mismatch, never authentic. */
+	uint64_t declared_base;
+	bool has_declared_base;
 };
 
 struct hostsig_trust;

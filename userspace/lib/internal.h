@@ -145,6 +145,8 @@ struct pe_section {
 	uint32_t characteristics;	/* IMAGE_SCN_* */
 };
 
+#define PE_PAGE_SIZE		4096u	/* the unit of page protections (x86) */
+#define IMAGE_FILE_RELOCS_STRIPPED 0x0001u
 #define IMAGE_SCN_CNT_CODE	0x00000020u
 #define IMAGE_SCN_MEM_EXECUTE	0x20000000u
 #define IMAGE_SCN_MEM_WRITE	0x80000000u
@@ -165,6 +167,7 @@ struct pe_image {
 	enum hostsig_image_format format;
 	unsigned int ptr_size;		/* 4 (PE32) or 8 (PE32+) */
 	uint16_t machine;
+	uint16_t file_characteristics;	/* IMAGE_FILE_* of the COFF header */
 	uint32_t checksum_off;		/* file offsets of the fields Authenticode skips */
 	uint32_t cert_dirent_off;	/* 0: the header has no such entry */
 	uint32_t image_base_off;
@@ -213,6 +216,9 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *loaded,
 const struct pe_source *pe_unload_source(struct pe_unload *unload);
 bool pe_unload_padding_nonzero(const struct pe_unload *unload);
 int pe_unload_zero_padding(struct pe_unload *unload, struct hostsig_result *res);
+/* 0 when every executable byte no signature covers is zero; -1 with res
+ * set to load_mismatch naming the first range that is not. */
+int pe_unload_check_executable(struct pe_unload *unload, struct hostsig_result *res);
 void pe_unload_free(struct pe_unload *unload);
 
 /* wincert.c */

@@ -163,6 +163,7 @@ int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
 	pe->machine = le16(buf + coff_off);
 	pe->nr_sections = le16(buf + coff_off + 2);
 	opt_size = le16(buf + coff_off + 16);
+	pe->file_characteristics = le16(buf + coff_off + 18);
 	opt_off = coff_off + COFF_HEADER_SIZE;
 	if (parse_optional_header(pe, buf, len, opt_off, opt_size, res))
 		return -1;

@@ -508,24 +508,25 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end)
+/* Raw data past VirtualSize that a loader mapped: file padding. */
+static uint32_t padding_start(const struct pe_section *sec)
 {
-	const uint8_t *img = u->in->image;
-
-	if (start >= end || all_zero(img + start, end - start))
-		return 0;
-	while (!img[start])
-		start++;
-	while (!img[end - 1])
-		end--;
-	return result_add_region(u->res, HOSTSIG_UNVERIFIED_SLACK, start, end - start);
+	return sec->vsize < sec->mapped ? sec->vsize : sec->mapped;
 }
 
+/* The file-backed bytes of a section in memory, in the current reading. */
+static uint32_t file_backed(const struct pe_unload *u, const struct pe_section *sec)
+{
+	return u->zero_padding ? padding_start(sec) : sec->mapped;
+}
+
+typedef int (*gap_fn)(struct pe_unload *u, uint64_t start, uint64_t end, void *arg);
+
 /*
- * Loaders zero what no raw data fills. Non-zero bytes there are not covered
- * by the signature: report them.
+ * fn for every range of the image that neither the file (headers, raw
+ * data) nor a slot the loader wrote covers: what a loader leaves zero.
  */
-static int find_slack(struct pe_unload *u)
+static int for_each_gap(struct pe_unload *u, gap_fn fn, void *arg)
 {
 	size_t nr = 0, max = 1 + u->pe->nr_va + u->res->nr_regions;
 	struct interval *iv = calloc(max, sizeof(*iv));
@@ -538,24 +539,114 @@ static int find_slack(struct pe_unload *u)
 	for (uint16_t k = 0; k < u->pe->nr_va; k++) {
 		const struct pe_section *s = &u->pe->sections[u->pe->va_order[k]];
 
-		iv[nr++] = (struct interval){ s->vaddr, (uint64_t)s->vaddr + s->mapped };
+		iv[nr++] = (struct interval){ s->vaddr, (uint64_t)s->vaddr + file_backed(u, s) };
 	}
-	/* Slots the loader wrote are reported already. */
 	for (size_t r = 0; r < u->res->nr_regions; r++) {
 		const struct hostsig_unverified *reg = &u->res->regions[r];
 
-		iv[nr++] = (struct interval){ reg->rva, (uint64_t)reg->rva + reg->size };
+		if (reg->kind != HOSTSIG_UNVERIFIED_SLACK)
+			iv[nr++] = (struct interval){ reg->rva, (uint64_t)reg->rva + reg->size };
 	}
 	qsort(iv, nr, sizeof(*iv), interval_cmp);
 	for (size_t i = 0; i < nr && !ret; i++) {
-		ret = report_slack(u, cursor, iv[i].start < u->size ? iv[i].start : u->size);
+		uint64_t end = iv[i].start < u->size ? iv[i].start : u->size;
+
+		if (cursor < end)
+			ret = fn(u, cursor, end, arg);
 		if (iv[i].end > cursor)
 			cursor = iv[i].end;
 	}
-	if (!ret)
-		ret = report_slack(u, cursor, u->size);
+	if (!ret && cursor < u->size)
+		ret = fn(u, cursor, u->size, arg);
 	free(iv);
 	return ret;
+}
+
+/* [*start, *end) narrowed to its first and last non-zero byte; false if none. */
+static bool nonzero_span(const uint8_t *img, uint64_t *start, uint64_t *end)
+{
+	if (*start >= *end || all_zero(img + *start, *end - *start))
+		return false;
+	while (!img[*start])
+		(*start)++;
+	while (!img[*end - 1])
+		(*end)--;
+	return true;
+}
+
+static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end, void *arg)
+{
+	(void)arg;
+	if (!nonzero_span(u->in->image, &start, &end))
+		return 0;
+	return result_add_region(u->res, HOSTSIG_UNVERIFIED_SLACK, start, end - start);
+}
+
+/*
+ * Loaders zero what no raw data fills. Non-zero bytes there are not covered
+ * by the signature: report them.
+ */
+static int find_slack(struct pe_unload *u)
+{
+	return for_each_gap(u, report_slack, NULL);
+}
+
+/*
+ * Executable memory: the pages of every section a loader maps executable
+ * (IMAGE_SCN_MEM_EXECUTE, or code), from its RVA over its extent, page by
+ * page, since page protections are what makes bytes executable.
+ */
+static bool section_executable(const struct pe_section *s)
+{
+	return s->characteristics & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE);
+}
+
+struct exec_hit {
+	uint64_t start, end;
+	uint16_t section;
+	bool found;
+};
+
+static int exec_gap(struct pe_unload *u, uint64_t start, uint64_t end, void *arg)
+{
+	struct exec_hit *hit = arg;
+
+	for (uint16_t k = 0; k < u->pe->nr_va; k++) {
+		const struct pe_section *s = &u->pe->sections[u->pe->va_order[k]];
+		uint64_t from = (uint64_t)s->vaddr & ~(uint64_t)(PE_PAGE_SIZE - 1);
+		uint64_t to = ((uint64_t)s->vaddr + s->extent + PE_PAGE_SIZE - 1) &
+			      ~(uint64_t)(PE_PAGE_SIZE - 1);
+
+		if (!section_executable(s))
+			continue;
+		from = from > start ? from : start;
+		to = to < end ? to : end;
+		if (nonzero_span(u->in->image, &from, &to)) {
+			*hit = (struct exec_hit){ from, to, u->pe->va_order[k], true };
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Executable bytes the signature does not cover must be zero, as every
+ * loader leaves them: anything else there is code nobody signed, in pages
+ * that run as the component's own.
+ */
+int pe_unload_check_executable(struct pe_unload *u, struct hostsig_result *res)
+{
+	struct exec_hit hit = { 0 };
+
+	u->res = res;
+	if (for_each_gap(u, exec_gap, &hit) < 0)
+		return -1;
+	if (!hit.found)
+		return 0;
+	return result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			  "non-zero bytes at RVA 0x%llx+0x%llx, in the executable pages of section %u, are covered by no signature",
+			  (unsigned long long)hit.start, (unsigned long long)(hit.end - hit.start),
+			  hit.section);
 }
 
 static int hash_image(const struct pe_unload *u, struct digest_set *ds,
@@ -596,17 +687,11 @@ static int unload_headers(const struct pe_source *src, struct digest_set *ds,
 	return hash_image((const struct pe_unload *)src, ds, off, len);
 }
 
-/* Raw data past VirtualSize that a loader mapped: file padding. */
-static uint32_t padding_start(const struct pe_section *sec)
-{
-	return sec->vsize < sec->mapped ? sec->vsize : sec->mapped;
-}
-
 static int unload_section(const struct pe_source *src, struct digest_set *ds,
 			  const struct pe_section *sec)
 {
 	const struct pe_unload *u = (const struct pe_unload *)src;
-	uint32_t from_image = u->zero_padding ? padding_start(sec) : sec->mapped;
+	uint32_t from_image = file_backed(u, sec);
 
 	if (hash_image(u, ds, sec->vaddr, from_image))
 		return -1;
@@ -653,10 +738,12 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *in,
 	u->pe = pe;
 	u->res = res;
 	u->wide = pe->ptr_size == 8;
-	if (pe->size_of_image > in->image_len) {
-		result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
-			   "image of %zu bytes, SizeOfImage is 0x%x",
-			   in->image_len, pe->size_of_image);
+	/* Bytes past SizeOfImage would be covered by nothing; fewer are not
+	 * the image. */
+	if (pe->size_of_image != in->image_len) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "the image is 0x%zx bytes, SizeOfImage is 0x%x", in->image_len,
+			   pe->size_of_image);
 		goto err;
 	}
 	if (pe->size_of_headers > pe->size_of_image) {
@@ -713,7 +800,7 @@ int pe_unload_zero_padding(struct pe_unload *u, struct hostsig_result *res)
 
 		u->res = res;
 		if (report_slack(u, (uint64_t)s->vaddr + padding_start(s),
-				 (uint64_t)s->vaddr + s->mapped))
+				 (uint64_t)s->vaddr + s->mapped, NULL))
 			return -1;
 	}
 	result_sort_regions(res);

@@ -408,6 +408,35 @@ static void retry_zero_padding(const struct hostsig_trust *trust,
 	hostsig_result_release(&alt);
 }
 
+/*
+ * What the signature cannot cover, checked once the file rebuilt from the
+ * image proved authentic: that the image is where the loader's facts say,
+ * can run there, and holds nothing else that runs.
+ */
+static void check_load(const struct pe_image *pe, struct pe_unload *unload,
+		       const struct hostsig_pe_loaded *in, struct hostsig_result *res)
+{
+	uint64_t image_base = in->has_image_base ? in->image_base : pe->image_base;
+
+	if (in->has_declared_base && in->declared_base != in->load_base) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "the guest declared load base 0x%llx, the image is at 0x%llx",
+			   (unsigned long long)in->declared_base,
+			   (unsigned long long)in->load_base);
+		return;
+	}
+	/* Without relocations an image runs only at its ImageBase: elsewhere
+	 * its pointers lead out of the image, into what the guest put there. */
+	if ((pe->file_characteristics & IMAGE_FILE_RELOCS_STRIPPED) &&
+	    image_base != in->load_base) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "relocations stripped: it runs only at its ImageBase 0x%llx, the image is at 0x%llx",
+			   (unsigned long long)image_base, (unsigned long long)in->load_base);
+		return;
+	}
+	pe_unload_check_executable(unload, res);
+}
+
 enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 					      const struct hostsig_pe_loaded *in,
 					      struct hostsig_result *res)
@@ -439,6 +468,8 @@ enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 			    in->cert_table_len, res);
 	if (res->reason == HOSTSIG_R_DIGEST_MISMATCH && pe_unload_padding_nonzero(unload))
 		retry_zero_padding(trust, &pe, unload, in, res);
+	if (res->verdict == HOSTSIG_AUTHENTIC)
+		check_load(&pe, unload, in, res);
 	if (res->reason == HOSTSIG_R_NO_SIGNATURE && !in->cert_table &&
 	    pe.nr_dirs > PE_DIR_SECURITY && pe.dirs[PE_DIR_SECURITY].size)
 		result_set(res, HOSTSIG_R_NO_SIGNATURE,

@@ -17,7 +17,7 @@
 static const char usage_text[] =
 	"usage: hostsig-verify [OPTIONS] [--format pe|elf-module] FILE\n"
 	"       hostsig-verify [OPTIONS] --loaded IMAGE --base ADDR [--image-base ADDR]\n"
-	"                      [--signature SIGFILE] [--tail TAILFILE]\n"
+	"                      [--declared-base ADDR] [--signature SIGFILE] [--tail TAILFILE]\n"
 	"       hostsig-verify [OPTIONS] [--load-verified [--load-facts HEX]] --capture DIR\n"
 	"       hostsig-verify [--json] --extract-certs VMLINUZ DIR\n"
 	"\n"
@@ -31,7 +31,10 @@ static const char usage_text[] =
 	"                      (extended key usage), and no CA above it exclude it\n"
 	"  --json              print one JSON object\n"
 	"  --loaded IMAGE      the image as a loader mapped it, SizeOfImage bytes\n"
-	"  --base ADDR         the address it was loaded at\n"
+	"  --base ADDR         the address it was loaded at: of its first byte\n"
+	"  --declared-base ADDR\n"
+	"                      the load base the guest declared (hostsigctl show);\n"
+	"                      not --base: load_mismatch\n"
 	"  --image-base ADDR   the ImageBase of the file (default: the mapped header's)\n"
 	"  --signature SIGFILE the file's certificate table\n"
 	"  --tail TAILFILE     the file's bytes after the sections, table excluded\n"
@@ -58,6 +61,7 @@ enum {
 	OPT_LOADED,
 	OPT_BASE,
 	OPT_IMAGE_BASE,
+	OPT_DECLARED_BASE,
 	OPT_SIGNATURE,
 	OPT_TAIL,
 	OPT_FORMAT,
@@ -77,6 +81,7 @@ static const struct option options[] = {
 	{ "loaded", required_argument, NULL, OPT_LOADED },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "image-base", required_argument, NULL, OPT_IMAGE_BASE },
+	{ "declared-base", required_argument, NULL, OPT_DECLARED_BASE },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -112,6 +117,8 @@ struct args {
 	bool has_base;
 	uint64_t image_base;
 	bool has_image_base;
+	uint64_t declared_base;
+	bool has_declared_base;
 };
 
 /* Complaint: what (and why), then the usage text. */
@@ -228,6 +235,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return usage(optarg, ": --image-base is not an address");
 			a->has_image_base = true;
 			break;
+		case OPT_DECLARED_BASE:
+			if (!parse_address(optarg, &a->declared_base))
+				return usage(optarg, ": --declared-base is not an address");
+			a->has_declared_base = true;
+			break;
 		case OPT_SIGNATURE:
 			a->signature = optarg;
 			break;
@@ -279,8 +291,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage("--capture excludes FILE and --loaded", "");
 		if (a->format == FORMAT_PE)
 			return usage("--capture is for kernel modules (elf-module)", "");
-		if (a->has_base || a->has_image_base || a->signature || a->tail)
-			return usage("--base, --image-base, --signature and --tail go with --loaded", "");
+		if (a->has_base || a->has_image_base || a->has_declared_base || a->signature ||
+		    a->tail)
+			return usage("--base, --image-base, --declared-base, --signature and --tail go with --loaded", "");
 		return 0;
 	}
 	if (a->loaded) {
@@ -292,8 +305,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage("--loaded needs --base", "");
 		return 0;
 	}
-	if (a->has_base || a->has_image_base || a->signature || a->tail)
-		return usage("--base, --image-base, --signature and --tail go with --loaded", "");
+	if (a->has_base || a->has_image_base || a->has_declared_base || a->signature || a->tail)
+		return usage("--base, --image-base, --declared-base, --signature and --tail go with --loaded", "");
 	if (optind + 1 != argc)
 		return usage("expected one FILE", "");
 	a->file = argv[optind];
@@ -326,6 +339,8 @@ static int verify_loaded(const struct args *a, struct hostsig_result *res)
 		.load_base = a->base,
 		.image_base = a->image_base,
 		.has_image_base = a->has_image_base,
+		.declared_base = a->declared_base,
+		.has_declared_base = a->has_declared_base,
 		.cert_table = a->signature ? sig.data : NULL,
 		.cert_table_len = sig.len,
 		.tail = tail.data,
