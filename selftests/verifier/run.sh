@@ -312,6 +312,8 @@ verify "chain: the leaf certificate is signed with SHA-1, --allow-sha1: authenti
 verify "chain: the MD5-signed leaf is itself the anchor (no weak signature relied on): authentic" 0 \
 	'.verdict == "authentic" and .signatures[0].anchor == "CN=hostsig test leaf signed with MD5"' \
 	--trust "$P/md5-leaf.pem" "$W/dll64-md5-chain.dll"
+verify "a DSA signer (osslsigncode signs with it): unknown (unsupported_signature)" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_signature"' $TRUST "$W/dll64-dsa.dll"
 # Extended key usage: looked at only when asked (UEFI firmware does not).
 verify "a leaf without extended key usage (sbsign): authentic by default" 0 \
 	'.verdict == "authentic"' $TRUST "$W/efi64-noeku.efi"
@@ -450,6 +452,8 @@ if [ "$(di raw_end)" -lt "$(di cert_off)" ]; then
 else
 	tap_not_ok "file: dll64 has trailing data"
 fi
+verify "file: one code byte changed, its signer denied: not authentic (denied_certificate)" 1 \
+	'.reason == "denied_certificate"' $TRUST --deny "$P/rsa-leaf.pem" "$RUN/code.dll"
 t=$(copy efi-code.efi "$S/efi64-rsa.efi"); flip "$t" "$(ei text_off)"
 verify "file: sbsign-signed UEFI image, code byte changed: not authentic" 1 \
 	'.reason == "digest_mismatch"' $TRUST "$t"
