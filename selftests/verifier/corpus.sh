@@ -96,11 +96,14 @@ pki_extensions() {
 	EOF
 }
 
-# newkey KIND FILE: KIND is rsa or ec
+# newkey KIND FILE: KIND is rsa, ec or dsa
 newkey() {
 	case $1 in
 	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
 	ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
+	dsa) openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 \
+		-out "$2.param" &&
+	     openssl genpkey -paramfile "$2.param" -out "$2" && rm -f "$2.param" ;;
 	esac
 }
 
@@ -159,6 +162,9 @@ build_pki() {
 	issue rsa cross-inter2 "hostsig test cross intermediate" cross-root2 ca 13
 	issue rsa cross-leaf "hostsig test cross leaf" cross-inter1 leaf 14
 	cat cross-leaf.pem cross-inter2.pem >cross-chain.pem
+	# A signer key Authenticode verifiers do not expect
+	issue dsa dsa-leaf "hostsig test DSA leaf" rsa-inter leaf 15
+	cat dsa-leaf.pem rsa-inter.pem >dsa-chain.pem
 	for c in *.pem; do
 		openssl x509 -in "$c" -outform DER -out "${c%.pem}.der" 2>/dev/null
 	done
@@ -228,6 +234,7 @@ build_signed() {
 	ossl weak/dll64-sha1-chain.dll img/dll64.dll sha1-chain.pem sha1-leaf.key sha256 &&
 	ossl weak/dll64-tls-ca.dll img/dll64.dll tls-chain.pem tls-leaf.key sha256 &&
 	ossl weak/dll64-cross.dll img/dll64.dll cross-chain.pem cross-leaf.key sha256 &&
+	ossl weak/dll64-dsa.dll img/dll64.dll dsa-chain.pem dsa-leaf.key sha256 &&
 	sbsign --key pki/noeku-leaf.key --cert pki/noeku-leaf.pem \
 		--addcert pki/rsa-inter.pem --output weak/efi64-noeku.efi \
 		img/efi64.efi 2>/dev/null &&

@@ -312,6 +312,8 @@ verify "chain: the leaf certificate is signed with SHA-1, --allow-sha1: authenti
 verify "chain: the MD5-signed leaf is itself the anchor (no weak signature relied on): authentic" 0 \
 	'.verdict == "authentic" and .signatures[0].anchor == "CN=hostsig test leaf signed with MD5"' \
 	--trust "$P/md5-leaf.pem" "$W/dll64-md5-chain.dll"
+verify "a DSA signer (osslsigncode signs with it): unknown (unsupported_signature)" 2 \
+	'.verdict == "unknown" and .reason == "unsupported_signature"' $TRUST "$W/dll64-dsa.dll"
 # Extended key usage: looked at only when asked (UEFI firmware does not).
 verify "a leaf without extended key usage (sbsign): authentic by default" 0 \
 	'.verdict == "authentic"' $TRUST "$W/efi64-noeku.efi"
@@ -450,6 +452,8 @@ if [ "$(di raw_end)" -lt "$(di cert_off)" ]; then
 else
 	tap_not_ok "file: dll64 has trailing data"
 fi
+verify "file: one code byte changed, its signer denied: not authentic (denied_certificate)" 1 \
+	'.reason == "denied_certificate"' $TRUST --deny "$P/rsa-leaf.pem" "$RUN/code.dll"
 t=$(copy efi-code.efi "$S/efi64-rsa.efi"); flip "$t" "$(ei text_off)"
 verify "file: sbsign-signed UEFI image, code byte changed: not authentic" 1 \
 	'.reason == "digest_mismatch"' $TRUST "$t"
@@ -616,6 +620,40 @@ verify "relocations stripped, loaded at its ImageBase $home: authentic" 0 \
 load norelocs-away "$S/efi64-norelocs.efi" uefi "$BASE_EFI" &&
 verify "relocations stripped, loaded at $BASE_EFI: not authentic (load_mismatch)" 1 \
 	'.reason == "load_mismatch" and (.message | contains("relocations stripped"))' $TRUST $LOADED
+
+# --- import address table slots -------------------------------------------------------
+
+# le VALUE BYTES: VALUE little endian, in hex, for pe-testtool poke
+le() {
+	_out= _i=0
+	while [ "$_i" -lt "$2" ]; do
+		_out=$_out$(printf %02x $((($1 >> (8 * _i)) & 255)))
+		_i=$((_i + 1))
+	done
+	echo "$_out"
+}
+# An import resolves to another component; a slot the guest points back
+# into the image itself (its code, its slack, mid-instruction) is not.
+# self_import NAME FILE BASE PTR TARGET_RVA WHAT
+self_import() {
+	if load "$1" "$2" windows "$3"; then
+		slot=$(($(info "$RUN/$1.info" first_iat_rva)))
+		"$TESTTOOL" poke "$RUN/$1.image" "$slot" "$(le $(($3 + $5)) "$4")"
+		verify "$6: not authentic, the slot named" 1 \
+			"$(printf '.verdict == "not_authentic" and .reason == "load_mismatch" and
+			  (.message | contains("slot at RVA 0x%x points into the image itself, at RVA 0x%x"))' \
+			  "$slot" "$5")" $TRUST $LOADED
+	else
+		tap_not_ok "$6: the reference loader maps $(basename "$2")"
+	fi
+}
+self_import iat-code "$S/dll64-rsa.dll" "$BASE64" 8 $(($(di text_rva) + 3)) \
+	"PE32+: an import slot pointed into the image's own code, mid-instruction"
+self_import iat-slack "$S/dll64-rsa.dll" "$BASE64" 8 $(($(di size_of_image) - 8)) \
+	"PE32+: an import slot pointed at the image's last bytes"
+"$TESTTOOL" info "$S/dll32-rsa.dll" >"$RUN/dll32.info"
+self_import iat-32 "$S/dll32-rsa.dll" "$BASE32" 4 $(($(info "$RUN/dll32.info" text_rva) + 1)) \
+	"PE32: an import slot pointed into the image's own code"
 
 # --- executable bytes no signature covers ---------------------------------------------
 

@@ -219,6 +219,9 @@ int pe_unload_zero_padding(struct pe_unload *unload, struct hostsig_result *res)
 /* 0 when every executable byte no signature covers is zero; -1 with res
  * set to load_mismatch naming the first range that is not. */
 int pe_unload_check_executable(struct pe_unload *unload, struct hostsig_result *res);
+/* 0 when no import address table slot the loader wrote points into the
+ * image itself; -1 with res set to load_mismatch naming the first. */
+int pe_unload_check_imports(struct pe_unload *unload, struct hostsig_result *res);
 void pe_unload_free(struct pe_unload *unload);
 
 /* wincert.c */

@@ -59,6 +59,11 @@ struct pe_unload {
 	uint64_t delta;			/* load_base - ImageBase */
 	unsigned int wide;		/* 1 for PE32+, index into the tables above */
 	bool zero_padding;		/* raw data past VirtualSize: zeros, not memory */
+	struct self_import {		/* an import slot that points into the image */
+		uint64_t slot_rva;
+		uint64_t target_rva;
+		bool found;
+	} self_import;
 };
 
 enum backing {
@@ -179,6 +184,26 @@ static int loader_slot(struct pe_unload *u, enum hostsig_unverified_kind kind,
 	return result_add_region(u->res, kind, rva, n);
 }
 
+/* A VA the loader relocated, as an RVA. */
+static uint64_t va_to_rva(const struct pe_unload *u, uint64_t va)
+{
+	return (va - u->in->load_base) & u->mask;
+}
+
+/*
+ * An import resolves to another component. One that leads back into this
+ * image (its code, its slack, the middle of an instruction) is nothing a
+ * loader writes: the guest chose where the call goes, and chose the signed
+ * image's own bytes. The first such slot is kept for the verdict.
+ */
+static void check_import_target(struct pe_unload *u, uint64_t slot_rva, uint64_t target)
+{
+	uint64_t rva = va_to_rva(u, target);
+
+	if (rva < u->size && !u->self_import.found)
+		u->self_import = (struct self_import){ slot_rva, rva, true };
+}
+
 static int restore_thunks(struct pe_unload *u, unsigned int desc, uint32_t ilt,
 			  uint32_t iat)
 {
@@ -202,6 +227,7 @@ static int restore_thunks(struct pe_unload *u, unsigned int desc, uint32_t ilt,
 		cur = shadow_read(u, (uint32_t)iat_rva, w);
 		if (cur != entry) {
 			changed = true;
+			check_import_target(u, iat_rva, cur);
 			if (shadow_write(u, (uint32_t)iat_rva, entry, w))
 				return -1;
 		}
@@ -247,12 +273,6 @@ static int undo_imports(struct pe_unload *u)
 			return -1;
 	}
 	return 0;
-}
-
-/* A VA the loader relocated, as an RVA. */
-static uint64_t va_to_rva(const struct pe_unload *u, uint64_t va)
-{
-	return (va - u->in->load_base) & u->mask;
 }
 
 static int undo_tls_index(struct pe_unload *u)
@@ -627,6 +647,16 @@ static int exec_gap(struct pe_unload *u, uint64_t start, uint64_t end, void *arg
 		}
 	}
 	return 0;
+}
+
+int pe_unload_check_imports(struct pe_unload *u, struct hostsig_result *res)
+{
+	if (!u->self_import.found)
+		return 0;
+	return result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			  "the import address table slot at RVA 0x%llx points into the image itself, at RVA 0x%llx",
+			  (unsigned long long)u->self_import.slot_rva,
+			  (unsigned long long)u->self_import.target_rva);
 }
 
 /*

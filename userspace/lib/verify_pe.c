@@ -434,6 +434,8 @@ static void check_load(const struct pe_image *pe, struct pe_unload *unload,
 			   (unsigned long long)image_base, (unsigned long long)in->load_base);
 		return;
 	}
+	if (pe_unload_check_imports(unload, res))
+		return;
 	pe_unload_check_executable(unload, res);
 }
 
