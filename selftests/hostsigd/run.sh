@@ -593,6 +593,29 @@ sent_sites() {
 		done
 }
 
+# sent_writable NAME: the writable ranges the daemon sent for record NAME,
+# "TAG OFFSET LEN" (decimal) per line, in the order sent
+sent_writable() {
+	record patch "$1" | sed -n 's/.* writable=\([^ ]*\) .*/\1/p' | tr ',' '\n' |
+		grep -v '^none$' | tr ':+' '  ' | while read -r _r _o _l; do
+			printf '%s %d %d\n' "$(sed -n "$((_r + 1))p" "$RUN/pmod/$1.regions")" "$_o" "$_l"
+		done
+}
+
+# WRITABLE: a jq filter, the ranges hostsig-verify's report says the
+# guest's kernel writes after the load (as the signed file declares them),
+# merged as the daemon merges them, "TAG OFFSET LEN" per line
+WRITABLE='.elf.allocations as $a |
+	[.elf.ranges[] | select(.kind == "writable" or .kind == "module_struct" or
+				 .kind == "ro_after_init" or .kind == "subsystem_state")] |
+	group_by(.alloc) |
+	map(sort_by(.offset) |
+	    reduce .[] as $r ([];
+		if length > 0 and $r.offset <= .[-1].offset + .[-1].size then
+			.[-1].size = ([.[-1].offset + .[-1].size, $r.offset + $r.size] | max) - .[-1].offset
+		else . + [$r] end)) |
+	flatten | .[] | "\($a[.alloc].tag) \(.offset) \(.size)"'
+
 loader=$SRCDIR/selftests/elfverify/mod-loader.c
 # shellcheck disable=SC2046
 if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
@@ -650,6 +673,20 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 		awk '($1 == "text" || $1 == "init_text") && ($3 == 2 || $3 == 5 || $3 == 6) { ok++ }
 		     END { exit ok != NR || NR == 0 }' "$RUN/pmod/$name.got"
 		tap_result "$name.ko: every patch site sent is 2, 5 or 6 bytes of a text allocation" $?
+		# writable: what the signed file declares, never init text or rodata
+		jq -r "$WRITABLE" "$RUN/pmod/$name.json" >"$RUN/pmod/$name.wwant"
+		sent_writable "$name" >"$RUN/pmod/$name.wgot"
+		[ -s "$RUN/pmod/$name.wgot" ] && cmp -s "$RUN/pmod/$name.wwant" "$RUN/pmod/$name.wgot"
+		rc=$?
+		[ $rc = 0 ] || tap_diag "$(diff "$RUN/pmod/$name.wwant" "$RUN/pmod/$name.wgot" | head -n 10)"
+		tap_result "$name.ko: the writable ranges sent are the writable sections the signed file declares" $rc
+		if grep -qx init_data "$RUN/pmod/$name.regions"; then
+			! awk '$1 == "init_text" || $1 == "init_rodata"' "$RUN/pmod/$name.wgot" | grep -q .
+			tap_result "$name.ko: no writable range in init text or init rodata: they stay tracked" $?
+		else
+			tap_skip "$name.ko: no writable range in init text or rodata" \
+				"a 6.1 module's init text, rodata and data share one allocation"
+		fi
 		if [ "$want" -gt 2048 ]; then
 			grep -q "error=\"$((want - 2048)) patch sites past the first 2048 stay tamper-protected\"" \
 				"$RUN/patch.log"

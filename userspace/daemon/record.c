@@ -26,7 +26,9 @@
  * Writable ranges go with every verdict whose image parses. For an
  * AUTHENTIC image they come from what the signature covers (the section
  * table); for any other verdict from what the guest supplied
- * (Documentation/threat-model.rst).
+ * (Documentation/threat-model.rst). A module's come from the section
+ * table of the file its signature verified over, trusted signer or not,
+ * and are none when no signature verifies.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,13 +281,6 @@ static int range_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Init allocations: the kernel frees them when the module's init returns. */
-static bool elf_alloc_freed_after_init(uint32_t tag)
-{
-	return tag == HOSTSIG_ELF_TAG_INIT_TEXT || tag == HOSTSIG_ELF_TAG_INIT_DATA ||
-	       tag == HOSTSIG_ELF_TAG_INIT_RODATA;
-}
-
 /* Report ranges the running kernel goes on writing after the load. */
 static bool elf_range_written_later(enum hostsig_elf_range_kind kind)
 {
@@ -295,11 +290,15 @@ static bool elf_range_written_later(enum hostsig_elf_range_kind kind)
 
 /*
  * What the guest's kernel may write after the load without it being a
- * tamper: the module's writable data, struct module, state other
- * subsystems keep in the module, ro_after_init data until init returns
- * (the host cannot see when), and the whole init allocations, which are
- * freed and reused. Adjacent ranges of one allocation are merged; past
- * HOSTSIG_MAX_WRITABLE they are counted as dropped (and stay tracked).
+ * tamper, as the signed file declares it (the report's ranges come from
+ * the section headers the signature verified over): the module's
+ * writable data, struct module, state other subsystems keep in the
+ * module, ro_after_init data until init returns (the host cannot see
+ * when). Nothing else: init text and init rodata stay tracked until the
+ * guest says the module's init is done and its init memory freed, for the
+ * module's init runs after the verdict. Adjacent ranges of one allocation
+ * are merged; past HOSTSIG_MAX_WRITABLE they are counted as dropped (and
+ * stay tracked).
  */
 static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 			 const struct hostsig_elf_report *report)
@@ -307,14 +306,9 @@ static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 	struct hostsig_nl_range *all;
 	size_t n = 0, out = 0;
 
-	all = calloc(report->nr_ranges + r->nr_allocs + 1, sizeof(*all));
+	all = calloc(report->nr_ranges + 1, sizeof(*all));
 	if (!all)
 		return;
-	for (size_t i = 0; i < r->nr_allocs; i++)
-		if (elf_alloc_freed_after_init(r->allocs[i].tag) && r->allocs[i].len)
-			all[n++] = (struct hostsig_nl_range){
-				.region = (uint32_t)i, .offset = 0, .len = r->allocs[i].len,
-			};
 	for (size_t i = 0; i < report->nr_ranges; i++) {
 		const struct hostsig_elf_range *er = &report->ranges[i];
 		uint64_t len;

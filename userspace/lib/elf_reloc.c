@@ -46,7 +46,7 @@ static int copy_sections(const struct elf_module *m, const struct elf_layout *la
 {
 	for (unsigned int i = 1; i < m->shnum; i++) {
 		const struct elf_placed *p = &lay->sec[i];
-		const uint8_t *src = elf_section_data(m, i);
+		const uint8_t *src;
 		struct elf_image *img;
 
 		if (p->alloc < 0)
@@ -58,6 +58,7 @@ static int copy_sections(const struct elf_module *m, const struct elf_layout *la
 					  elf_section_name(m, i));
 		if (m->sh[i].type == SHT_NOBITS)
 			continue;
+		src = elf_section_data(m, i);
 		if (i == m->this_module && m->this_module_data)
 			src = m->this_module_data;
 		memcpy(img->bytes + p->offset, src, m->sh[i].size);
