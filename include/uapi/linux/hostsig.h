@@ -53,8 +53,9 @@
  *      -HOSTSIG_EINVAL   bad magic, version, size, format, flags, region
  *                        kind, zero length, overlapping regions, no IMAGE
  *                        region, non-zero reserved fields
- *      -HOSTSIG_EFAULT   an address is non-canonical, wraps, or is not
- *                        mapped readable in the guest
+ *      -HOSTSIG_EFAULT   an address is non-canonical, wraps (a region may
+ *                        end exactly at 2^64), or is not mapped readable in
+ *                        the guest
  *      -HOSTSIG_E2BIG    too many regions, or more bytes in all than the
  *                        host accepts for one component (max_component_mib)
  *      -HOSTSIG_EQUOTA   the VM has too many components, too many bytes
