@@ -90,7 +90,8 @@ static long hostsig_check_range(struct kvm_vcpu *vcpu, u64 gva, u64 len)
 	return 0;
 }
 
-static u32 hostsig_pages_spanned(u64 gva, u64 len)
+/* Pages that [gva, gva + len) touches; len > 0, the range does not wrap. */
+static u64 hostsig_pages_spanned(u64 gva, u64 len)
 {
 	return ((gva + len - 1) >> PAGE_SHIFT) - (gva >> PAGE_SHIFT) + 1;
 }
@@ -167,6 +168,8 @@ static long hostsig_check_regions(struct kvm_vcpu *vcpu,
 	if (ret)
 		return ret;
 	/* At most total / PAGE_SIZE + 2 per region: far below U32_MAX. */
+	if (pages > U32_MAX)
+		return -HOSTSIG_E2BIG;
 	args->total = total;
 	args->nr_pages = pages;
 	return 0;
@@ -222,12 +225,14 @@ long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
 
 /*
  * Find the guest physical page of every page of every region of comp, into
- * comp->gfns (allocated here). Returns 0 or -HOSTSIG_EFAULT (an unmapped
- * page) / -HOSTSIG_ENOMEM.
+ * comp->gfns (allocated here). Regions are walked by page count, never by
+ * end address: a region may end exactly at 2^64, where its end wraps to 0.
+ * Returns 0 or -HOSTSIG_EFAULT (an unmapped page, or pages that do not add
+ * up to what the argument block's check counted) / -HOSTSIG_ENOMEM.
  */
 long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
 {
-	u32 i, n = 0;
+	u32 i, j, n = 0;
 	long ret;
 
 	comp->gfns = hostsig_alloc_large(comp->nr_gfns * sizeof(u64));
@@ -235,14 +240,17 @@ long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
 		return -HOSTSIG_ENOMEM;
 	for (i = 0; i < comp->nr_spans; i++) {
 		struct hostsig_span *span = &comp->spans[i];
-		u64 page = span->gva & PAGE_MASK;
-		u64 end = span->gva + span->len;
+		u64 pages = hostsig_pages_spanned(span->gva, span->len);
+		u64 first = span->gva & PAGE_MASK;
 
+		if (pages > comp->nr_gfns - n)
+			return -HOSTSIG_EFAULT;
 		span->first_gfn = n;
-		for (; page < end; page += PAGE_SIZE) {
+		for (j = 0; j < pages; j++) {
 			u64 gpa;
 
-			ret = hostsig_gva_to_gpa(vcpu, page, &gpa);
+			ret = hostsig_gva_to_gpa(vcpu, first + (u64)j * PAGE_SIZE,
+						 &gpa);
 			if (ret)
 				return ret;
 			comp->gfns[n++] = gpa >> PAGE_SHIFT;
@@ -250,8 +258,7 @@ long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
 				cond_resched();
 		}
 	}
-	WARN_ON_ONCE(n != comp->nr_gfns);
-	return 0;
+	return n == comp->nr_gfns ? 0 : -HOSTSIG_EFAULT;
 }
 
 u32 hostsig_record_header_len(u32 nr_regions)

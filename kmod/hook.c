@@ -56,6 +56,17 @@
 /* Wrappers currently running: the exit path waits for them. */
 DEFINE_STATIC_SRCU(hostsig_hook_srcu);
 
+/*
+ * Whether the vCPU runs a nested guest (KVM's is_guest_mode(), private to
+ * KVM): a hypercall that reaches us from there (its hypervisor does not
+ * intercept it) is the nested guest's, not the VM's. KVM handles it as
+ * without hostsig.
+ */
+static bool hostsig_in_nested_guest(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.hflags & HF_GUEST_MASK;
+}
+
 #ifdef HOSTSIG_HOOK_INNER
 
 static void hostsig_count_hypercall(struct kvm_vcpu *vcpu)
@@ -73,7 +84,8 @@ static unsigned long hostsig_wrapper(struct kvm_vcpu *vcpu, unsigned long nr,
 	int idx;
 
 	idx = srcu_read_lock(&hostsig_hook_srcu);
-	if (op_64_bit && !cpl && hostsig_hypercall_is_ours(nr)) {
+	if (op_64_bit && !cpl && hostsig_hypercall_is_ours(nr) &&
+	    !hostsig_in_nested_guest(vcpu)) {
 		ret = hostsig_hypercall(vcpu, nr, a0, a1, a2, a3);
 		hostsig_count_hypercall(vcpu);
 	} else {
@@ -96,7 +108,7 @@ static int hostsig_wrapper(struct kvm_vcpu *vcpu)
 
 	idx = srcu_read_lock(&hostsig_hook_srcu);
 	ret = kvm_emulate_hypercall(vcpu);
-	if (hostsig_hypercall_is_ours(nr) &&
+	if (hostsig_hypercall_is_ours(nr) && !hostsig_in_nested_guest(vcpu) &&
 	    regs[VCPU_REGS_RAX] == (unsigned long)-KVM_ENOSYS) {
 		/* KVM already counted the call; only the result is ours. */
 		regs[VCPU_REGS_RAX] = hostsig_hypercall(vcpu, nr,
@@ -127,7 +139,7 @@ static void notrace hostsig_hook_redirect(unsigned long ip,
 static struct ftrace_ops hostsig_hook_ops = {
 	.func = hostsig_hook_redirect,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-		 FTRACE_OPS_FL_RECURSION,
+		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
 const char *hostsig_hook_target(void)
@@ -145,10 +157,17 @@ int hostsig_hook_init(void)
 		pr_err("cannot trace %s: %d\n", hostsig_hook_target(), err);
 		return err;
 	}
-	/* From here on, every call of the target comes to us: atomically. */
+	/*
+	 * From here on, every call of the target comes to us: atomically. A
+	 * permanent ops: the kernel.ftrace_enabled sysctl cannot switch the
+	 * hypercalls off behind our back (writing 0 fails while we are here).
+	 */
 	err = register_ftrace_function(&hostsig_hook_ops);
 	if (err) {
-		/* -EBUSY: someone else (a livepatch?) modifies its IP. */
+		/*
+		 * -EBUSY: someone else (a livepatch?) modifies its IP, or
+		 * kernel.ftrace_enabled is 0.
+		 */
 		pr_err("cannot hook %s: %d\n", hostsig_hook_target(), err);
 		ftrace_set_filter_ip(&hostsig_hook_ops, target, 1, 0);
 		return err;

@@ -8,61 +8,116 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "hostsig.h"
 
 /*
  * Limits. Every one is documented in Documentation/admin-guide.rst; the
- * writable ones take effect at the next REGISTER.
+ * writable ones take effect at the next REGISTER. Each has a range, checked
+ * when the module is loaded and on every write (EINVAL outside it): the
+ * arithmetic that uses them (page counts in 32 bits, the rate limiter's
+ * nanoseconds in 64) is safe for every value inside.
  */
-unsigned int hostsig_ring_size_mib = 128;
-module_param_named(ring_size_mib, hostsig_ring_size_mib, uint, 0444);
-MODULE_PARM_DESC(ring_size_mib, "Ring buffer data size in MiB, a power of two, 1-1024 (128)");
+struct hostsig_uint_param {
+	unsigned int *value;
+	unsigned int min;
+	unsigned int max;
+	bool power_of_2;
+};
 
-unsigned int hostsig_max_component_mib = 64;
-module_param_named(max_component_mib, hostsig_max_component_mib, uint, 0644);
-MODULE_PARM_DESC(max_component_mib, "Largest component in MiB, regions together (64)");
-
-unsigned int hostsig_vm_max_components = 4096;
-module_param_named(vm_max_components, hostsig_vm_max_components, uint, 0644);
-MODULE_PARM_DESC(vm_max_components, "Components a VM may have registered at once (4096)");
-
-unsigned int hostsig_vm_max_pending_mib = 128;
-module_param_named(vm_max_pending_mib, hostsig_vm_max_pending_mib, uint, 0644);
-MODULE_PARM_DESC(vm_max_pending_mib, "MiB a VM may have waiting for verdicts (128)");
-
-unsigned int hostsig_vm_register_rate = 256;
-module_param_named(vm_register_rate, hostsig_vm_register_rate, uint, 0644);
-MODULE_PARM_DESC(vm_register_rate, "REGISTERs per second per VM, 0 for no limit (256)");
-
-unsigned int hostsig_vm_register_burst = 1024;
-module_param_named(vm_register_burst, hostsig_vm_register_burst, uint, 0644);
-MODULE_PARM_DESC(vm_register_burst, "REGISTERs a VM may make at once above the rate (1024)");
-
-unsigned int hostsig_keep_unloaded = 32;
-module_param_named(keep_unloaded, hostsig_keep_unloaded, uint, 0644);
-MODULE_PARM_DESC(keep_unloaded, "Unloaded components kept per VM for inspection (32)");
-
-static int __init hostsig_check_params(void)
+static int hostsig_uint_param_set(const char *val, const struct kernel_param *kp)
 {
-	if (hostsig_ring_size_mib < 1 || hostsig_ring_size_mib > 1024 ||
-	    !is_power_of_2(hostsig_ring_size_mib)) {
-		pr_err("ring_size_mib=%u: want a power of two from 1 to 1024\n",
-		       hostsig_ring_size_mib);
+	const struct hostsig_uint_param *p = kp->arg;
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v < p->min || v > p->max || (p->power_of_2 && !is_power_of_2(v)))
 		return -EINVAL;
-	}
+	WRITE_ONCE(*p->value, v);
 	return 0;
 }
+
+static int hostsig_uint_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct hostsig_uint_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%u\n", READ_ONCE(*p->value));
+}
+
+static const struct kernel_param_ops hostsig_uint_param_ops = {
+	.set = hostsig_uint_param_set,
+	.get = hostsig_uint_param_get,
+};
+
+unsigned int hostsig_ring_size_mib = 128;
+static struct hostsig_uint_param hostsig_param_ring_size_mib = {
+	.value = &hostsig_ring_size_mib, .min = 1, .max = 1024, .power_of_2 = true,
+};
+
+module_param_cb(ring_size_mib, &hostsig_uint_param_ops, &hostsig_param_ring_size_mib, 0444);
+MODULE_PARM_DESC(ring_size_mib, "Ring buffer data size in MiB, a power of two, 1-1024 (128)");
+
+/* A component's page count stays far below 2^32, and it fits the largest ring. */
+unsigned int hostsig_max_component_mib = 64;
+static struct hostsig_uint_param hostsig_param_max_component_mib = {
+	.value = &hostsig_max_component_mib, .min = 1, .max = 1024,
+};
+
+module_param_cb(max_component_mib, &hostsig_uint_param_ops, &hostsig_param_max_component_mib, 0644);
+MODULE_PARM_DESC(max_component_mib, "Largest component in MiB, regions together, 1-1024 (64)");
+
+unsigned int hostsig_vm_max_components = 4096;
+static struct hostsig_uint_param hostsig_param_vm_max_components = {
+	.value = &hostsig_vm_max_components, .min = 1, .max = 65536,
+};
+
+module_param_cb(vm_max_components, &hostsig_uint_param_ops, &hostsig_param_vm_max_components, 0644);
+MODULE_PARM_DESC(vm_max_components, "Components a VM may have registered at once, 1-65536 (4096)");
+
+unsigned int hostsig_vm_max_pending_mib = 128;
+static struct hostsig_uint_param hostsig_param_vm_max_pending_mib = {
+	.value = &hostsig_vm_max_pending_mib, .min = 1, .max = 1048576,
+};
+
+module_param_cb(vm_max_pending_mib, &hostsig_uint_param_ops,
+		&hostsig_param_vm_max_pending_mib, 0644);
+MODULE_PARM_DESC(vm_max_pending_mib, "MiB a VM may have waiting for verdicts, 1-1048576 (128)");
+
+unsigned int hostsig_vm_register_rate = 256;
+static struct hostsig_uint_param hostsig_param_vm_register_rate = {
+	.value = &hostsig_vm_register_rate, .min = 0, .max = 1000000,
+};
+
+module_param_cb(vm_register_rate, &hostsig_uint_param_ops, &hostsig_param_vm_register_rate, 0644);
+MODULE_PARM_DESC(vm_register_rate, "REGISTERs per second per VM, 0 for no limit, 0-1000000 (256)");
+
+unsigned int hostsig_vm_register_burst = 1024;
+static struct hostsig_uint_param hostsig_param_vm_register_burst = {
+	.value = &hostsig_vm_register_burst, .min = 1, .max = 1000000,
+};
+
+module_param_cb(vm_register_burst, &hostsig_uint_param_ops, &hostsig_param_vm_register_burst, 0644);
+MODULE_PARM_DESC(vm_register_burst, "REGISTERs a VM may make at once above the rate, 1-1000000 (1024)");
+
+unsigned int hostsig_keep_unloaded = 32;
+static struct hostsig_uint_param hostsig_param_keep_unloaded = {
+	.value = &hostsig_keep_unloaded, .min = 0, .max = 4096,
+};
+
+module_param_cb(keep_unloaded, &hostsig_uint_param_ops, &hostsig_param_keep_unloaded, 0644);
+MODULE_PARM_DESC(keep_unloaded, "Unloaded components kept per VM for inspection, 0-4096 (32)");
 
 static int __init hostsig_init(void)
 {
 	int err;
 
-	err = hostsig_check_params();
-	if (err)
-		return err;
 	err = hostsig_ring_init();
 	if (err)
 		goto err_ring;

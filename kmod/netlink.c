@@ -8,7 +8,9 @@
  * Every command has its own attribute space and policy; the family is new,
  * so the core validates strictly (unknown attributes, attributes of the
  * wrong type and non-zero reserved header bytes are rejected) before any
- * handler runs. Commands that change state need CAP_NET_ADMIN.
+ * handler runs. Every command, and joining the events group, needs
+ * CAP_NET_ADMIN: what the family tells (components, load addresses, VMM
+ * pids, tamper addresses) is every VM's business, not every local user's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -640,6 +642,7 @@ static const struct genl_ops hostsig_genl_ops[] = {
 		.dumpit = hostsig_nl_get_comp_dumpit,
 		.policy = hostsig_comp_policy,
 		.maxattr = HOSTSIG_A_COMP_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HOSTSIG_CMD_GET_VM,
@@ -647,16 +650,19 @@ static const struct genl_ops hostsig_genl_ops[] = {
 		.dumpit = hostsig_nl_get_vm_dumpit,
 		.policy = hostsig_vm_policy,
 		.maxattr = HOSTSIG_A_VM_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HOSTSIG_CMD_GET_STATS,
 		.doit = hostsig_nl_get_stats,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HOSTSIG_CMD_GET_POLICY,
 		.doit = hostsig_nl_get_policy,
 		.policy = hostsig_policy_policy,
 		.maxattr = HOSTSIG_A_POLICY_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HOSTSIG_CMD_SET_POLICY,
@@ -674,8 +680,9 @@ static const struct genl_ops hostsig_genl_ops[] = {
 	},
 };
 
+/* Events name every VM's components and load bases: for admins only. */
 static const struct genl_multicast_group hostsig_genl_mcgrps[] = {
-	{ .name = HOSTSIG_GENL_MCGRP_EVENTS },
+	{ .name = HOSTSIG_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family hostsig_genl_family __ro_after_init = {

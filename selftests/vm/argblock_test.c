@@ -1092,6 +1092,95 @@ TEST_F_TIMEOUT(ids, never_reused, SLOW_TEST_S)
 	}
 }
 
+/* ---- the edges of guest memory ----------------------------------------------------- */
+
+FIXTURE(edges) {
+	struct hs_guest g;
+	struct hs_ring ring;
+	struct hs_nl nl;
+	struct hs_events *ev;
+};
+
+FIXTURE_SETUP(edges)
+{
+	self->ring.fd = -1;
+	ASSERT_EQ(0, hostsig_module_reload(""));
+	ASSERT_EQ(0, hs_nl_open(&self->nl));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	self->ev = malloc(sizeof(*self->ev));
+	ASSERT_NE(NULL, self->ev);
+	ASSERT_EQ(0, hs_events_open(self->ev));
+	hs_guest_create(&self->g, 0, 4);
+}
+
+FIXTURE_TEARDOWN(edges)
+{
+	if (self->ev) {
+		hs_events_close(self->ev);
+		free(self->ev);
+	}
+	hs_ring_close(&self->ring);
+	hs_guest_destroy(&self->g);
+	hs_nl_close(&self->nl);
+	hostsig_module_reload("");
+}
+
+/* A component of one IMAGE region [gva, gva + len); REGISTER's answer. */
+static int64_t register_image_at(struct hs_guest *g, struct hs_comp *c,
+				 const char *name, uint64_t gva, uint64_t len)
+{
+	hs_comp_init(c, name);
+	hs_arg_add(&c->arg, HOSTSIG_REGION_IMAGE, 0, gva, len);
+	return hs_comp_register(g, c);
+}
+
+/*
+ * Regions that end exactly at 2^64, where gva + len wraps to 0: the page
+ * at the top of the address space is captured and tracked like any other
+ * (its bytes in the record, its guest physical page in the tamper event),
+ * with no kernel warning; with that page unmapped, EFAULT.
+ */
+TEST_F_TIMEOUT(edges, top_of_address_space, SLOW_TEST_S)
+{
+	const uint64_t top = 0xfffffffffffff000ull;
+	const struct hostsig_record *rec;
+	uint8_t want[4096];
+	const struct hs_attrs *tamper;
+	struct hs_attrs comp;
+	struct hs_comp c, d, e;
+
+	hs_map(&self->g, top, 1, false, -1);
+	hs_guest_fill_pattern(&self->g, top, 4096, 0x70b);
+	hs_pattern_words(want, 0x70b, 0, 4096);
+
+	ASSERT_LT(0, register_image_at(&self->g, &c, "top page", top, 4096));
+	rec = hs_ring_find(&self->ring, c.id, false);
+	ASSERT_NE(NULL, rec) TH_LOG("%s", self->ring.why);
+	EXPECT_EQ(0, memcmp(want, (const uint8_t *)rec + rec->regions[0].offset, 4096));
+	ASSERT_EQ(0, hs_nl_get_comp(&self->nl, c.id, &comp));
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec->record_id,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	hs_guest_fill_pattern(&self->g, top + 4000, 8, 1);
+	tamper = hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, 60000);
+	ASSERT_NE(NULL, tamper);
+	EXPECT_EQ(addr_gva2gpa(self->g.vm, top) + 4000,
+		  tamper->u[HOSTSIG_A_COMP_TAMPER_GPA]);
+	ASSERT_EQ(0, hs_unregister(&self->g, c.id));
+
+	/* The last 100 bytes: one page, from its middle. */
+	hs_guest_fill_pattern(&self->g, top, 4096, 0x70b);
+	ASSERT_LT(0, register_image_at(&self->g, &d, "top bytes", 0ull - 100, 100));
+	rec = hs_ring_find(&self->ring, d.id, false);
+	ASSERT_NE(NULL, rec) TH_LOG("%s", self->ring.why);
+	EXPECT_EQ(0, memcmp(want + 4096 - 100,
+			    (const uint8_t *)rec + rec->regions[0].offset, 100));
+
+	/* Two pages up to the top, the lower one unmapped. */
+	EXPECT_EQ(-HOSTSIG_EFAULT, register_image_at(&self->g, &e, "top two",
+						     top - 4096, 8192));
+}
+
 /* ---- per-VM quotas ----------------------------------------------------------------- */
 
 FIXTURE(quota) {

@@ -297,4 +297,73 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 	ASSERT_EQ(0, hostsig_module_load());
 }
 
+/* Write a short string to a file; 0 or -errno. */
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+#define KPROBES_ENABLED	"/sys/kernel/debug/kprobes/enabled"
+#define FTRACE_ENABLED	"/proc/sys/kernel/ftrace_enabled"
+
+/*
+ * A root user switches off what the kernel lets switch off: every kprobe
+ * (debugfs) and ftrace (kernel.ftrace_enabled). hostsig still sees a VM
+ * go (otherwise it would keep a struct kvm that KVM freed), and its
+ * hypercalls still work: the ftrace_enabled switch refuses to turn off
+ * hooks that hostsig registered as permanent.
+ */
+TEST_F_TIMEOUT(life, hooks_cannot_be_switched_off, SLOW_TEST_S)
+{
+	struct hs_events *ev = malloc(sizeof(*ev));
+	const struct hostsig_record *rec;
+	struct hs_attrs a;
+	struct hs_comp c;
+	uint64_t vm_id;
+	int n;
+
+	ASSERT_NE(NULL, ev);
+	ASSERT_EQ(0, hs_events_open(ev));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	if (access(KPROBES_ENABLED, W_OK))
+		SKIP(goto out, "no %s", KPROBES_ENABLED);
+
+	ASSERT_EQ(0, write_file(KPROBES_ENABLED, "0"));
+	EXPECT_EQ(-EBUSY, write_file(FTRACE_ENABLED, "0"));
+	hs_guest_create(&self->g, 0, 1);
+	EXPECT_TRUE(hostsig_probe_valid(hs_hypercall(&self->g, HOSTSIG_HC_PROBE, 0, 0)));
+	hs_comp_make(&self->g, &c, "unseen?", 4096, 0);
+	EXPECT_LT(0, hs_comp_register(&self->g, &c));
+	rec = hs_ring_find(&self->ring, c.id, false);
+	ASSERT_NE(NULL, rec);
+	vm_id = rec->vm_id;
+	hs_guest_destroy(&self->g);
+	EXPECT_NE(NULL, hs_events_wait(ev, HOSTSIG_EVENT_VM_GONE, vm_id, 30000));
+	EXPECT_EQ(-ENOENT, hs_nl_get_vm(&self->nl, vm_id, &a));
+	ASSERT_EQ(0, hs_nl_dump_vms(&self->nl, &a, 1, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, write_file(KPROBES_ENABLED, "1"));
+
+	/* Without hostsig, the switch works again. */
+	hs_ring_close(&self->ring);
+	ASSERT_EQ(0, hostsig_module_unload());
+	EXPECT_EQ(0, write_file(FTRACE_ENABLED, "0"));
+	/* And hostsig refuses to load while it is off. */
+	EXPECT_EQ(-EBUSY, hostsig_module_load());
+	EXPECT_EQ(0, write_file(FTRACE_ENABLED, "1"));
+	ASSERT_EQ(0, hostsig_module_load());
+out:
+	write_file(KPROBES_ENABLED, "1");
+	write_file(FTRACE_ENABLED, "1");
+	hs_events_close(ev);
+	free(ev);
+}
+
 TEST_HARNESS_MAIN

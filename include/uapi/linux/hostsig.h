@@ -53,8 +53,9 @@
  *      -HOSTSIG_EINVAL   bad magic, version, size, format, flags, region
  *                        kind, zero length, overlapping regions, no IMAGE
  *                        region, non-zero reserved fields
- *      -HOSTSIG_EFAULT   an address is non-canonical, wraps, or is not
- *                        mapped readable in the guest
+ *      -HOSTSIG_EFAULT   an address is non-canonical, wraps (a region may
+ *                        end exactly at 2^64), or is not mapped readable in
+ *                        the guest
  *      -HOSTSIG_E2BIG    too many regions, or more bytes in all than the
  *                        host accepts for one component (max_component_mib)
  *      -HOSTSIG_EQUOTA   the VM has too many components, too many bytes
@@ -205,12 +206,14 @@
  * Family HOSTSIG_GENL_NAME, version HOSTSIG_GENL_VERSION, multicast group
  * HOSTSIG_GENL_MCGRP_EVENTS. Every attribute has a type and bounds in the
  * kernel's policy; messages are validated strictly (unknown attributes and
- * non-zero reserved header fields are rejected). Commands marked (admin)
- * need CAP_NET_ADMIN; the others may be used by anyone.
+ * non-zero reserved header fields are rejected). Every command needs
+ * CAP_NET_ADMIN (in the initial user namespace), and so does joining the
+ * events group: what the family tells (every VM's components, their load
+ * addresses, VMM pids, tamper addresses) is not for every local user.
  * Documentation/netlink/specs/hostsig.yaml describes the same family in the
  * kernel's YNL format.
  *
- * HOSTSIG_CMD_VERDICT (admin; only from the process that holds
+ * HOSTSIG_CMD_VERDICT (only from the process that holds
  *    /dev/hostsig open)
  *    Request: HOSTSIG_A_COMP_ID, HOSTSIG_A_COMP_RECORD_ID (the record
  *    being answered), HOSTSIG_A_COMP_VERDICT, HOSTSIG_A_COMP_REASON, and
@@ -252,13 +255,13 @@
  *    policy in force for that VM (HOSTSIG_A_POLICY_OVERRIDE says whether
  *    it is the VM's own).
  *
- * HOSTSIG_CMD_SET_POLICY (admin)
+ * HOSTSIG_CMD_SET_POLICY
  *    Request: optionally HOSTSIG_A_POLICY_VM_ID (else the global default),
  *    and any of HOSTSIG_A_POLICY_MODE, _UNKNOWN, _TIMEOUT_MS, _TAMPERED; or
  *    HOSTSIG_A_POLICY_RESET with a VM id to drop that VM's own policy.
  *    A VM's own policy starts as a copy of the global one.
  *
- * HOSTSIG_CMD_REVERIFY (admin)
+ * HOSTSIG_CMD_REVERIFY
  *    Request: HOSTSIG_A_COMP_ID. The host captures the component again
  *    from guest memory into a new record; the component is PENDING until
  *    that record is answered.
