@@ -272,7 +272,8 @@ static void hostsig_uncharge_locked(struct hostsig_component *comp)
 
 /*
  * A PENDING component whose verdict is overdue becomes UNKNOWN. A verdict
- * that comes later for the same record is still taken.
+ * that comes later for the same record is still taken, unless the guest
+ * wrote to the component since (hostsig_unjudged_write_locked()).
  */
 static bool hostsig_expire_locked(struct hostsig_component *comp, u64 now)
 {
@@ -555,7 +556,8 @@ static long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	if (comp->dirty) {
 		/* Written to while we copied it: this copy proves nothing. */
 		comp->dirty = false;
-		stop = hostsig_tamper_locked(comp);
+		if (!hostsig_unjudged_write_locked(comp))
+			stop = hostsig_tamper_locked(comp);
 	}
 	hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
@@ -774,6 +776,7 @@ static void hostsig_apply_verdict_locked(struct hostsig_component *comp,
 {
 	comp->state = hostsig_state_of_verdict(msg->verdict);
 	comp->answered = true;
+	comp->judged = true;
 	if (comp->state == HOSTSIG_STATE_NOT_AUTHENTIC)
 		comp->history |= HOSTSIG_HISTORY_NOT_AUTHENTIC;
 	/* Only the verdict on the load itself says the load was verified. */

@@ -189,6 +189,7 @@ struct hostsig_component {
 	enum hostsig_state state;
 	u64 record_id;			/* 0: none yet */
 	bool answered;			/* record_id has had its verdict */
+	bool judged;			/* a verifier's verdict was applied */
 	bool pending_charged;		/* size counts in vm->pending_bytes */
 	u32 verifications;		/* records made so far */
 	u64 pending_since;		/* boottime ns, for the timeout */
@@ -326,6 +327,7 @@ int hostsig_track_set_writable(struct hostsig_component *comp,
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 			 u64 *flip, u32 nr_flip);
 bool hostsig_tamper_locked(struct hostsig_component *comp);
+bool hostsig_unjudged_write_locked(struct hostsig_component *comp);
 void hostsig_track_detach(struct hostsig_vm *vm);
 void hostsig_track_forget(struct hostsig_vm *vm);
 

@@ -675,6 +675,40 @@ static void hostsig_patch_locked(struct hostsig_component *comp)
 }
 
 /*
+ * A write to a component no verifier has judged yet: its first records
+ * wait for a verdict, or it timed out to UNKNOWN. With no verdict the
+ * host knows none of its writable ranges, so the guest kernel's own
+ * writes to the module's data (it runs once allowed by the unknown
+ * policy) cannot be told from a tamper, and nothing the component was
+ * ever said to be is at stake: not a tamper (no MODIFIED, no event, no
+ * quarantine). The record in flight was copied before this write and
+ * proves nothing now: its verdict is refused (tamper_seq). A PENDING
+ * component is captured again, and that verdict applies; a timed-out one
+ * stays UNKNOWN until REVERIFY captures it afresh. Returns false when the
+ * write is the caller's to judge (the component had a verdict).
+ */
+bool hostsig_unjudged_write_locked(struct hostsig_component *comp)
+{
+	if (comp->judged)
+		return false;
+	switch (comp->state) {
+	case HOSTSIG_STATE_UNVERIFIED:
+		/* The capture under way sees it (hostsig_capture()). */
+		comp->dirty = true;
+		return true;
+	case HOSTSIG_STATE_PENDING:
+		comp->tamper_seq = comp->write_seq;
+		hostsig_patch_locked(comp);
+		return true;
+	case HOSTSIG_STATE_UNKNOWN:
+		comp->tamper_seq = comp->write_seq;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * A guest write KVM emulated on a tracked page. It runs in the writing
  * vCPU's thread, so the VM is alive, and a quarantine stops it before that
  * vCPU runs another instruction.
@@ -699,8 +733,10 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 		case HOSTSIG_HIT_TAMPER:
 			break;
 		}
-		allowed = false;
 		comp->write_seq++;
+		if (hostsig_unjudged_write_locked(comp))
+			continue;
+		allowed = false;
 		comp->tampers++;
 		comp->tamper_gpa = gpa;
 		hostsig_count(HOSTSIG_A_STATS_TAMPERS);
@@ -806,6 +842,7 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 	struct hostsig_comp_info *info;
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
+	bool patched;
 
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
 	spin_lock(&hostsig_lock);
@@ -816,17 +853,20 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 		return;
 	}
 	kvm = vm->kvm;
+	/* Or written before any verdict (hostsig_unjudged_write_locked()). */
+	patched = comp->judged;
 	if (info)
 		hostsig_comp_info_locked(comp, info);
 	spin_unlock(&hostsig_lock);
 
-	if (info)
+	if (patched && info)
 		hostsig_notify_component(HOSTSIG_EVENT_PATCHED, info, GFP_KERNEL);
-	else
+	else if (patched)
 		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
 	kfree(info);
-	pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
-			    comp->id, vm->id);
+	pr_info_ratelimited("component %llu of VM %llu: written %s, verifying again\n",
+			    comp->id, vm->id,
+			    patched ? "at a patch site" : "before its verdict");
 	hostsig_recapture(kvm, comp);
 	kvm_put_kvm(kvm);
 }

@@ -229,22 +229,81 @@ TEST_F_TIMEOUT(track, audit_allows_but_reports, SLOW_TEST_S)
 }
 
 /*
- * Between REGISTER and the verdict: the record being verified is replaced
- * by a new capture, and a verdict for the old one is refused as stale.
+ * Between REGISTER and the first verdict: no verdict has named writable
+ * ranges yet, so a write is not a tamper (no event, no MODIFIED, no
+ * history), but the record being verified was copied before it: it is
+ * replaced by a new capture, and a verdict for the old one is refused as
+ * stale (else the write would hide behind the old copy's AUTHENTIC).
  */
 TEST_F_TIMEOUT(track, write_before_verdict, SLOW_TEST_S)
 {
 	uint64_t rec1, rec2;
+	struct hs_attrs comp;
 	struct hs_comp c;
 
 	rec1 = make_component(_metadata, self, &c, "early");
 	ASSERT_NE(0, rec1);
 	hs_guest_fill_pattern(&self->g, image_gva(&c) + 2 * 4096, 8, 0xbad);
-	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	EXPECT_EQ(HOSTSIG_STATE_PENDING, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
 	rec2 = wait_new_record(_metadata, self, c.id, rec1);
 	ASSERT_NE(0, rec2);
 	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec1,
 						HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_HISTORY]);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_PATCHED, c.id));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec2,
+					  HOSTSIG_VERDICT_NOT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC,
+		  HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+}
+
+/*
+ * No verdict within the timeout: UNKNOWN, and the guest (allowed by
+ * unknown=allow) writes to it. Not a tamper and not captured again; but
+ * the record copied before the write is stale: a verdict for it coming
+ * late is refused, so it cannot make the written bytes AUTHENTIC. REVERIFY
+ * captures what is there now, and that verdict applies.
+ */
+TEST_F_TIMEOUT(track, write_after_timeout, SLOW_TEST_S)
+{
+	double deadline = hs_now_ns() + WAIT_MS * 1e6;
+	uint64_t rec1, rec2;
+	struct hs_attrs comp;
+	struct hs_comp c;
+	int64_t q;
+
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE,
+				      HOSTSIG_UNKNOWN_ALLOW, 200, false));
+	rec1 = make_component(_metadata, self, &c, "late");
+	ASSERT_NE(0, rec1);
+	do {
+		q = hs_query(&self->g, c.id);
+		if (HOSTSIG_QUERY_STATE(q) != HOSTSIG_STATE_PENDING)
+			break;
+		usleep(50000);
+	} while (hs_now_ns() < deadline);
+	ASSERT_EQ(HOSTSIG_STATE_UNKNOWN, HOSTSIG_QUERY_STATE(q));
+	ASSERT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(q));
+
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 4096 + 8, 8, 0xbad);
+	q = hs_query(&self->g, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_UNKNOWN, HOSTSIG_QUERY_STATE(q));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(q));
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id, rec1,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(HOSTSIG_STATE_UNKNOWN, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(rec1, comp.u[HOSTSIG_A_COMP_RECORD_ID]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_HISTORY]);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec2 = wait_new_record(_metadata, self, c.id, rec1);
+	ASSERT_NE(0, rec2);
 	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec2,
 					  HOSTSIG_VERDICT_NOT_AUTHENTIC));
 	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC,
@@ -908,17 +967,18 @@ static const struct hs_attrs *last_event(struct hs_events *e, uint32_t event,
 
 /*
  * A verdict for bytes copied before a write never clears MODIFIED. The
- * ring has no room for the capture the write sets off, so the component
- * still waits for its first record when that record's verdict (AUTHENTIC,
- * as it was before the write) arrives: refused as stale, the component
- * stays MODIFIED and denied. A capture made after the write is answered
+ * component was verified once and is being verified again; the ring has
+ * no room for the capture the write sets off, so the component still
+ * waits for its second record when that record's verdict (AUTHENTIC, as
+ * it was before the write) arrives: refused as stale, the component stays
+ * MODIFIED and denied. A capture made after the write is answered
  * as usual; the write stays in the component's history.
  */
 TEST_F_TIMEOUT(track, stale_verdict_never_clears_modified, SLOW_TEST_S)
 {
 	struct hs_attrs comp;
 	struct hs_comp c;
-	uint64_t rec1, rec2;
+	uint64_t rec0, rec1, rec2;
 
 	reload_module(_metadata, self, "ring_size_mib=1");
 	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, -1,
@@ -926,8 +986,15 @@ TEST_F_TIMEOUT(track, stale_verdict_never_clears_modified, SLOW_TEST_S)
 	hs_comp_make(&self->g, &c, "stale", 600 * 1024, 0);
 	ASSERT_LT(0, hs_comp_register(&self->g, &c));
 	comp = get_comp(_metadata, self, c.id);
-	rec1 = comp.u[HOSTSIG_A_COMP_RECORD_ID];
+	rec0 = comp.u[HOSTSIG_A_COMP_RECORD_ID];
 	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_HISTORY]);
+	/* Verified (a write before any verdict is no tamper), then again. */
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec0,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_ring_release(&self->ring, rec0));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec1 = wait_new_record(_metadata, self, c.id, rec0);
+	ASSERT_NE(0, rec1);
 
 	hs_guest_fill_pattern(&self->g, image_gva(&c) + 4096, 8, 0xbad);
 	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
@@ -1056,6 +1123,12 @@ TEST_F_TIMEOUT(track, quarantine_decided_at_tamper_time, SLOW_TEST_S)
 	int ret, err;
 
 	rec = make_component(_metadata, self, &c, "caught");
+	ASSERT_NE(0, rec);
+	/* Verified (a write before any verdict is no tamper), then again. */
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec = wait_new_record(_metadata, self, c.id, rec);
 	ASSERT_NE(0, rec);
 	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
 				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
