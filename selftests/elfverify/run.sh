@@ -99,6 +99,19 @@ sig_info() {
 	echo "$((_len - 40 - _sl)) $_sl"
 }
 
+# untype_modinfo IN OUT: IN with its .modinfo section typed SHT_NULL and
+# placed past the end of the file (its header alone changed)
+untype_modinfo() {
+	_shoff=$(readelf -hW "$1" | sed -n 's/^ *Start of section headers: *\([0-9]*\).*/\1/p')
+	_idx=$(readelf -SW "$1" | sed -n 's/^ *\[ *\([0-9]*\)\] \.modinfo .*/\1/p')
+	[ -n "$_shoff" ] && [ -n "$_idx" ] || { tap_diag "$1: no .modinfo"; return 1; }
+	cp "$1" "$2"
+	_at=$((_shoff + 64 * _idx))
+	printf '\000\000\000\000' | dd of="$2" bs=1 seek=$((_at + 4)) conv=notrunc status=none
+	printf '\000\360\377\177\000\000\000\000' |
+		dd of="$2" bs=1 seek=$((_at + 24)) conv=notrunc status=none
+}
+
 # forged NAME CAPTURE MODULE OPERATION ARGS...: a copy $RUN/NAME of a capture
 # as a compromised guest kernel would hand it over (forge.c), in $FORGED
 forged() {
@@ -410,8 +423,50 @@ for rel in $RELEASES; do
 	rm -rf "$RUN/retag"
 	cp -r "$C" "$RUN/retag"
 	mv "$RUN/retag/$t" "$RUN/retag/alloc-init_rodata-$addr.bin"
-	verify "$rel: loaded, text tagged as another allocation: not authentic (malformed)" 1 \
-		'.verdict == "not_authentic"' --trust "$P/rsa.pem" --capture "$RUN/retag"
+	verify "$rel: loaded, text tagged as another allocation: not authentic (not what the verified file becomes)" 1 \
+		'.verdict == "not_authentic" and .reason == "load_mismatch"' --trust "$P/rsa.pem" --capture "$RUN/retag"
+	# NOT_AUTHENTIC is evidence of tampering; what is not understood is
+	# unknown: an allocation table that makes no sense is read before any
+	# signature and says nothing about the bytes
+	rm -rf "$RUN/twotext"
+	cp -r "$C" "$RUN/twotext"
+	cp "$RUN/twotext/$t" "$RUN/twotext/alloc-text-$(printf %x $((0x${addr#ffff} + 0x100000)) | sed 's/^/ffff/').bin"
+	verify "$rel: loaded, two allocations tagged text: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" --capture "$RUN/twotext"
+	rm -rf "$RUN/long-alloc"
+	cp -r "$C" "$RUN/long-alloc"
+	head -c 4096 /dev/zero >>"$RUN/long-alloc/$t"
+	verify "$rel: loaded, the text allocation a page longer than the layout: not authentic (load mismatch)" 1 \
+		'.verdict == "not_authentic" and .reason == "load_mismatch"' --trust "$P/rsa.pem" --capture "$RUN/long-alloc"
+	# a section the parser relies on, typed SHT_NULL and out of bounds
+	untype_modinfo "$H/unsigned.ko" "$RUN/badelf-unsigned.ko" &&
+	"/lib/modules/$rel/build/scripts/sign-file" sha256 "$P/rsa.key" "$P/rsa.pem" \
+		"$RUN/badelf-unsigned.ko" "$RUN/badelf-signed.ko" &&
+	verify "$rel: a module signed as it is, whose .modinfo is SHT_NULL past the end: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" "$RUN/badelf-signed.ko"
+	untype_modinfo "$H/rsa.ko" "$RUN/badelf-after.ko" &&
+	verify "$rel: the same change to a signed module: not authentic (the signature says so first)" 1 \
+		'.verdict == "not_authentic" and .reason == "digest_mismatch"' --trust "$P/rsa.pem" "$RUN/badelf-after.ko"
+	# a kernel whose loader is not modelled: unknown once the file has
+	# verified, but which kernel it is for is only known from signed bytes,
+	# so a file buffer that no rebuild verifies stays evidence of tampering
+	# (else a guest would rewrite vermagic to hide any change)
+	perl -pe 's/vermagic=6\.(1|12)\./vermagic=5.$1./' "$H/unsigned.ko" >"$RUN/other-kernel.ko" &&
+	"/lib/modules/$rel/build/scripts/sign-file" sha256 "$P/rsa.key" "$P/rsa.pem" \
+		"$RUN/other-kernel.ko" "$RUN/other-kernel-signed.ko" &&
+	load "other-$series" "$RUN/other-kernel-signed.ko" --kernel "$series" &&
+	verify "$rel: a capture of a module for another kernel series: unknown (loader not modelled)" 2 \
+		'.reason == "unsupported_image" and (.message | test("not modelled"))' \
+		--trust "$P/rsa.pem" --capture "$RUN/other-$series" &&
+	flip "$RUN/other-$series/file.bin" "$(fact "other-$series" file_text)" &&
+	verify "$rel: the same with a byte of its file buffer changed: not authentic (vermagic is the guest's word)" 1 \
+		'.verdict == "not_authentic" and .reason == "digest_mismatch"' \
+		--trust "$P/rsa.pem" --capture "$RUN/other-$series"
+	rm -rf "$RUN/badelf-cap"
+	cp -r "$RUN/hs-$series-pristine" "$RUN/badelf-cap"
+	cp "$RUN/badelf-signed.ko" "$RUN/badelf-cap/file.bin"
+	verify "$rel: a capture whose signed file buffer does not parse: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" --capture "$RUN/badelf-cap"
 
 	# attacks: what a compromised guest kernel hands over, each coherent
 	# (with the rule it attacks taken out, the capture verifies)
