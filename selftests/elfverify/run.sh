@@ -99,6 +99,22 @@ sig_info() {
 	echo "$((_len - 40 - _sl)) $_sl"
 }
 
+# attrs_signed IN OUT: IN signed by the RSA test key and appended as
+# sign-file appends it, but with authenticated attributes (openssl cms
+# without -noattr), which the kernel refuses for modules
+attrs_signed() {
+	openssl cms -sign -binary -nocerts -outform DER -md sha256 \
+		-signer "$P/rsa.pem" -inkey "$P/rsa.key" -in "$1" -out "$RUN/attrs.p7" || return 1
+	_sl=$(stat -c %s "$RUN/attrs.p7")
+	{
+		cat "$1" "$RUN/attrs.p7"
+		printf '\000\000\002\000\000\000\000\000'
+		printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((_sl >> 24 & 255)) \
+			$((_sl >> 16 & 255)) $((_sl >> 8 & 255)) $((_sl & 255)))"
+		printf '~Module signature appended~\n'
+	} >"$2"
+}
+
 # untype_modinfo IN OUT: IN with its .modinfo section typed SHT_NULL and
 # placed past the end of the file (its header alone changed)
 untype_modinfo() {
@@ -282,6 +298,15 @@ for rel in $RELEASES; do
 	{ head -c "$clen" "$D/kvm.ko"; tail -c $((hslen + 40)) "$H/rsa.ko"; } >"$RUN/foreign2.ko"
 	verify "$rel: kvm.ko with our key's signature over another module: not authentic" 1 \
 		'.reason == "digest_mismatch"' --trust "$P/rsa.pem" "$RUN/foreign2.ko"
+
+	# authenticated attributes: a form the kernel refuses, not a forgery,
+	# but a denied signer is denied whatever form its signature takes
+	attrs_signed "$H/unsigned.ko" "$RUN/attrs.ko" || tap_diag "openssl cms -sign failed"
+	verify "$rel: hsmod signed with authenticated attributes: unknown (unsupported signature)" 2 \
+		'.verdict == "unknown" and .reason == "unsupported_signature"' --trust "$P/rsa.pem" "$RUN/attrs.ko"
+	verify "$rel: the same, its signer denied: not authentic (denied_certificate)" 1 \
+		'.verdict == "not_authentic" and .reason == "denied_certificate"' \
+		--trust "$P/rsa.pem" --deny "$P/rsa.pem" "$RUN/attrs.ko"
 
 	# our module, signed by the kernel's sign-file
 	verify "$rel: hsmod RSA/SHA-256 (issuer and serial): authentic" 0 \
