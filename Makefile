@@ -138,11 +138,14 @@ dkms-install:
 
 # --- tests ------------------------------------------------------------------
 
-# Debian's packages, and the emulator the test VMs run on (QEMU from
-# Debian 13's backports, unpacked under build/cache: selftests/lib/qemu.sh).
+# Debian's packages, the emulator the test VMs run on (QEMU from Debian
+# 13's backports, unpacked under build/cache: selftests/lib/qemu.sh) and
+# the verifier tests' osslsigncode (2.9 from Debian 12's backports, the
+# same way: selftests/lib/osslsigncode.sh).
 deps:
 	@$(SRCDIR)/selftests/lib/deps.sh
 	@$(SRCDIR)/selftests/lib/qemu.sh prepare $(BUILD)
+	@$(SRCDIR)/selftests/lib/osslsigncode.sh prepare $(BUILD)
 
 # What the test VMs boot, for every installed kernel: hostsig.ko, the
 # guest proxy for the nested guests, the userspace programs (also linked

@@ -19,6 +19,7 @@
 # (documented in testing.rst: expect the hang the watchdog reports).
 # HOSTSIG_QEMU_SUITE (default trixie-backports) picks where it comes from.
 set -eu
+. "$(dirname "$0")/debfetch.sh"
 
 action=${1:?usage: qemu.sh prepare|cmd|version BUILD}
 build=${2:?usage: qemu.sh prepare|cmd|version BUILD}
@@ -37,14 +38,6 @@ current() {
 	echo "$top/$root"
 }
 
-# Debian's mirror as this machine's apt knows it.
-mirror() {
-	uri=$(grep -hsE '^(deb |URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
-	echo "${uri:-http://deb.debian.org/debian}"
-}
-
 prepare() {
 	system && return 0
 	key=$(sha256sum <"$0" | cut -c1-16)
@@ -53,26 +46,10 @@ prepare() {
 	fi
 	mkdir -p "$top"
 	work="$top/apt"
-	rm -rf "$work"
-	mkdir -p "$work/etc/preferences.d" "$work/etc/sources.list.d" \
-		"$work/state/lists/partial" \
-		"$work/cache/archives/partial" "$work/debs"
-	m=$(mirror)
-	printf 'deb %s %s main\ndeb %s %s main\n' "$m" "$release" "$m" "$suite" \
-		>"$work/etc/sources.list"
-	# Resolved as if nothing were installed: every library it needs
-	# comes from the same release, none from the host.
-	: >"$work/status"
-	set -- -o "Dir::Etc::sourcelist=$work/etc/sources.list" \
-		-o "Dir::Etc::sourceparts=$work/etc/sources.list.d" \
-		-o "Dir::Etc::preferencesparts=$work/etc/preferences.d" \
-		-o "Dir::State=$work/state" -o "Dir::State::status=$work/status" \
-		-o "Dir::Cache=$work/cache" -o "APT::Architecture=amd64" \
-		-o "APT::Architectures=amd64" -o "APT::Install-Recommends=0" \
-		-o "Debug::NoLocking=1" -q
+	debfetch_setup "$work" "$release" "$suite"
 	echo "qemu.sh: fetching qemu-system-x86 from Debian's $suite" >&2
-	apt-get "$@" update >&2
-	apt-get "$@" -t "$suite" -y --download-only install qemu-system-x86 >&2
+	debfetch_apt "$work" update >&2
+	debfetch_apt "$work" -t "$suite" -y --download-only install qemu-system-x86 >&2
 	version=$(dpkg-deb -f "$work"/cache/archives/qemu-system-x86_*.deb Version) ||
 		{ echo "qemu.sh: no qemu-system-x86 from $suite" >&2; return 1; }
 	name="qemu-$(echo "$version" | tr -c 'A-Za-z0-9.+~\n-' '_')"

@@ -65,7 +65,7 @@ sha_image=$(median_ms openssl dgst -sha256 "$OUT/kernel.image")
 ours_file=$(median_ms "$V" $trust "$kernel")
 # shellcheck disable=SC2086
 ours_loaded=$(median_ms "$V" $trust $loaded)
-ossl=$(median_ms osslsigncode verify ${trust:+-CAfile "$DEBIAN/debian-ca.pem"} -in "$kernel")
+ossl=$(median_ms "$OSSLSIGNCODE" verify ${trust:+-CAfile "$DEBIAN/debian-ca.pem"} -in "$kernel")
 
 printf '# hostsig-verify on %s (%s bytes; loaded image %s bytes), median of %s runs\n' \
 	"$kernel" "$(stat -c %s "$kernel")" "$(stat -c %s "$OUT/kernel.image")" "$RUNS"

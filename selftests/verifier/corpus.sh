@@ -28,6 +28,9 @@ CORPUS="$VERIFIER_OUT/corpus"
 DEBIAN="$VERIFIER_OUT/debian"
 TESTTOOL="$VERIFIER_OUT/pe-testtool"
 SIGTOOL="$VERIFIER_OUT/pe-sigtool"
+# The signing tool and oracle: osslsigncode 2.9 from Debian's backports
+# (selftests/lib/osslsigncode.sh says why not Debian 12's 2.5).
+OSSLSIGNCODE=$("$SRCDIR/selftests/lib/osslsigncode.sh" cmd "$BUILD") || OSSLSIGNCODE=false
 
 # Load addresses: not the files' ImageBase, 64 KiB aligned like Windows'.
 BASE64=0x7ff6a1230000
@@ -39,7 +42,7 @@ corpus_stamp() {
 		cat "$VERIFIER_SRC/corpus.sh" "$VERIFIER_SRC"/pe-*.c "$VERIFIER_SRC"/images/*.c
 		x86_64-w64-mingw32-gcc --version
 		i686-w64-mingw32-gcc --version
-		osslsigncode --version 2>&1 | head -1
+		"$OSSLSIGNCODE" --version 2>&1 | head -1
 		dpkg-query -W sbsigntool openssl 2>/dev/null
 	} | sha256sum | cut -c1-16
 }
@@ -211,7 +214,7 @@ ossl() {
 	out=$1 in=$2 chain=$3 key=$4 hash=$5
 	case $out in */*) ;; *) out=signed/$out ;; esac
 	shift 5
-	osslsigncode sign "$@" -certs "pki/$chain" -key "pki/$key" -h "$hash" \
+	"$OSSLSIGNCODE" sign "$@" -certs "pki/$chain" -key "pki/$key" -h "$hash" \
 		-n "hostsig test" -in "$in" -out "$out" >/dev/null
 }
 

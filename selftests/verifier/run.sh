@@ -702,7 +702,7 @@ verify "Windows loader, 0x90 past .text's raw data in its last page: not authent
 
 # oracle_digests FILE: "alg hex" for each signature osslsigncode computed
 oracle_digests() {
-	timeout 120 osslsigncode verify -CAfile "$2" -in "$1" 2>&1 | awk '
+	timeout 120 "$OSSLSIGNCODE" verify -CAfile "$2" -in "$1" 2>&1 | awk '
 		/^Message digest algorithm *:/ { alg = tolower($NF) }
 		/^Calculated message digest *:/ { print alg, tolower($5) }'
 }
@@ -715,7 +715,7 @@ oracle() {
 	timeout 120 "$V" --json --trust "$_ca" "$@" "$_file" >"$RUN/oracle.json" 2>/dev/null
 	ours=$(jq -r .verdict "$RUN/oracle.json")
 	# Digests: every signature osslsigncode reads, ours for the same algorithm.
-	timeout 120 osslsigncode verify -CAfile "$_ca" -in "$_file" >"$RUN/ossl.out" 2>&1
+	timeout 120 "$OSSLSIGNCODE" verify -CAfile "$_ca" -in "$_file" >"$RUN/ossl.out" 2>&1
 	ossl_rc=$?
 	oracle_digests "$_file" "$_ca" >"$RUN/ossl.digests"
 	if [ ! -s "$RUN/ossl.digests" ]; then
@@ -790,7 +790,7 @@ oracle "resigned pesign-data-type.dll" "$R/pesign-data-type.dll" "$RUN/rsa-chain
 # for something other than a PE image; we say unknown.
 for f in content-type-data not-pe-image; do
 	timeout 120 "$V" --json --trust "$RUN/rsa-chain-store.pem" "$R/$f.dll" >"$RUN/oracle.json" 2>/dev/null
-	timeout 120 osslsigncode verify -CAfile "$RUN/rsa-chain-store.pem" -in "$R/$f.dll" >"$RUN/ossl.out" 2>&1
+	timeout 120 "$OSSLSIGNCODE" verify -CAfile "$RUN/rsa-chain-store.pem" -in "$R/$f.dll" >"$RUN/ossl.out" 2>&1
 	ossl_rc=$?
 	theirs=$(oracle_digests "$R/$f.dll" "$RUN/rsa-chain-store.pem" | cut -d' ' -f2)
 	[ "$ossl_rc" -eq 0 ] && [ "$(jq -r .reason "$RUN/oracle.json")" = unsupported_signature ] &&
