@@ -31,9 +31,9 @@ mkdir -p "$out"
 echo "soak: $("$SRCDIR/selftests/lib/qemu.sh" version "$BUILD"); $vms VMs of $cycles nested boots, $jobs at a time"
 
 run_vm() {	# run_vm N RELEASE
-	HOSTSIG_VM_TIMEOUT=$((cycles * 120 + 300)) HOSTSIG_VM_RETRIES=${HOSTSIG_VM_RETRIES:-5} \
+	HOSTSIG_VM_TIMEOUT=$((cycles * 600 + 300)) HOSTSIG_VM_RETRIES=${HOSTSIG_VM_RETRIES:-5} \
 		"$SRCDIR/selftests/vm/boot.sh" "$2" "$out/vm$1" "hstest.mode=run:nested-soak" \
-		"hstest.timeout=$((cycles * 120 + 200))" "hstest.args=$cycles" >"$out/vm$1.log" 2>&1
+		"hstest.timeout=$((cycles * 600 + 200))" "hstest.args=$cycles" >"$out/vm$1.log" 2>&1
 	echo $? >"$out/vm$1/status"
 }
 
