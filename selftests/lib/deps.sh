@@ -8,7 +8,8 @@
 # Usage: deps.sh [GROUP...]   (default: every group)
 set -eu
 
-group_build="gcc make pkg-config libc6-dev libssl-dev libnl-3-dev libnl-genl-3-dev kmod cpio xz-utils zstd"
+# procps: pgrep, for the daemon's tests (a minimal Debian has none).
+group_build="gcc make pkg-config libc6-dev libssl-dev libnl-3-dev libnl-genl-3-dev kmod cpio xz-utils zstd procps"
 group_kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.1 linux-source-6.12"
 group_vm="qemu-system-x86 busybox-static python3"
 # The nested guests' kernels (Debian's cloud flavour boots fastest under
