@@ -19,8 +19,14 @@ SRCDIR := $(CURDIR)
 BUILD ?= $(SRCDIR)/build
 export SRCDIR BUILD
 
+# Lists derived from what is installed are expanded when they are used,
+# never when this file is parsed: "make check" on a fresh machine installs
+# the kernels (deps) first, and a recipe is expanded only once its
+# prerequisites have run. Rules whose prerequisite lists need them
+# (modules-all, guest-modules) are reached through a new make process.
+#
 # Kernels with headers installed, oldest first (e.g. 6.1.0-56-amd64).
-KVERS := $(shell $(SRCDIR)/selftests/lib/kernels.sh)
+KVERS = $(shell $(SRCDIR)/selftests/lib/kernels.sh)
 
 # Suites run by "make check", in order; each is selftests/<suite>/run.sh.
 # HOSTSIG_DEBUG_TIER=0 leaves out the debug-kernel tier (KASAN, lockdep,
@@ -29,7 +35,7 @@ HOSTSIG_DEBUG_TIER ?= 1
 CHECK_SUITES ?= unit lint verifier elfverify hostsigd vm \
 	$(if $(filter 1,$(HOSTSIG_DEBUG_TIER)),debug-kernel)
 
-.PHONY: all modules modules-all guest-modules userspace check deps lint demo bench clean distclean \
+.PHONY: all modules modules-all guest-modules userspace vm-prepare check deps lint demo bench clean distclean \
 	install install-module install-userspace dkms-install
 .DEFAULT_GOAL := all
 
@@ -72,7 +78,7 @@ module-%:
 # guests: build/guest-modules/<release>/kmod/guest/hostsig-guest.ko, in a
 # tree of symlinks that mirrors kmod/guest/ and include/.
 
-GUEST_KVERS := $(shell $(SRCDIR)/selftests/nested/kernels.sh)
+GUEST_KVERS = $(shell $(SRCDIR)/selftests/nested/kernels.sh)
 
 # $(call guest_module_rule,KDIR,RELEASE)
 define guest_module_rule
@@ -132,14 +138,24 @@ dkms-install:
 
 # --- tests ------------------------------------------------------------------
 
+# Debian's packages, and the emulator the test VMs run on (QEMU from
+# Debian 13's backports, unpacked under build/cache: selftests/lib/qemu.sh).
 deps:
 	@$(SRCDIR)/selftests/lib/deps.sh
+	@$(SRCDIR)/selftests/lib/qemu.sh prepare $(BUILD)
 
-check: deps
-	$(if $(filter debug-kernel,$(CHECK_SUITES)),$(SRCDIR)/selftests/debug-kernel/start.sh $(BUILD))
+# What the test VMs boot, for every installed kernel: hostsig.ko, the
+# guest proxy for the nested guests, the userspace programs (also linked
+# statically for the VMs), the test programs and the initramfs parts.
+# Reached through a new make process, after deps (see KVERS).
+vm-prepare:
 	$(MAKE) modules-all guest-modules userspace
 	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
 	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+
+check: deps
+	$(if $(filter debug-kernel,$(CHECK_SUITES)),$(SRCDIR)/selftests/debug-kernel/start.sh $(BUILD))
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results $(CHECK_SUITES)
 
 lint: deps
@@ -147,15 +163,11 @@ lint: deps
 	@$(SRCDIR)/selftests/run-suites.sh $(BUILD)/results lint
 
 demo: deps
-	$(MAKE) modules-all userspace
-	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
-	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/demo/run.sh
 
 bench: deps
-	$(MAKE) modules-all userspace
-	$(MAKE) -C $(SRCDIR)/userspace O=$(BUILD)/userspace static
-	$(MAKE) -C $(SRCDIR)/selftests prepare KVERS="$(KVERS)"
+	$(MAKE) vm-prepare
 	@$(SRCDIR)/selftests/bench.sh
 
 clean:

@@ -101,7 +101,8 @@ cat "$BUILD/initramfs/base.cpio" "$BUILD/initramfs/$kernel.cpio" "$OUT/bench.cpi
 echo "# end-to-end benchmark: booting $kernel in QEMU (TCG, 2 vCPUs)..."
 status=0
 # Two vCPUs, so that two workers can run at once.
-timeout -k 10 1800 qemu-system-x86_64 -accel tcg -cpu max -m 2560 -smp 2 \
+# shellcheck disable=SC2046 # the emulator's command (selftests/lib/qemu.sh)
+timeout -k 10 1800 $("$SRCDIR/selftests/lib/qemu.sh" cmd "$BUILD") -accel tcg -cpu max -m 2560 -smp 2 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$image" -initrd "$vm/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet rcupdate.rcu_cpu_stall_timeout=120" \

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The libFuzzer harness for kernel modules (userspace/fuzz/elf.c): first
-# every regression input (userspace/fuzz/regressions-elf/), then a bounded
+# The libFuzzer harness for kernel modules (userspace/fuzz/elf.c, with its
+# structure-aware mutator: section headers, symbols, relocations and the
+# signature's length fields edited as fields): first every regression
+# input (userspace/fuzz/regressions-elf/), then a bounded
 # run, at least a minute, seeded with signed test modules, captured loads
 # of them (both kernels) and certificates. The corpus it grows is kept
 # under $BUILD/elfverify/fuzz, so the next run starts where this one

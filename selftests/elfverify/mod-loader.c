@@ -1124,6 +1124,46 @@ static void print_loc(const char *key, uint64_t addr)
 	}
 }
 
+/*
+ * Whether addr is in the field of one of the module's static keys or static
+ * call keys that the kernel points at its tables (entries, mods): the
+ * verifier checks those by rule, the rest of a key is plain data.
+ */
+static bool in_key(uint64_t addr)
+{
+	unsigned int s;
+
+	if ((s = find_sec("__jump_table")))
+		for (uint64_t i = 0; i + 16 <= sh[s].size; i += 16) {
+			uint64_t key = jkey(host(s) + i, guest(s) + i);
+
+			if (addr >= key + 8 && addr < key + 16)
+				return true;
+		}
+	if ((s = find_sec(".static_call_sites")))
+		for (uint64_t i = 0; i + 8 <= sh[s].size; i += 8) {
+			uint64_t key = skey(host(s) + i, guest(s) + i);
+
+			if (addr >= key + 8 && addr < key + 16)
+				return true;
+		}
+	return false;
+}
+
+/* A byte of .data the module's code may write: in no key the kernel points at its tables. */
+static void data_plain(void)
+{
+	unsigned int s = find_sec(".data");
+
+	if (!s)
+		return;
+	for (uint64_t a = guest(s); a < guest(s) + sh[s].size; a++)
+		if (!in_key(a)) {
+			print_loc("data_plain", a);
+			return;
+		}
+}
+
 /* Facts the tests use to tamper with the capture. */
 static void report(void)
 {
@@ -1160,6 +1200,7 @@ static void report(void)
 		print_loc("static_call_site", srel(guest(s), host(s)));
 	if ((s = find_sec(".rodata")) && sh[s].size)
 		print_loc("rodata", guest(s) + sh[s].size / 2);
+	data_plain();
 	if ((s = find_sec("__ex_table")) && sh[s].size)
 		print_loc("ex_table", guest(s));
 	if ((s = find_sec(".orc_unwind")) && sh[s].size)

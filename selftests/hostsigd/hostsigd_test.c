@@ -23,7 +23,8 @@
  *       "FAIL name: why" lines.
  *
  * A SPEC line: key=value words. name=, format=pe|elf|N, base=, image_base=,
- * rebased=1, image=FILE, signature=FILE, tail=FILE, file=FILE (regions, in
+ * rebased=1, load_verified=1 (the host's HOSTSIG_REC_F_LOAD_VERIFIED),
+ * image=FILE, signature=FILE, tail=FILE, file=FILE (regions, in
  * the order given; tag=N and gva=ADDR after one set its tag and guest
  * address), component=N, discard=1, stale=1, fail_verdicts=N,
  * refuse_ranges=1, busy_ms=N (published BUSY first), repeat=N, and
@@ -224,7 +225,9 @@ static void spec_parse(struct spec *s, char *line)
 		else if (!strcmp(word, "image_base"))
 			s->image_base = parse_u64(v);
 		else if (!strcmp(word, "rebased"))
-			s->flags = parse_u64(v) ? HOSTSIG_ARG_F_HEADER_REBASED : 0;
+			s->flags |= parse_u64(v) ? HOSTSIG_ARG_F_HEADER_REBASED : 0;
+		else if (!strcmp(word, "load_verified"))
+			s->flags |= parse_u64(v) ? HOSTSIG_REC_F_LOAD_VERIFIED : 0;
 		else if (!strcmp(word, "image"))
 			spec_region(s, HOSTSIG_REGION_IMAGE, v);
 		else if (!strcmp(word, "signature"))
@@ -897,6 +900,15 @@ static void unit_writable(void)
 		{ 0xa000, 0, SCN_READ | SCN_WRITE },			/* empty: nothing */
 		{ 0xb000, 0x1700, SCN_READ | SCN_WRITE },		/* rounded, then cut at SizeOfImage */
 	};
+	/* packed as objcopy packs some UEFI images */
+	static const struct unit_section packed[] = {
+		{ 0x1000, 0x870, SCN_READ | SCN_WRITE },
+		{ 0x1880, 0x100, SCN_READ },
+	};
+	static const struct unit_section overlapping[] = {
+		{ 0x1000, 0x900, SCN_READ | SCN_WRITE },
+		{ 0x1880, 0x100, SCN_READ },
+	};
 	struct hostsig_range r[8];
 	uint8_t pe[0x400];
 	int n;
@@ -926,6 +938,14 @@ static void unit_writable(void)
 	unit_result(n == 1 && r[0].rva == 0x5000 && r[0].size == 0x200,
 		    "writable: a small SectionAlignment rounds to it", "%d %x+%x", n,
 		    r[0].rva, r[0].size);
+	unit_pe(pe, 0x1000, 0x10000, packed, 2);
+	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
+	unit_result(n == 1 && r[0].rva == 0x1000 && r[0].size == 0x880,
+		    "writable: a section packed closer than SectionAlignment ends where the next starts",
+		    "%d %x+%x", n, r[0].rva, r[0].size);
+	unit_pe(pe, 0x1000, 0x10000, overlapping, 2);
+	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
+	unit_result(n == -1, "writable: overlapping sections are malformed", "%d", n);
 	memcpy(pe, "XX", 2);
 	n = hostsig_pe_writable_ranges(pe, sizeof(pe), r, 8);
 	unit_result(n == -1, "writable: not a PE image", "%d", n);

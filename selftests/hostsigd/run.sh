@@ -152,6 +152,7 @@ cat >"$C/good.conf" <<-EOF
 	user = 65534:65534
 	log_level = debug
 	allow_sha1 = yes
+	require_code_signing = yes
 	worker_timeout = 30
 	EOF
 
@@ -170,7 +171,8 @@ grep -q '^denied digests: 3$' "$RUN/out" &&
 grep -q '^workers: 3$' "$RUN/out" &&
 grep -q "^trust_dir: $C/trust\$" "$RUN/out" &&
 grep -q '^user: 65534:65534 (uid 65534, gid 65534)$' "$RUN/out" &&
-grep -q '^log_level: debug$' "$RUN/out" && grep -q '^allow_sha1: yes$' "$RUN/out"
+grep -q '^log_level: debug$' "$RUN/out" && grep -q '^allow_sha1: yes$' "$RUN/out" &&
+grep -q '^require_code_signing: yes$' "$RUN/out"
 tap_result "a full configuration loads: PEM, DER and chain files, deny lists, relative paths" \
 	$((rc != 0 || $? != 0))
 [ $rc = 0 ] || tap_diag "$(cat "$RUN/out")"
@@ -178,8 +180,9 @@ tap_result "a full configuration loads: PEM, DER and chain files, deny lists, re
 conf defaults "trust_dir = trust"
 "$HSD" -t -c "$C/defaults.conf" >"$RUN/out" 2>&1 &&
 grep -q "^workers: $(nproc)\$" "$RUN/out" && grep -q '^user: nobody ' "$RUN/out" &&
-grep -q '^worker_timeout: 60 s$' "$RUN/out" && grep -q '^allow_sha1: no$' "$RUN/out"
-tap_result "defaults: a worker per CPU, user nobody, 60 s, no SHA-1" $?
+grep -q '^worker_timeout: 60 s$' "$RUN/out" && grep -q '^allow_sha1: no$' "$RUN/out" &&
+grep -q '^require_code_signing: no$' "$RUN/out"
+tap_result "defaults: a worker per CPU, user nobody, 60 s, no SHA-1, no code-signing requirement" $?
 
 conf no-anchor "trust_dir = empty" "allow_no_trust_anchors = yes"
 "$HSD" -t -c "$C/no-anchor.conf" >"$RUN/out" 2>&1
@@ -255,7 +258,8 @@ info() {	# info NAME KEY: from the loader's notes
 
 # region args NAME: the spec words of a loaded image's regions and facts
 regions() {
-	_r="image=$RUN/img/$1.image base=$(info "$1" base) image_base=$(info "$1" image_base) rebased=1"
+	_r="image=$RUN/img/$1.image gva=$(info "$1" base) base=$(info "$1" base)"
+	_r="$_r image_base=$(info "$1" image_base) rebased=1"
 	[ -f "$RUN/img/$1.sig" ] && _r="$_r signature=$RUN/img/$1.sig"
 	[ -f "$RUN/img/$1.tail" ] && _r="$_r tail=$RUN/img/$1.tail"
 	echo "$_r"
@@ -359,6 +363,8 @@ while read -r name file mode base; do
 	load "$name" "$S/$file" "$mode" "$base" || loaded_ok=1
 done <"$RUN/images"
 load unsigned "$I/dll64.dll" windows "$BASE64" || loaded_ok=1
+LIE=$(printf 0x%x $((BASE64 + 0x10000)))
+load elsewhere "$S/dll64-rsa.dll" windows "$LIE" || loaded_ok=1
 load tampered "$S/dll64-rsa.dll" windows "$BASE64" || loaded_ok=1
 "$TESTTOOL" info "$S/dll64-rsa.dll" >"$RUN/dll64.info"
 flip "$RUN/img/tampered.image" "$(sed -n 's/^text_rva=//p' "$RUN/dll64.info")"
@@ -377,8 +383,12 @@ printf 'just text, not an image\n' >"$RUN/img/text"
 	echo "name=unsigned $(regions unsigned)"
 	echo "name=tampered-code $(regions tampered)"
 	echo "name=tampered-signature $(regions badsig)"
-	echo "name=not-rebased image=$RUN/img/dll64-rsa.image base=$BASE64 image_base=$(info dll64-rsa image_base) signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
-	echo "name=no-signature-region image=$RUN/img/dll64-rsa.image base=$BASE64 image_base=$(info dll64-rsa image_base) rebased=1"
+	echo "name=not-rebased image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$BASE64 image_base=$(info dll64-rsa image_base) signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
+	echo "name=no-signature-region image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$BASE64 image_base=$(info dll64-rsa image_base) rebased=1"
+	# The image at BASE64, relocated for LIE, which the guest declares.
+	echo "name=base-lie image=$RUN/img/elsewhere.image gva=$BASE64 base=$LIE image_base=$(info elsewhere image_base) rebased=1 signature=$RUN/img/elsewhere.sig tail=$RUN/img/elsewhere.tail"
+	# An honest image, at BASE64 and relocated for it, LIE declared.
+	echo "name=base-declared image=$RUN/img/dll64-rsa.image gva=$BASE64 base=$LIE image_base=$(info dll64-rsa image_base) rebased=1 signature=$RUN/img/dll64-rsa.sig tail=$RUN/img/dll64-rsa.tail"
 	echo "name=text image=$RUN/img/text base=0"
 	[ -f "$RUN/img/kernel.image" ] && echo "name=debian-kernel $(regions kernel)"
 	# malformed records
@@ -438,6 +448,18 @@ oracle main unsigned "unsigned image: what hostsig-verify says" $TRUST_ARGS \
 expect main unsigned "unsigned image: unknown (no signature)" " verdict=unknown reason=no_signature "
 expect main tampered-code "a code byte changed: not authentic" " verdict=not-authentic reason=digest_mismatch "
 expect main tampered-signature "a signature byte changed: not authentic" " verdict=not-authentic reason=bad_signature "
+oracle main base-lie "mapped at the IMAGE address, relocated for the declared load base: hostsig-verify's verdict" \
+	$TRUST_ARGS --loaded "$RUN/img/elsewhere.image" --base "$BASE64" --declared-base "$LIE" \
+	--image-base "$(info elsewhere image_base)" --signature "$RUN/img/elsewhere.sig" \
+	--tail "$RUN/img/elsewhere.tail"
+expect main base-lie "relocated for the load base declared, not for the IMAGE address: not authentic" \
+	" verdict=not-authentic "
+oracle main base-declared "a load base declared that is not the IMAGE address: hostsig-verify's verdict" \
+	$TRUST_ARGS --loaded "$RUN/img/dll64-rsa.image" --base "$BASE64" --declared-base "$LIE" \
+	--image-base "$(info dll64-rsa image_base)" --signature "$RUN/img/dll64-rsa.sig" \
+	--tail "$RUN/img/dll64-rsa.tail"
+expect main base-declared "a load base declared that is not the IMAGE address: not authentic (load_mismatch)" \
+	" verdict=not-authentic reason=load_mismatch "
 expect main not-rebased "ImageBase from the rewritten header (HEADER_REBASED not set): not authentic" \
 	" verdict=not-authentic "
 oracle main no-signature-region "no SIGNATURE region: what hostsig-verify says" $TRUST_ARGS \
@@ -571,6 +593,29 @@ sent_sites() {
 		done
 }
 
+# sent_writable NAME: the writable ranges the daemon sent for record NAME,
+# "TAG OFFSET LEN" (decimal) per line, in the order sent
+sent_writable() {
+	record patch "$1" | sed -n 's/.* writable=\([^ ]*\) .*/\1/p' | tr ',' '\n' |
+		grep -v '^none$' | tr ':+' '  ' | while read -r _r _o _l; do
+			printf '%s %d %d\n' "$(sed -n "$((_r + 1))p" "$RUN/pmod/$1.regions")" "$_o" "$_l"
+		done
+}
+
+# WRITABLE: a jq filter, the ranges hostsig-verify's report says the
+# guest's kernel writes after the load (as the signed file declares them),
+# merged as the daemon merges them, "TAG OFFSET LEN" per line
+WRITABLE='.elf.allocations as $a |
+	[.elf.ranges[] | select(.kind == "writable" or .kind == "module_struct" or
+				 .kind == "ro_after_init" or .kind == "subsystem_state")] |
+	group_by(.alloc) |
+	map(sort_by(.offset) |
+	    reduce .[] as $r ([];
+		if length > 0 and $r.offset <= .[-1].offset + .[-1].size then
+			.[-1].size = ([.[-1].offset + .[-1].size, $r.offset + $r.size] | max) - .[-1].offset
+		else . + [$r] end)) |
+	flatten | .[] | "\($a[.alloc].tag) \(.offset) \(.size)"'
+
 loader=$SRCDIR/selftests/elfverify/mod-loader.c
 # shellcheck disable=SC2046
 if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
@@ -582,9 +627,19 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 		m=$(find "/lib/modules/$kver" -name "$name.ko.xz" | head -n 1)
 		[ -n "$m" ] && xz -dc "$m" >"$RUN/pmod/$name.ko" &&
 		"$RUN/mod-loader" --patch all --features odd "$RUN/pmod/$name.ko" "$RUN/pmod/$name" \
-			>/dev/null 2>>"$RUN/err" &&
+			>"$RUN/pmod/$name.info" 2>>"$RUN/err" &&
 		capture_spec "$name" "$RUN/pmod/$name" >>"$RUN/patch.spec"
 	done
+	# virtio_net with a byte of its .data changed, as a first capture and
+	# as a later capture of a verified load (the host's flag)
+	loc=$(sed -n 's/^data_plain=//p' "$RUN/pmod/virtio_net.info")
+	if [ -n "$loc" ]; then
+		rm -rf "$RUN/pmod/vn-data"
+		cp -r "$RUN/pmod/virtio_net" "$RUN/pmod/vn-data"
+		flip "$RUN/pmod/vn-data/${loc%%:*}" "${loc#*:}"
+		capture_spec vn-data "$RUN/pmod/vn-data" >>"$RUN/patch.spec"
+		echo "$(capture_spec vn-data-later "$RUN/pmod/vn-data") load_verified=1" >>"$RUN/patch.spec"
+	fi
 	cat >"$RUN/patch.conf" <<-EOF
 		trust_dir = kcerts
 		workers = 1
@@ -618,6 +673,20 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 		awk '($1 == "text" || $1 == "init_text") && ($3 == 2 || $3 == 5 || $3 == 6) { ok++ }
 		     END { exit ok != NR || NR == 0 }' "$RUN/pmod/$name.got"
 		tap_result "$name.ko: every patch site sent is 2, 5 or 6 bytes of a text allocation" $?
+		# writable: what the signed file declares, never init text or rodata
+		jq -r "$WRITABLE" "$RUN/pmod/$name.json" >"$RUN/pmod/$name.wwant"
+		sent_writable "$name" >"$RUN/pmod/$name.wgot"
+		[ -s "$RUN/pmod/$name.wgot" ] && cmp -s "$RUN/pmod/$name.wwant" "$RUN/pmod/$name.wgot"
+		rc=$?
+		[ $rc = 0 ] || tap_diag "$(diff "$RUN/pmod/$name.wwant" "$RUN/pmod/$name.wgot" | head -n 10)"
+		tap_result "$name.ko: the writable ranges sent are the writable sections the signed file declares" $rc
+		if grep -qx init_data "$RUN/pmod/$name.regions"; then
+			! awk '$1 == "init_text" || $1 == "init_rodata"' "$RUN/pmod/$name.wgot" | grep -q .
+			tap_result "$name.ko: no writable range in init text or init rodata: they stay tracked" $?
+		else
+			tap_skip "$name.ko: no writable range in init text or rodata" \
+				"a 6.1 module's init text, rodata and data share one allocation"
+		fi
 		if [ "$want" -gt 2048 ]; then
 			grep -q "error=\"$((want - 2048)) patch sites past the first 2048 stay tamper-protected\"" \
 				"$RUN/patch.log"
@@ -627,6 +696,12 @@ if [ -n "$kver" ] && [ -f "$RUN/kcerts/cert-0.pem" ] &&
 	grep -q " name=\"virtio_net\" format=elf-module verdict=authentic .* patch_sites=$(table_sites "$RUN/pmod/virtio_net.ko") " \
 		"$RUN/patch.log"
 	tap_result "the log: a module's verdict line counts its patch sites" $?
+	expect patch vn-data "virtio_net.ko with a byte of .data changed: not authentic" \
+		" verdict=not-authentic reason=load_mismatch "
+	expect patch vn-data-later "the same as a later capture of a verified load (HOSTSIG_REC_F_LOAD_VERIFIED): authentic" \
+		" verdict=authentic reason=ok "
+	expect patch vn-data-later "a later capture's verdict still carries the writable ranges and patch sites" \
+		" writable=[0-9]" " patch_sites=[0-9]"
 else
 	tap_skip "kernel module patch sites" "no Debian kernel with af_key.ko, or the reference loader does not build"
 fi
@@ -656,6 +731,24 @@ expect deny dll32-rsa "a denied intermediate certificate: not authentic" \
 	" verdict=not-authentic reason=denied_certificate "
 expect deny efi64-ec "another image under another CA: still authentic" " verdict=authentic "
 rm -f "$RUN/deny/rsa-inter.pem"
+
+cat >"$RUN/eku.conf" <<-EOF
+	trust_dir = trust
+	require_code_signing = yes
+	workers = 1
+	EOF
+load noeku "$CORPUS/weak/efi64-noeku.efi" uefi "$BASE_EFI"
+cat >"$RUN/eku.spec" <<-EOF
+	name=efi64-noeku $(regions noeku)
+	name=efi64-rsa $(regions efi64-rsa)
+	EOF
+"$T" create "$RUN/eku.ring" 4096 && "$T" produce "$RUN/eku.ring" "$RUN/eku.spec" &&
+start eku "$RUN/eku.conf" && "$T" wait "$RUN/eku.ring" 60 && stop
+tap_result "hostsigd-fake with require_code_signing = yes" $?
+"$T" check "$RUN/eku.ring" >"$RUN/eku.check"
+expect eku efi64-noeku "require_code_signing: a signer without extended key usage: unknown" \
+	" verdict=unknown reason=untrusted "
+expect eku efi64-rsa "require_code_signing: a code-signing signer: authentic" " verdict=authentic "
 
 # --- the workers' sandbox ------------------------------------------------------------------------
 

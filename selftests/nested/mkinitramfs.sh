@@ -153,6 +153,30 @@ stage_guest() {
 	cp "$mods/ts_kmp.ko" "$mods/ts_kmp-tampered.ko"
 	off=$(readelf -S -W "$mods/ts_kmp.ko" | awk '$2 == ".comment" { print $5 }')
 	patch_byte "$mods/ts_kmp-tampered.ko" $((0x$off)) g
+	module_sites "$mods" >"$mods/SITES"
+}
+
+# The bytes of each module's tables of runtime patch sites (jump labels,
+# alternatives, ftrace call sites), for the tests to check that a module
+# chosen for a kind of site has some: "NAME jump_table=N
+# altinstructions=N mcount_loc=N".
+module_sites() {
+	for ko in "$1"/*.ko; do
+		printf '%s' "$(basename "$ko" .ko)"
+		readelf -S -W "$ko" | awk '
+			function hex(s,  v, i) {
+				v = 0
+				for (i = 1; i <= length(s); i++)
+					v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+				return v
+			}
+			{ for (i = 1; i < NF; i++) if ($i ~ /^[._]/) { name = $i; size = $(i + 4); break } }
+			name == "__jump_table" { j = hex(size) }
+			name == ".altinstructions" { a = hex(size) }
+			name == "__mcount_loc" { m = hex(size) }
+			{ name = "" }
+			END { printf " jump_table=%d altinstructions=%d mcount_loc=%d\n", j, a, m }'
+	done
 }
 
 build_nested() {
@@ -171,7 +195,8 @@ build_nested() {
 		stat -c '%n %s %Y' "/boot/vmlinuz-$guest"
 		dpkg-query -W -f='${Package} ${Version}\n' "linux-image-$guest"
 		cat "$ko" "$build/nested/$guest/modules"/*.ko "$build/nested/hsg-finit" \
-			"$here/init" "$here/nested-guest" "$here/modules.list" "$0" \
+			"$here/init" "$here/nested-guest" "$here/lib.sh" "$here/bench" "$here/soak" \
+			"$here/modules.list" "$0" \
 			"$cache/nested-keys"/*.pem
 		[ -x "$verify" ] && echo "certs"
 	} | sha256sum | cut -c1-16)
@@ -197,6 +222,10 @@ build_nested() {
 	fi
 	cp "$here/nested-guest" "$stage/bin/nested-guest"
 	chmod 755 "$stage/bin/nested-guest"
+	cp "$here/lib.sh" "$stage/nested/lib.sh"
+	cp "$here/bench" "$stage/bin/nested-bench"
+	cp "$here/soak" "$stage/bin/nested-soak"
+	chmod 755 "$stage/bin/nested-bench" "$stage/bin/nested-soak"
 	make_cpio "$stage" "$part.tmp"
 	mv "$part.tmp" "$part"
 	echo "$key" >"$part.key"

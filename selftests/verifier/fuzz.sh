@@ -20,9 +20,22 @@ fuzz_seeds() {
 	seeds=$1
 	rm -rf "$seeds"
 	mkdir -p "$seeds"
-	for f in efi64-rsa.efi efi32-rsa.efi efi64-ec.efi dll32-rsa.dll dll64-nested.dll; do
-		"$TESTTOOL" fuzz-seed "$seeds/file-$f" "$CORPUS/signed/$f" || return 1
+	for f in signed/efi64-rsa.efi signed/efi32-rsa.efi signed/efi64-ec.efi \
+		 signed/dll32-rsa.dll signed/dll64-nested.dll signed/efi64-zerofill.efi \
+		 signed/efi64-norelocs.efi resigned/pesign-data-type.dll resigned/md-md5.dll \
+		 weak/dll64-cross.dll weak/dll64-md5-chain.dll; do
+		"$TESTTOOL" fuzz-seed "$seeds/file-${f#*/}" "$CORPUS/$f" || return 1
 	done
+	# objcopy's packed sections and pesign's data type, from Debian
+	fwupd=$DEBIAN/fwupd-amd64-signed/usr/libexec/fwupd/efi/fwupdx64.efi.signed
+	if [ -f "$fwupd" ]; then
+		"$TESTTOOL" fuzz-seed "$seeds/file-fwupdx64.efi" "$fwupd" || return 1
+		"$TESTTOOL" load --mode uefi --base "$BASE_EFI" "$fwupd" "$seeds/fwupd" &&
+		"$TESTTOOL" fuzz-seed "$seeds/loaded-fwupd" "$seeds/fwupd.image" "$BASE_EFI" 0 \
+			"$seeds/fwupd.sig" $([ -f "$seeds/fwupd.tail" ] && echo "$seeds/fwupd.tail") ||
+			return 1
+		rm -f "$seeds"/fwupd.*
+	fi
 	# name file mode base
 	while read -r name file mode base; do
 		out=$seeds/$name
@@ -36,6 +49,7 @@ fuzz_seeds() {
 	efi32 efi32-rsa.efi uefi $BASE32
 	dll32 dll32-rsa.dll windows $BASE32
 	dll64 dll64-rsa.dll windows $BASE64
+	zerofill efi64-zerofill.efi uefi $BASE_EFI
 	EOF
 }
 
@@ -48,7 +62,8 @@ fuzz_tests() {
 		make -s -C "$SRCDIR/userspace" O="$BUILD/userspace" fuzz
 	[ -x "$fuzzer" ] || return
 	mkdir -p "$fuzz_out/corpus" "$fuzz_out/artifacts"
-	cat "$CORPUS/pki/rsa-root.pem" "$CORPUS/pki/ec-root.pem" >"$fuzz_out/trust.pem"
+	cat "$CORPUS/pki/rsa-root.pem" "$CORPUS/pki/ec-root.pem" \
+		$([ -f "$DEBIAN/debian-ca.pem" ] && echo "$DEBIAN/debian-ca.pem") >"$fuzz_out/trust.pem"
 	export HOSTSIG_FUZZ_TRUST="$fuzz_out/trust.pem"
 	export HOSTSIG_FUZZ_DENY="$CORPUS/pki/rogue-inter.pem"
 

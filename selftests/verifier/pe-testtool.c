@@ -29,6 +29,22 @@
  *   pe-testtool fuzz-seed OUT FILE
  *   pe-testtool fuzz-seed OUT IMAGE BASE IMAGE_BASE [SIG [TAIL]]
  *       Write an input for the libFuzzer harness (userspace/fuzz/pe.c).
+ *   pe-testtool grow-vsize FILE SECTION VSIZE
+ *       Set the VirtualSize of the section named SECTION (".text") to VSIZE,
+ *       which must stay within its page and the next section: more of it is
+ *       then zero fill, as a linker makes .bss.
+ *   pe-testtool strip-relocs FILE
+ *       Mark FILE's relocations stripped (IMAGE_FILE_RELOCS_STRIPPED) and
+ *       empty its relocation directory, as a linker does for an image that
+ *       only runs at its ImageBase.
+ *   pe-testtool poke IMAGE RVA HEX
+ *       Write the bytes HEX (two digits each) into a loaded image at RVA:
+ *       what a compromised guest plants.
+ *   pe-testtool certs FILE PREFIX
+ *       Write every DER SEQUENCE in FILE that starts like an X.509
+ *       certificate (two nested long-form SEQUENCEs) as PREFIX.N.der, each
+ *       once; openssl tells which are certificates. For UEFI variable
+ *       stores (EFI_SIGNATURE_LISTs of EFI_CERT_X509 entries).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -487,8 +503,11 @@ static int cmd_info(int argc, char **argv)
 
 		if (!strncmp(s->name, ".text", 8) && s->raw_size > 64) {
 			printf("text_off=%u\ntext_rva=%u\n", s->raw_ptr + 32, s->vaddr + 32);
-			break;
+			printf("text_vaddr=%u\ntext_vsize=%u\ntext_raw_size=%u\n",
+			       s->vaddr, s->vsize, s->raw_size);
 		}
+		if (!strncmp(s->name, ".data", 8))
+			printf("data_vaddr=%u\ndata_vsize=%u\n", s->vaddr, s->vsize);
 	}
 	rva = dir_rva(&pe, 5, &size);
 	if (rva && size >= 10) {
@@ -642,10 +661,92 @@ static int cmd_fuzz_seed(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_grow_vsize(int argc, char **argv)
+{
+	struct section *s = NULL;
+	uint32_t vsize, at;
+	struct pe pe;
+
+	if (argc != 4)
+		die("usage: grow-vsize FILE SECTION VSIZE");
+	parse(&pe, slurp(argv[1]));
+	vsize = (uint32_t)strtoul(argv[3], NULL, 0);
+	for (uint16_t i = 0; i < pe.nr_sections && !s; i++)
+		if (!strcmp(pe.sec[i].name, argv[2]))
+			s = &pe.sec[i];
+	if (!s || vsize < s->vsize ||
+	    vsize > ((s->vsize + pe.section_align - 1) & ~(pe.section_align - 1)))
+		die("no section %s, or VirtualSize 0x%x leaves its page", argv[2], vsize);
+	at = (uint32_t)(pe.opt + rd(&pe.file, pe.opt - 4, 2) + 40 * (s - pe.sec));
+	wr(&pe.file, at + 8, vsize, 4);
+	spill(argv[1], pe.file.p, pe.file.len);
+	return 0;
+}
+
+static int cmd_strip_relocs(int argc, char **argv)
+{
+	uint32_t coff;
+	struct pe pe;
+
+	if (argc != 2)
+		die("usage: strip-relocs FILE");
+	parse(&pe, slurp(argv[1]));
+	if (pe.nr_dirs <= 5)
+		die("no relocation directory");
+	coff = pe.opt - 20;
+	wr(&pe.file, coff + 18, rd(&pe.file, coff + 18, 2) | 1, 2);
+	wr(&pe.file, pe.dirs_off + 8 * 5, 0, 8);
+	spill(argv[1], pe.file.p, pe.file.len);
+	return 0;
+}
+
+static int cmd_poke(int argc, char **argv)
+{
+	const char *hex;
+	struct buf img;
+	uint64_t rva;
+
+	if (argc != 4 || strlen(argv[3]) % 2)
+		die("usage: poke IMAGE RVA HEX");
+	img = slurp(argv[1]);
+	rva = strtoull(argv[2], NULL, 0);
+	hex = argv[3];
+	for (size_t i = 0; hex[2 * i]; i++) {
+		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		wr(&img, rva + i, strtoul(byte, NULL, 16), 1);
+	}
+	spill(argv[1], img.p, img.len);
+	return 0;
+}
+
+static int cmd_certs(int argc, char **argv)
+{
+	char path[4096];
+	struct buf b;
+	unsigned int n = 0;
+
+	if (argc != 3)
+		die("usage: certs FILE PREFIX");
+	b = slurp(argv[1]);
+	for (size_t i = 0; i + 8 <= b.len; i++) {
+		size_t len = 4 + ((size_t)b.p[i + 2] << 8 | b.p[i + 3]);
+
+		if (b.p[i] != 0x30 || b.p[i + 1] != 0x82 || b.p[i + 4] != 0x30 ||
+		    b.p[i + 5] != 0x82 || len > b.len - i)
+			continue;
+		snprintf(path, sizeof(path), "%s.%u.der", argv[2], n++);
+		spill(path, b.p + i, len);
+		i += len - 1;
+	}
+	printf("%u\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed ...");
+		die("usage: pe-testtool load|info|set-load-config|reloc-mix|mark-bound|fuzz-seed|certs|grow-vsize|poke|strip-relocs ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
@@ -658,6 +759,14 @@ int main(int argc, char **argv)
 		return cmd_reloc_mix(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fuzz-seed"))
 		return cmd_fuzz_seed(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "certs"))
+		return cmd_certs(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "grow-vsize"))
+		return cmd_grow_vsize(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "poke"))
+		return cmd_poke(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "strip-relocs"))
+		return cmd_strip_relocs(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
 	return 1;
 }

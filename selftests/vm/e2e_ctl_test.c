@@ -282,7 +282,7 @@ TEST_F_TIMEOUT(ctl, list_and_show, SLOW_TEST_S)
 	char *line, *save, *f[16];
 	char id[24], vm2[24];
 	struct e2e_cmd c;
-	int n, i, rows;
+	int n, i, rows, col[3];
 
 	register_all(_metadata, self);
 	ASSERT_EQ(0, hs_nl_dump_comps(&self->nl, NULL, comps, 8, &n));
@@ -320,9 +320,14 @@ TEST_F_TIMEOUT(ctl, list_and_show, SLOW_TEST_S)
 		if (!rows++) {
 			ASSERT_LE(7, nf);
 			EXPECT_STREQ("ID", f[0]);
+			/* Where the columns start: rows line up under them. */
+			for (i = 0; i < 3; i++)
+				col[i] = f[i + 1] - line;
 			continue;
 		}
 		ASSERT_LE(7, nf);
+		for (i = 0; i < 3; i++)
+			EXPECT_EQ(col[i], f[i + 1] - line);
 		for (i = 0; i < n; i++)
 			if (comps[i].u[HOSTSIG_A_COMP_ID] == strtoull(f[0], NULL, 10))
 				break;

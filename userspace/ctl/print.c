@@ -39,7 +39,7 @@ const char *ctl_time(uint64_t ns, char *buf, size_t len)
 
 void print_component_row_header(void)
 {
-	printf("%-6s %-4s %-24s %-13s %-8s %-14s %-18s %10s\n", "ID", "VM",
+	printf("%-16s %-4s %-24s %-13s %-8s %-14s %-18s %10s\n", "ID", "VM",
 	       "NAME", "STATE", "DECISION", "VERDICT", "REASON", "SIZE");
 }
 
@@ -47,7 +47,7 @@ void print_component_row(const struct hostsig_nl_comp *c)
 {
 	char size[32];
 
-	printf("%-6" PRIu64 " %-4" PRIu64 " %-24.24s %-13s %-8s %-14s %-18.18s %10s\n",
+	printf("%-16" PRIu64 " %-4" PRIu64 " %-24.24s %-13s %-8s %-14s %-18.18s %10s\n",
 	       c->id, c->vm_id, c->name[0] ? c->name : "-",
 	       hostsig_state_name(c->state), hostsig_decision_name(c->decision),
 	       hostsig_verdict_word(c->verdict), c->reason[0] ? c->reason : "-",

@@ -174,6 +174,11 @@ static int key_allow_sha1(struct config_parser *p, const char *value)
 	return parse_bool(p, value, &p->cfg->allow_sha1);
 }
 
+static int key_require_code_signing(struct config_parser *p, const char *value)
+{
+	return parse_bool(p, value, &p->cfg->require_code_signing);
+}
+
 static int key_allow_no_trust(struct config_parser *p, const char *value)
 {
 	return parse_bool(p, value, &p->cfg->allow_no_trust);
@@ -192,6 +197,7 @@ static const struct config_key config_keys[] = {
 	{ "user", key_user, false },
 	{ "log_level", key_log_level, false },
 	{ "allow_sha1", key_allow_sha1, false },
+	{ "require_code_signing", key_require_code_signing, false },
 	{ "allow_no_trust_anchors", key_allow_no_trust, false },
 	{ "worker_timeout", key_worker_timeout, false },
 };

@@ -66,6 +66,7 @@ struct hsd_config {
 	gid_t gid;
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
 	bool allow_sha1;
+	bool require_code_signing;
 	bool allow_no_trust;		/* start without any trust anchor */
 	unsigned int worker_timeout_s;
 };

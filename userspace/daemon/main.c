@@ -113,6 +113,7 @@ static int check_config(struct hsd_daemon *d)
 	printf("worker_timeout: %u s\n", d->cfg.worker_timeout_s);
 	printf("log_level: %s\n", hsd_log_level_name(d->cfg.log_level));
 	printf("allow_sha1: %s\n", d->cfg.allow_sha1 ? "yes" : "no");
+	printf("require_code_signing: %s\n", d->cfg.require_code_signing ? "yes" : "no");
 	printf("allow_no_trust_anchors: %s\n", d->cfg.allow_no_trust ? "yes" : "no");
 	return 0;
 }

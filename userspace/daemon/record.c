@@ -5,7 +5,9 @@
  * holds the device and the netlink socket.
  *
  * PE/COFF: the record's IMAGE region is the image as the guest's loader
- * mapped it, loaded at the record's load_base; when the loader wrote the
+ * mapped it, at the region's address, which is its load base: the record's
+ * load_base is only what the guest declared, and one that differs makes
+ * the verdict load_mismatch (libhostsig). When the loader wrote the
  * load address over the header's ImageBase (HOSTSIG_ARG_F_HEADER_REBASED),
  * the record's image_base is the file's. The SIGNATURE region is the
  * certificate table, the TAIL region the file bytes after the sections.
@@ -13,7 +15,10 @@
  * Linux kernel modules: the FILE region is the loader's file buffer, each
  * IMAGE region one allocation (its tag the kind, its guest address where
  * the module was relocated to), the SIGNATURE region the appended
- * signature when the file buffer stops before it.
+ * signature when the file buffer stops before it. A record the host marks
+ * HOSTSIG_REC_F_LOAD_VERIFIED is a later capture of a load whose first
+ * record was answered AUTHENTIC: the library then leaves the writable
+ * data the signed file declares uncompared (Documentation/verifier-elf.rst).
  *
  * Other formats are UNKNOWN, never authentic. A record whose region table
  * does not make sense for its format is UNKNOWN too, reason malformed_record.
@@ -21,7 +26,9 @@
  * Writable ranges go with every verdict whose image parses. For an
  * AUTHENTIC image they come from what the signature covers (the section
  * table); for any other verdict from what the guest supplied
- * (Documentation/threat-model.rst).
+ * (Documentation/threat-model.rst). A module's come from the section
+ * table of the file its signature verified over, trusted signer or not,
+ * and are none when no signature verifies.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,7 +194,11 @@ static void verify_pe(const struct hostsig_trust *trust,
 		return;
 	loaded.image = base + r.image->offset;
 	loaded.image_len = r.image->len;
-	loaded.load_base = snap->hdr->load_base;
+	/* The image is where the host read it: its pointers must be relocated
+	 * for that address, whatever the guest declared. */
+	loaded.load_base = r.image->gva;
+	loaded.declared_base = snap->hdr->load_base;
+	loaded.has_declared_base = true;
 	if (snap->hdr->arg_flags & HOSTSIG_ARG_F_HEADER_REBASED) {
 		loaded.image_base = snap->hdr->image_base;
 		loaded.has_image_base = true;
@@ -270,13 +281,6 @@ static int range_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Init allocations: the kernel frees them when the module's init returns. */
-static bool elf_alloc_freed_after_init(uint32_t tag)
-{
-	return tag == HOSTSIG_ELF_TAG_INIT_TEXT || tag == HOSTSIG_ELF_TAG_INIT_DATA ||
-	       tag == HOSTSIG_ELF_TAG_INIT_RODATA;
-}
-
 /* Report ranges the running kernel goes on writing after the load. */
 static bool elf_range_written_later(enum hostsig_elf_range_kind kind)
 {
@@ -286,11 +290,15 @@ static bool elf_range_written_later(enum hostsig_elf_range_kind kind)
 
 /*
  * What the guest's kernel may write after the load without it being a
- * tamper: the module's writable data, struct module, state other
- * subsystems keep in the module, ro_after_init data until init returns
- * (the host cannot see when), and the whole init allocations, which are
- * freed and reused. Adjacent ranges of one allocation are merged; past
- * HOSTSIG_MAX_WRITABLE they are counted as dropped (and stay tracked).
+ * tamper, as the signed file declares it (the report's ranges come from
+ * the section headers the signature verified over): the module's
+ * writable data, struct module, state other subsystems keep in the
+ * module, ro_after_init data until init returns (the host cannot see
+ * when). Nothing else: init text and init rodata stay tracked until the
+ * guest says the module's init is done and its init memory freed, for the
+ * module's init runs after the verdict. Adjacent ranges of one allocation
+ * are merged; past HOSTSIG_MAX_WRITABLE they are counted as dropped (and
+ * stay tracked).
  */
 static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 			 const struct hostsig_elf_report *report)
@@ -298,14 +306,9 @@ static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 	struct hostsig_nl_range *all;
 	size_t n = 0, out = 0;
 
-	all = calloc(report->nr_ranges + r->nr_allocs + 1, sizeof(*all));
+	all = calloc(report->nr_ranges + 1, sizeof(*all));
 	if (!all)
 		return;
-	for (size_t i = 0; i < r->nr_allocs; i++)
-		if (elf_alloc_freed_after_init(r->allocs[i].tag) && r->allocs[i].len)
-			all[n++] = (struct hostsig_nl_range){
-				.region = (uint32_t)i, .offset = 0, .len = r->allocs[i].len,
-			};
 	for (size_t i = 0; i < report->nr_ranges; i++) {
 		const struct hostsig_elf_range *er = &report->ranges[i];
 		uint64_t len;
@@ -339,9 +342,10 @@ static void elf_writable(struct hsd_verdict *v, const struct elf_regions *r,
 
 /*
  * The code bytes the guest's kernel rewrites at runtime (jump labels,
- * static calls, ftrace call sites), as the report names them, jump labels
- * and static calls first: a tracked write inside one of them makes the
- * kernel capture the module again instead of calling it a tamper. The
+ * static call sites and trampolines, ftrace call sites), as the report
+ * names them, jump labels and static calls first: a tracked write inside
+ * one of them makes the kernel capture the module again instead of
+ * calling it a tamper. The
  * sites of those classes the verdict cannot carry (past
  * HOSTSIG_MAX_PATCH_SITES, or past what the report could name) are
  * counted as dropped: they stay tamper-protected, a write there is a
@@ -352,6 +356,7 @@ static void elf_patch_sites(struct hsd_verdict *v, const struct elf_regions *r,
 {
 	uint64_t total = (uint64_t)report->sites[HOSTSIG_ELF_SITE_JUMP_LABEL].total +
 			 report->sites[HOSTSIG_ELF_SITE_STATIC_CALL].total +
+			 report->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP].total +
 			 report->sites[HOSTSIG_ELF_SITE_FTRACE].total;
 
 	for (size_t i = 0; i < report->nr_ranges && v->nr_patch < HOSTSIG_MAX_PATCH_SITES; i++) {
@@ -389,6 +394,7 @@ static void verify_elf(const struct hostsig_trust *trust,
 		.signature_len = r.signature ? r.signature->len : 0,
 		.allocs = r.allocs,
 		.nr_allocs = r.nr_allocs,
+		.load_verified = (snap->hdr->arg_flags & HOSTSIG_REC_F_LOAD_VERIFIED) != 0,
 	};
 	memset(&report, 0, sizeof(report));
 	hostsig_verify_elf_loaded(trust, &loaded, &res, &report);

@@ -231,6 +231,7 @@ struct hostsig_trust *hsd_trust_load(const struct hsd_config *cfg,
 		return NULL;
 	}
 	hostsig_trust_allow_sha1(l.trust, cfg->allow_sha1);
+	hostsig_trust_require_code_signing(l.trust, cfg->require_code_signing);
 	if (cfg->trust_dir.path &&
 	    load_cert_dir(&l, &cfg->trust_dir, "trust_dir", false))
 		goto err;

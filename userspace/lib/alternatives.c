@@ -148,7 +148,7 @@ static void group_instrlen(struct ck *ck, unsigned int sec, uint64_t base,
 	(void)sec;
 	e = ck->ex->img[alloc].bytes[off];
 	m = ck->in->allocs[alloc].bytes[off];
-	ck_mark(ck, alloc, off, 1, BYTE_DONE);
+	ck_mark_table(ck, alloc, off, 1, ".altinstructions instrlen");
 	if (m == e || m == len)
 		return;
 	ck_where(ck, alloc, off, where, sizeof(where));
@@ -389,7 +389,7 @@ static bool apply_relocation_612(const struct site *s, uint8_t *buf)
 }
 
 /* ALT_FLAG_DIRECT_CALL: "call *slot(%rip)" becomes "call <what the slot holds>". */
-static bool direct_call_matches(struct ck *ck, const struct site *s, const uint8_t *orig,
+static bool direct_call_matches(struct ck *ck, struct site *s, const uint8_t *orig,
 				const uint8_t *m)
 {
 	uint64_t slot, func;
@@ -409,7 +409,8 @@ static bool direct_call_matches(struct ck *ck, const struct site *s, const uint8
 	memcpy(buf, m, 5);
 	buf[5] = 0x90;
 	optimize_nops_612(ck, buf, s->len);
-	return !memcmp(m, buf, s->len) && keyed_wild(ck, WILD_PV_SLOT, slot, func);
+	return !memcmp(m, buf, s->len) && ck_guest_target(ck, s, func, "the pv_ops function") &&
+	       keyed_wild(ck, WILD_PV_SLOT, slot, func);
 }
 
 /* One entry applied: its replacement at the site, as the kernel writes it. */
@@ -448,7 +449,7 @@ static bool alt_legal(struct ck *ck, struct site *s, size_t idx)
 	if (ck_equal(ck, s, buf))
 		return true;
 	for (size_t k = idx; k < s->group_end; k++) {
-		const struct site *e = &ck->sites[k];
+		struct site *e = &ck->sites[k];
 		int r = entry_form(ck, e, orig, buf);
 
 		if (r < 0)
@@ -463,6 +464,7 @@ static bool pv_legal(struct ck *ck, struct site *s, size_t idx)
 {
 	uint8_t orig[SITE_MAX_LEN], buf[SITE_MAX_LEN];
 	const uint8_t *m = ck_loaded(ck, s);
+	uint64_t func;
 
 	original_with_children(ck, s, idx, orig);
 	if (ck_equal(ck, s, orig))
@@ -475,8 +477,9 @@ static bool pv_legal(struct ck *ck, struct site *s, size_t idx)
 		return false;
 	memcpy(buf, m, 5);
 	add_nops(ck, buf + 5, s->len - 5);
-	return ck_equal(ck, s, buf) &&
-	       keyed_wild(ck, WILD_PV_TYPE, s->type, (uint64_t)ck_read_rel32(m + 1, s->addr + 5));
+	func = (uint64_t)ck_read_rel32(m + 1, s->addr + 5);
+	return ck_equal(ck, s, buf) && ck_guest_target(ck, s, func, "the paravirt function") &&
+	       keyed_wild(ck, WILD_PV_TYPE, s->type, func);
 }
 
 void compound_check(struct ck *ck, struct site *s)
@@ -499,6 +502,11 @@ void compound_check(struct ck *ck, struct site *s)
 	if (s->parent != SITE_NONE)
 		return;
 	/* The model of these sites is not complete (see above): a form it does
-	 * not know is unknown, not a proof of tampering. */
+	 * not know is unknown, not a proof of tampering; unless it holds a
+	 * site whose loaded form goes inside the module. */
+	if (!s->legal && ck_child_self_target(ck, idx)) {
+		ck_mark(ck, s->alloc, s->off, s->len, BYTE_DONE);
+		return;
+	}
 	ck_judge(ck, s, s->legal, true);
 }

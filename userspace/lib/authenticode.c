@@ -17,6 +17,8 @@
  */
 #include <string.h>
 
+#include <openssl/objects.h>
+
 #include "internal.h"
 
 /* Feed several algorithms in chunks that stay in the cache. */
@@ -40,6 +42,21 @@ size_t digest_size(enum hostsig_digest type)
 		break;
 	}
 	return 0;
+}
+
+enum hostsig_digest digest_from_nid(int nid)
+{
+	switch (nid) {
+	case NID_sha1:
+		return HOSTSIG_DIGEST_SHA1;
+	case NID_sha256:
+		return HOSTSIG_DIGEST_SHA256;
+	case NID_sha384:
+		return HOSTSIG_DIGEST_SHA384;
+	case NID_sha512:
+		return HOSTSIG_DIGEST_SHA512;
+	}
+	return HOSTSIG_DIGEST_NONE;
 }
 
 int digest_set_init(struct digest_set *ds, const struct hostsig_trust *trust,

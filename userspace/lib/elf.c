@@ -113,8 +113,11 @@ unsigned int elf_find_section(const struct elf_module *m, const char *name,
 	return 0;
 }
 
+/* A section's bytes: inside the module (check_sections()), or NULL for SHT_NOBITS. */
 const uint8_t *elf_section_data(const struct elf_module *m, unsigned int i)
 {
+	if (m->sh[i].type == SHT_NOBITS)
+		return NULL;
 	return m->buf + m->sh[i].offset;
 }
 
@@ -167,13 +170,17 @@ bool elf_rela(const struct elf_module *m, unsigned int sec, size_t i,
 	return true;
 }
 
-/* Every section's bytes inside the file, as the kernel demands. */
+/*
+ * Every section's bytes inside the file, as the kernel demands, whatever
+ * its type (but SHT_NOBITS, which has none): a section is found by its
+ * name or a link as well as by its type.
+ */
 static int check_sections(struct elf_module *m, struct hostsig_result *res)
 {
 	for (unsigned int i = 1; i < m->shnum; i++) {
 		const struct elf_shdr *s = &m->sh[i];
 
-		if (s->type == SHT_NULL || s->type == SHT_NOBITS)
+		if (s->type == SHT_NOBITS)
 			continue;
 		if (!span_ok(m->len, s->offset, s->size))
 			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
@@ -210,7 +217,7 @@ static int find_symtab(struct elf_module *m, struct hostsig_result *res)
 	sym = &m->sh[m->symndx];
 	m->strndx = sym->link;
 	str = &m->sh[m->strndx];
-	if (str->type == SHT_NOBITS || str->size == 0 ||
+	if (str->type != SHT_STRTAB || str->size == 0 ||
 	    m->buf[str->offset + str->size - 1] != '\0')
 		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
 				  "the symbol names are not a terminated string table");
@@ -283,7 +290,7 @@ static int parse(struct elf_module *m, const uint8_t *buf, size_t len,
 		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
 				  "section 0 is not an empty SHT_NULL");
 	str = &m->sh[m->shstrndx];
-	if (str->type == SHT_NOBITS || !span_ok(len, str->offset, str->size) ||
+	if (str->type != SHT_STRTAB || !span_ok(len, str->offset, str->size) ||
 	    str->size == 0 || buf[str->offset + str->size - 1] != '\0')
 		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
 				  "the section name table is not a terminated string table");
@@ -295,8 +302,13 @@ static int parse(struct elf_module *m, const uint8_t *buf, size_t len,
 	m->versions = elf_find_section(m, "__versions", false);
 	m->pcpu = elf_find_section(m, ".data..percpu", false);
 	m->this_module = elf_find_section(m, ".gnu.linkonce.this_module", false);
-	if (m->modinfo && m->sh[m->modinfo].type == SHT_NOBITS)
+	/* the sections whose bytes the verifier reads are used as such only */
+	if (m->modinfo && m->sh[m->modinfo].type != SHT_PROGBITS)
 		m->modinfo = 0;
+	if (m->versions && m->sh[m->versions].type != SHT_PROGBITS)
+		m->versions = 0;
+	if (m->this_module && m->sh[m->this_module].type != SHT_PROGBITS)
+		m->this_module = 0;
 	m->name = modinfo_get(m, "name");
 	m->vermagic = modinfo_get(m, "vermagic");
 	m->kernel = elf_kernel_series(m->vermagic);

@@ -338,6 +338,27 @@ bool elf_layout_find(const struct elf_layout *lay, const struct hostsig_elf_load
 	return false;
 }
 
+static bool overlaps(uint64_t addr, uint64_t len, uint64_t start, uint64_t size)
+{
+	if (!len || !size)
+		return false;
+	if (addr >= start)
+		return addr - start < size;
+	return start - addr < len;
+}
+
+bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len,
+		      bool core_only)
+{
+	for (size_t a = 0; a < in->nr_allocs; a++) {
+		if (core_only && in->allocs[a].tag >= HOSTSIG_ELF_MEM_INIT_TEXT)
+			continue;
+		if (overlaps(addr, len, in->allocs[a].addr, in->allocs[a].len))
+			return true;
+	}
+	return !core_only && in->file_addr && overlaps(addr, len, in->file_addr, in->file_len);
+}
+
 void elf_describe(const struct elf_module *m, const struct elf_layout *lay,
 		  unsigned int alloc, uint64_t off, char *buf, size_t len)
 {

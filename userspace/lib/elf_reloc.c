@@ -46,7 +46,7 @@ static int copy_sections(const struct elf_module *m, const struct elf_layout *la
 {
 	for (unsigned int i = 1; i < m->shnum; i++) {
 		const struct elf_placed *p = &lay->sec[i];
-		const uint8_t *src = elf_section_data(m, i);
+		const uint8_t *src;
 		struct elf_image *img;
 
 		if (p->alloc < 0)
@@ -58,6 +58,7 @@ static int copy_sections(const struct elf_module *m, const struct elf_layout *la
 					  elf_section_name(m, i));
 		if (m->sh[i].type == SHT_NOBITS)
 			continue;
+		src = elf_section_data(m, i);
 		if (i == m->this_module && m->this_module_data)
 			src = m->this_module_data;
 		memcpy(img->bytes + p->offset, src, m->sh[i].size);
@@ -584,6 +585,31 @@ static int writable(const struct elf_module *m, const struct elf_layout *lay,
 	return 0;
 }
 
+/*
+ * A later capture of a verified load: what the running module and its
+ * kernel legitimately write after the load, as the signed file declares
+ * it (sections writable for the loader: data, bss, ro_after_init,
+ * struct module), is not compared. The tables the kernel sorted and the
+ * static keys in them are checked by their own rules afterwards and marked
+ * done there; code and read-only data stay exact.
+ */
+static void skip_writable(const struct elf_module *m, const struct elf_layout *lay,
+			  struct elf_expect *ex)
+{
+	for (unsigned int i = 1; i < m->shnum; i++) {
+		const struct elf_placed *p = &lay->sec[i];
+		struct elf_image *img;
+
+		if (p->alloc < 0 || !(p->flags & SHF_WRITE) || (p->flags & SHF_EXECINSTR) ||
+		    i == m->symndx || i == m->strndx)
+			continue;
+		img = &ex->img[p->alloc];
+		if (p->offset > img->len || m->sh[i].size > img->len - p->offset)
+			continue;
+		memset(img->state + p->offset, BYTE_WRITABLE, m->sh[i].size);
+	}
+}
+
 int elf_expect_build(const struct elf_module *m, const struct elf_layout *lay,
 		     const struct hostsig_elf_loaded *in, struct elf_expect *ex,
 		     struct hostsig_elf_report *rep, struct hostsig_result *res)
@@ -602,6 +628,8 @@ int elf_expect_build(const struct elf_module *m, const struct elf_layout *lay,
 	    table_objects(m, lay, ex, rep, "___srcu_struct_ptrs", false) ||
 	    dyndbg(m, lay, ex, rep))
 		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
+	if (in->load_verified)
+		skip_writable(m, lay, ex);
 	return 0;
 }
 

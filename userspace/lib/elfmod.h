@@ -230,6 +230,13 @@ void elf_layout_release(struct elf_layout *lay);
 /* The allocation and offset of a guest address, false if in none. */
 bool elf_layout_find(const struct elf_layout *lay, const struct hostsig_elf_loaded *in,
 		     uint64_t addr, uint64_t len, unsigned int *alloc, uint64_t *off);
+/*
+ * Whether [addr, addr + len) touches the component itself: any of its
+ * allocations (slack included) or its file buffer; core_only: its core
+ * allocations alone (the init ones and the buffer freed and reused since).
+ */
+bool elf_in_component(const struct hostsig_elf_loaded *in, uint64_t addr, uint64_t len,
+		      bool core_only);
 /* "section+0xoff" for messages. */
 void elf_describe(const struct elf_module *m, const struct elf_layout *lay,
 		  unsigned int alloc, uint64_t off, char *buf, size_t len);
@@ -246,6 +253,7 @@ enum byte_state {
 	BYTE_SITE,		/* inside a patch site: the site decides */
 	BYTE_UNVERIFIED,	/* loader state not verified (reported) */
 	BYTE_DONE,		/* verified by a site check */
+	BYTE_WRITABLE,		/* writable data of a verified load: not compared */
 };
 
 struct elf_values {

@@ -11,7 +11,8 @@
  * image whose bytes the signature cannot vouch for).
  *
  * Threads: a trust store is built by one thread (hostsig_trust_new(),
- * hostsig_trust_add_*(), hostsig_trust_deny_*(), hostsig_trust_allow_sha1()),
+ * hostsig_trust_add_*(), hostsig_trust_deny_*(), hostsig_trust_allow_sha1(),
+ * hostsig_trust_require_code_signing()),
  * then shared read-only: any number of threads may call hostsig_verify_*()
  * with it at the same time, each with its own result. The input buffers must
  * not change while a verification reads them.
@@ -47,7 +48,7 @@
 enum hostsig_outcome {
 	HOSTSIG_UNKNOWN,	/* cannot tell: unsigned, untrusted, unsupported */
 	HOSTSIG_AUTHENTIC,	/* exactly what a trusted publisher signed */
-	HOSTSIG_NOT_AUTHENTIC,	/* modified, badly signed, malformed or denied */
+	HOSTSIG_NOT_AUTHENTIC,	/* evidence of tampering: changed, badly signed, denied */
 };
 
 /*
@@ -64,13 +65,17 @@ enum hostsig_reason {
 	HOSTSIG_R_INTERNAL_ERROR,	/* unknown: out of memory, OpenSSL failure */
 	HOSTSIG_R_DIGEST_MISMATCH,	/* not authentic: the bytes are not what was signed */
 	HOSTSIG_R_BAD_SIGNATURE,	/* not authentic: the signature itself does not verify */
-	HOSTSIG_R_BAD_CERT_TABLE,	/* not authentic: the certificate table is inconsistent */
+	HOSTSIG_R_BAD_CERT_TABLE,	/* unknown: the certificate table does not fit the file */
 	HOSTSIG_R_MALFORMED_IMAGE,	/* not authentic: headers or tables out of bounds */
 	HOSTSIG_R_DENIED_CERTIFICATE,	/* not authentic: a signer's chain holds a denied certificate */
 	HOSTSIG_R_DENIED_DIGEST,	/* not authentic: the image digest is denied */
 	HOSTSIG_R_LOAD_MISMATCH,	/* not authentic: loaded bytes are not what the signed file becomes */
 	HOSTSIG_R_UNSUPPORTED_SITE,	/* unknown: a runtime patch site the verifier cannot normalise */
 	HOSTSIG_R_UNSUPPORTED_SIGNATURE, /* unknown: a signature scheme this library does not check */
+	HOSTSIG_R_UNREADABLE_IMAGE,	/* unknown: headers or tables the verifier cannot read */
+	HOSTSIG_R_UNREADABLE_SIGNATURE,	/* unknown: a signature the verifier cannot read */
+	HOSTSIG_R_SELF_TARGET,		/* not authentic: an address only the guest chose points
+					 * inside the component itself */
 	HOSTSIG_R_NR
 };
 
@@ -142,13 +147,19 @@ struct hostsig_result {
 struct hostsig_pe_loaded {
 	const uint8_t *image;		/* from the load address, SizeOfImage bytes */
 	size_t image_len;
-	uint64_t load_base;		/* where it was loaded */
+	uint64_t load_base;		/* where it was loaded: the address of image[0] */
 	uint64_t image_base;		/* the file's ImageBase (the loader overwrote it) */
 	bool has_image_base;		/* false: trust ImageBase in the mapped header */
 	const uint8_t *cert_table;	/* the file's certificate table, NULL if none */
 	size_t cert_table_len;
 	const uint8_t *tail;		/* file bytes after the sections, table excluded */
 	size_t tail_len;
+	/* What the guest said the load base was, when load_base comes from
+	 * elsewhere (hostsigd: the IMAGE region's address; the argument
+	 * block's load_base is the declaration). One that differs makes the
+	 * verdict load_mismatch, never authentic. */
+	uint64_t declared_base;
+	bool has_declared_base;
 };
 
 struct hostsig_trust;
@@ -161,6 +172,9 @@ int hostsig_trust_deny_cert(struct hostsig_trust *trust, const void *buf, size_t
 /* An Authenticode digest: its length (20, 32, 48, 64) names the algorithm. */
 int hostsig_trust_deny_digest(struct hostsig_trust *trust, const uint8_t *digest, size_t len);
 void hostsig_trust_allow_sha1(struct hostsig_trust *trust, bool allow);
+/* Require the signer's certificate to carry the codeSigning extended key
+ * usage, and no CA up to the anchor to exclude it. Off by default. */
+void hostsig_trust_require_code_signing(struct hostsig_trust *trust, bool require);
 
 /* Both return result->verdict; result must be released afterwards. */
 enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,
@@ -255,7 +269,25 @@ struct hostsig_elf_loaded {
 	size_t signature_len;		/* stops before it; NULL otherwise */
 	const struct hostsig_elf_alloc *allocs;
 	size_t nr_allocs;		/* 1..HOSTSIG_ELF_MAX_ALLOCS */
+	/*
+	 * A later capture of a load whose first capture was verified
+	 * authentic (the host's HOSTSIG_REC_F_LOAD_VERIFIED): the init
+	 * allocations, the file buffer and the signature are the first
+	 * capture's bytes, kept by the host; the writable ranges the signed
+	 * file declares (writable and ro_after_init sections, struct module,
+	 * subsystem state) are not compared with the file. Everything else
+	 * is, as at load. false: every byte is compared.
+	 */
+	bool load_verified;
+	/*
+	 * With load_verified: the load_facts the report of the load's own
+	 * verification gave (HOSTSIG_ELF_FACTS_SIZE bytes), or NULL. The
+	 * values only the guest knows must then be the load's.
+	 */
+	const uint8_t *load_facts;
 };
+
+#define HOSTSIG_ELF_FACTS_SIZE		32	/* SHA-256 */
 
 /* Classes of runtime patch sites, each named in reasons and reports. */
 enum hostsig_elf_site_class {
@@ -275,6 +307,7 @@ enum hostsig_elf_site_class {
 	HOSTSIG_ELF_SITE_STATIC_CALL_TABLE, /* .static_call_sites entries, sorted */
 	HOSTSIG_ELF_SITE_MCOUNT_TABLE,	/* __mcount_loc entries, sorted */
 	HOSTSIG_ELF_SITE_STATIC_KEY,	/* the module's own static keys and static call keys */
+	HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP, /* the module's own static call trampolines */
 	HOSTSIG_ELF_SITE_NR
 };
 
@@ -291,8 +324,9 @@ enum hostsig_elf_range_kind {
 	HOSTSIG_ELF_RANGE_SUBSYSTEM,	/* data the kernel's tracing, SRCU or dynamic
 					 * debug code wrote at load, not verified */
 	HOSTSIG_ELF_RANGE_PATCH_SITE,	/* code bytes the running kernel rewrites later:
-					 * one jump label, static call or ftrace site,
-					 * verified like every site */
+					 * one jump label, static call, static call
+					 * trampoline or ftrace site, verified like
+					 * every site */
 };
 
 struct hostsig_elf_range {
@@ -308,17 +342,39 @@ struct hostsig_elf_external {
 	uint64_t value;
 };
 
+/* One problem the loaded check found (the verdict names the worst, first). */
+struct hostsig_elf_problem {
+	enum hostsig_reason reason;
+	char message[256];
+};
+
+#define HOSTSIG_ELF_MAX_PROBLEMS	16	/* problems a report lists; the rest are counted */
+
 struct hostsig_elf_report {
 	enum hostsig_elf_kernel kernel;
 	char module[64];		/* .modinfo name (informative) */
 	char vermagic[128];
 	bool file_rewritten;		/* the loader had rewritten the section headers */
+	bool load_verified;		/* verified as a later capture (writable data not compared) */
 	unsigned int candidates;	/* reconstructions of the file tried */
 	struct hostsig_elf_sites sites[HOSTSIG_ELF_SITE_NR];
 	struct hostsig_elf_range *ranges;
 	size_t nr_ranges;
 	struct hostsig_elf_external *externals;
 	size_t nr_externals;
+	/*
+	 * A digest of the values only the guest knows and the verifier
+	 * checked for consistency only: where each undefined symbol resolves,
+	 * the per-cpu area, the return thunk, the paravirt functions, the
+	 * keys the kernel looked up for static call trampolines. The same in
+	 * every capture of one load (static call targets, which the running
+	 * kernel changes, are not in it).
+	 */
+	uint8_t load_facts[HOSTSIG_ELF_FACTS_SIZE];
+	bool have_load_facts;
+	struct hostsig_elf_problem problems[HOSTSIG_ELF_MAX_PROBLEMS];
+	unsigned int nr_problems;
+	unsigned int problems_dropped;	/* found past HOSTSIG_ELF_MAX_PROBLEMS */
 };
 
 /* An ELF relocatable object for x86-64 (what a .ko is, signed or not). */

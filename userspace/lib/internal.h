@@ -85,14 +85,31 @@ struct hostsig_trust {
 	} *denied_digests;
 	size_t nr_denied_digests;
 	bool allow_sha1;
+	bool require_code_signing;	/* the signer needs the codeSigning EKU */
 	EVP_MD *md[HOSTSIG_DIGEST_NR];
 	ASN1_OBJECT *oid_spc_indirect_data;	/* 1.3.6.1.4.1.311.2.1.4 */
 	ASN1_OBJECT *oid_spc_pe_image_data;	/* 1.3.6.1.4.1.311.2.1.15 */
+	ASN1_OBJECT *oid_spc_sp_key_purpose;	/* 1.3.6.1.4.1.311.2.1.21, pesign's */
 	ASN1_OBJECT *oid_spc_nested_signature;	/* 1.3.6.1.4.1.311.2.4.1 */
 };
 
 bool trust_fingerprint(const struct hostsig_trust *trust, X509 *cert,
 		       uint8_t fp[32]);
+
+/* What a signer's chain is worth. */
+struct chain_result {
+	enum hostsig_reason status;	/* OK, DENIED_CERTIFICATE, UNTRUSTED,
+					 * UNSUPPORTED_DIGEST or INTERNAL_ERROR */
+	char why[192];			/* for the message, when not OK */
+	char *anchor;			/* OK: the trusted certificate's subject */
+};
+
+/* The chain OpenSSL builds from signer and bag to the store, judged: deny
+ * list, trust, the digests of its signatures, the code-signing EKU. The
+ * caller frees out->anchor. */
+void trust_check_chain(const struct hostsig_trust *trust, X509 *signer,
+		       STACK_OF(X509) *bag, struct chain_result *out);
+/* The same, for callers that only ask one question. */
 bool trust_chain_denied(const struct hostsig_trust *trust, X509 *signer,
 			STACK_OF(X509) *bag);
 /* 1 trusted (anchor set to the trusted certificate's subject), 0 not, -1 error */
@@ -114,6 +131,8 @@ int digest_set_zeros(struct digest_set *ds, uint64_t len);
 int digest_set_final(struct digest_set *ds);
 void digest_set_release(struct digest_set *ds);
 size_t digest_size(enum hostsig_digest type);
+/* The digests we know, by OpenSSL NID; HOSTSIG_DIGEST_NONE for others. */
+enum hostsig_digest digest_from_nid(int nid);
 
 /* pe.c */
 struct pe_section {
@@ -121,9 +140,16 @@ struct pe_section {
 	uint32_t vsize;		/* VirtualSize, or SizeOfRawData when it is 0 */
 	uint32_t raw_ptr;
 	uint32_t raw_size;
+	uint32_t extent;	/* loaded image: memory it occupies (pe_layout()) */
 	uint32_t mapped;	/* loaded image: raw bytes the loader mapped */
 	uint32_t characteristics;	/* IMAGE_SCN_* */
 };
+
+#define PE_PAGE_SIZE		4096u	/* the unit of page protections (x86) */
+#define IMAGE_FILE_RELOCS_STRIPPED 0x0001u
+#define IMAGE_SCN_CNT_CODE	0x00000020u
+#define IMAGE_SCN_MEM_EXECUTE	0x20000000u
+#define IMAGE_SCN_MEM_WRITE	0x80000000u
 
 struct pe_dir {
 	uint32_t rva;
@@ -141,6 +167,7 @@ struct pe_image {
 	enum hostsig_image_format format;
 	unsigned int ptr_size;		/* 4 (PE32) or 8 (PE32+) */
 	uint16_t machine;
+	uint16_t file_characteristics;	/* IMAGE_FILE_* of the COFF header */
 	uint32_t checksum_off;		/* file offsets of the fields Authenticode skips */
 	uint32_t cert_dirent_off;	/* 0: the header has no such entry */
 	uint32_t image_base_off;
@@ -155,10 +182,15 @@ struct pe_image {
 	uint16_t *raw_order;		/* sections with raw data, by PointerToRawData */
 	uint16_t nr_raw;
 	uint32_t raw_end;		/* end of the headers and of all raw data */
+	uint16_t *va_order;		/* pe_layout(): sections in memory, by RVA */
+	uint16_t nr_va;
 };
 
 int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
 	     struct hostsig_result *res);
+/* Where the sections lie in memory: each section's extent and mapped
+ * bytes, va_order. 0, or -1 with res set. */
+int pe_layout(struct pe_image *pe, struct hostsig_result *res);
 void pe_release(struct pe_image *pe);
 
 /*
@@ -184,6 +216,12 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *loaded,
 const struct pe_source *pe_unload_source(struct pe_unload *unload);
 bool pe_unload_padding_nonzero(const struct pe_unload *unload);
 int pe_unload_zero_padding(struct pe_unload *unload, struct hostsig_result *res);
+/* 0 when every executable byte no signature covers is zero; -1 with res
+ * set to load_mismatch naming the first range that is not. */
+int pe_unload_check_executable(struct pe_unload *unload, struct hostsig_result *res);
+/* 0 when no import address table slot the loader wrote points into the
+ * image itself; -1 with res set to load_mismatch naming the first. */
+int pe_unload_check_imports(struct pe_unload *unload, struct hostsig_result *res);
 void pe_unload_free(struct pe_unload *unload);
 
 /* wincert.c */
@@ -201,7 +239,9 @@ int wincert_parse(const uint8_t *table, size_t len, struct wincert *entries,
 
 /* spc.c */
 struct spc_indirect_data {
-	bool is_pe_image;		/* data.type is SPC_PE_IMAGE_DATAOBJ */
+	bool is_pe_image;		/* data.type says the digest is of a PE image */
+	char data_type[64];		/* data.type, dotted, for messages */
+	char digest_alg[64];		/* the digest's algorithm, for messages */
 	enum hostsig_digest digest_type;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;
@@ -218,7 +258,7 @@ struct authenticode_sig {
 	unsigned int depth;
 	bool decoded;			/* false: status says why it is unusable */
 	enum hostsig_reason status;
-	char why[128];			/* what went wrong, for the message */
+	char why[192];			/* what went wrong, for the message */
 	enum hostsig_digest digest_type;
 	uint8_t digest[HOSTSIG_MAX_DIGEST_SIZE];
 	size_t digest_len;

@@ -26,6 +26,7 @@ static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 static const uint8_t endbr_poison[] = { 0x66, 0x0f, 0x1f, 0x00 };	/* 6.12 */
 static const uint8_t xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 static const uint8_t retinsn[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };
+static const uint8_t tramp_ud[] = { 0x0f, 0xb9, 0xcc };	/* a trampoline's signature */
 
 static int severity(enum hostsig_reason r)
 {
@@ -40,17 +41,31 @@ static int severity(enum hostsig_reason r)
 	return 0;
 }
 
-/* The worst problem wins; among equals, the first. */
+/*
+ * The worst problem decides the verdict; among equals, the first. Each is
+ * listed in the report too, up to HOSTSIG_ELF_MAX_PROBLEMS.
+ */
 void ck_fail(struct ck *ck, enum hostsig_reason reason, const char *fmt, ...)
 {
+	struct hostsig_elf_report *rep = ck->rep;
+	char why[sizeof(ck->why)];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (rep->nr_problems < HOSTSIG_ELF_MAX_PROBLEMS) {
+		rep->problems[rep->nr_problems].reason = reason;
+		snprintf(rep->problems[rep->nr_problems].message,
+			 sizeof(rep->problems[0].message), "%s", why);
+		rep->nr_problems++;
+	} else {
+		rep->problems_dropped++;
+	}
 	if (severity(reason) <= severity(ck->reason))
 		return;
 	ck->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(ck->why, sizeof(ck->why), fmt, ap);
-	va_end(ap);
+	memcpy(ck->why, why, sizeof(why));
 }
 
 void ck_where(struct ck *ck, unsigned int alloc, uint64_t off, char *buf, size_t len)
@@ -70,6 +85,310 @@ bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len)
 	uint64_t o;
 
 	return ck_locate(ck, addr, len, &a, &o);
+}
+
+/*
+ * The component as the guest has it when this capture was taken: at load,
+ * every allocation and the file buffer; in a later capture of a verified
+ * load, the core allocations (the guest has freed the file buffer and,
+ * once the module's init returned, the init allocations, whose addresses
+ * another module's load may reuse: the host keeps their load-time bytes).
+ */
+#define FACT_SIZE	17	/* kind, key, value */
+
+void ck_fact(struct ck *ck, char kind, uint64_t key, uint64_t value)
+{
+	uint8_t *f;
+
+	if (ck->facts_len + FACT_SIZE > ck->facts_cap) {
+		size_t cap = ck->facts_cap ? 2 * ck->facts_cap : 64 * FACT_SIZE;
+
+		f = realloc(ck->facts, cap);
+		if (!f) {
+			ck->internal_error = true;
+			return;
+		}
+		ck->facts = f;
+		ck->facts_cap = cap;
+	}
+	f = ck->facts + ck->facts_len;
+	f[0] = (uint8_t)kind;
+	put_le(f + 1, key, 8);
+	put_le(f + 9, value, 8);
+	ck->facts_len += FACT_SIZE;
+}
+
+bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len)
+{
+	return elf_in_component(ck->in, addr, len, ck->in->load_verified);
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int rela_cmp(const void *a, const void *b)
+{
+	const struct elf_rela *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static struct reloc_index *reloc_index(struct ck *ck, unsigned int sec)
+{
+	const struct elf_module *m = ck->m;
+	struct reloc_index *ix;
+	size_t n = 0;
+
+	if (!ck->relocs) {
+		ck->relocs = calloc(m->shnum, sizeof(*ck->relocs));
+		if (!ck->relocs) {
+			ck->internal_error = true;
+			return NULL;
+		}
+	}
+	ix = &ck->relocs[sec];
+	if (ix->built)
+		return ix;
+	ix->built = true;
+	for (unsigned int rs = 1; rs < m->shnum; rs++)
+		if (m->sh[rs].type == SHT_RELA && m->sh[rs].info == sec)
+			n += elf_nr_relas(m, rs);
+	if (!n)
+		return ix;
+	ix->r = calloc(n, sizeof(*ix->r));
+	if (!ix->r) {
+		ck->internal_error = true;
+		return NULL;
+	}
+	for (unsigned int rs = 1; rs < m->shnum; rs++) {
+		if (m->sh[rs].type != SHT_RELA || m->sh[rs].info != sec)
+			continue;
+		for (size_t k = 0; k < elf_nr_relas(m, rs); k++)
+			if (elf_rela(m, rs, k, &ix->r[ix->n]) && ix->r[ix->n].type != R_X86_64_NONE)
+				ix->n++;
+	}
+	qsort(ix->r, ix->n, sizeof(*ix->r), rela_cmp);
+	return ix;
+}
+
+bool ck_reloc_at(struct ck *ck, unsigned int sec, uint64_t off, struct elf_rela *r)
+{
+	struct reloc_index *ix;
+	struct elf_rela key = { .offset = off };
+	const struct elf_rela *found;
+
+	if (sec == 0 || sec >= ck->m->shnum)
+		return false;
+	ix = reloc_index(ck, sec);
+	if (!ix || !ix->n)
+		return false;
+	found = bsearch(&key, ix->r, ix->n, sizeof(*ix->r), rela_cmp);
+	if (!found)
+		return false;
+	*r = *found;
+	return true;
+}
+
+bool ck_section_of(struct ck *ck, unsigned int alloc, uint64_t off, unsigned int *sec,
+		   uint64_t *sec_off)
+{
+	for (unsigned int i = 1; i < ck->m->shnum; i++) {
+		const struct elf_placed *p = &ck->lay->sec[i];
+
+		if (p->alloc != (int)alloc || off < p->offset || off - p->offset >= ck->m->sh[i].size)
+			continue;
+		*sec = i;
+		*sec_off = off - p->offset;
+		return true;
+	}
+	return false;
+}
+
+#define STT_FUNC	2
+
+/* Every function the signed file defines in loaded executable sections. */
+static void collect_functions(struct ck *ck)
+{
+	const struct elf_module *m = ck->m;
+
+	ck->funcs = calloc(m->nr_syms ? m->nr_syms : 1, sizeof(*ck->funcs));
+	if (!ck->funcs) {
+		ck->internal_error = true;
+		return;
+	}
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		const struct elf_placed *p;
+		struct elf_sym sym;
+
+		if (!elf_sym(m, i, &sym) || (sym.info & 0xf) != STT_FUNC ||
+		    sym.shndx == SHN_UNDEF || sym.shndx >= m->shnum)
+			continue;
+		p = &ck->lay->sec[sym.shndx];
+		if (p->alloc < 0 || !(p->flags & SHF_EXECINSTR) || sym.value >= m->sh[sym.shndx].size)
+			continue;
+		ck->funcs[ck->nr_funcs++] = p->addr + sym.value;
+	}
+	if (ck->nr_funcs)
+		qsort(ck->funcs, ck->nr_funcs, sizeof(*ck->funcs), addr_cmp);
+}
+
+bool ck_own_function(struct ck *ck, uint64_t addr)
+{
+	return ck->nr_funcs &&
+	       bsearch(&addr, ck->funcs, ck->nr_funcs, sizeof(*ck->funcs), addr_cmp);
+}
+
+/* Where an address inside the component is, for messages. */
+static void component_where(struct ck *ck, uint64_t addr, char *buf, size_t len)
+{
+	unsigned int alloc;
+	uint64_t off;
+	char where[96];
+
+	for (size_t a = 0; a < ck->in->nr_allocs; a++) {
+		if (addr < ck->in->allocs[a].addr || addr - ck->in->allocs[a].addr >= ck->in->allocs[a].len)
+			continue;
+		alloc = (unsigned int)a;
+		off = addr - ck->in->allocs[a].addr;
+		ck_where(ck, alloc, off, where, sizeof(where));
+		snprintf(buf, len, "%s, %s+0x%llx", where, hostsig_elf_mem_name(ck->in->allocs[a].tag),
+			 (unsigned long long)off);
+		return;
+	}
+	snprintf(buf, len, "the file buffer+0x%llx",
+		 (unsigned long long)(addr - ck->in->file_addr));
+}
+
+static bool guest_target(struct ck *ck, struct site *s, uint64_t target,
+			 const char *what, bool at_load)
+{
+	char at[96], in[160];
+
+	if (at_load ? !elf_in_component(ck->in, target, 1, false) : !ck_in_component(ck, target, 1))
+		return true;
+	/* a site inside an alternative: the alternative decides on its bytes */
+	if (s && s->parent != SITE_NONE) {
+		s->self_target = target;
+		s->self_what = what;
+		return false;
+	}
+	component_where(ck, target, in, sizeof(in));
+	if (s) {
+		s->self_reported = true;
+		ck_where(ck, s->alloc, s->off, at, sizeof(at));
+		ck_fail(ck, HOSTSIG_R_SELF_TARGET,
+			"%s site %u at %s: %s is 0x%llx, inside the module (%s)",
+			hostsig_elf_site_class_name(s->cls), s->entry, at, what,
+			(unsigned long long)target, in);
+	} else {
+		ck_fail(ck, HOSTSIG_R_SELF_TARGET, "%s is 0x%llx, inside the module (%s)", what,
+			(unsigned long long)target, in);
+	}
+	return false;
+}
+
+bool ck_guest_target(struct ck *ck, struct site *s, uint64_t target, const char *what)
+{
+	return guest_target(ck, s, target, what, false);
+}
+
+bool ck_child_self_target(struct ck *ck, size_t parent)
+{
+	for (size_t i = 0; i < ck->nr_sites; i++) {
+		struct site *c = &ck->sites[i];
+
+		if (c->parent != parent || !c->self_what)
+			continue;
+		c->parent = SITE_NONE;	/* reported as its own */
+		guest_target(ck, c, c->self_target, c->self_what, false);
+		return true;
+	}
+	return false;
+}
+
+static int thunk_register(const char *name)
+{
+	static const char *const regs[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	const char *prefix = "__x86_indirect_thunk_";
+
+	if (strncmp(name, prefix, strlen(prefix)))
+		return -1;
+	for (int r = 0; r < 16; r++)
+		if (!strcmp(name + strlen(prefix), regs[r]))
+			return r;
+	return -1;
+}
+
+/*
+ * The kernel has one retpoline thunk per register, each at its own
+ * address; patch_retpoline() finds a site's register from the address it
+ * calls. Two thunks the module imports at one address are a lie that would
+ * make a call through one register run through another.
+ */
+static void distinct_thunks(struct ck *ck)
+{
+	const struct elf_module *m = ck->m;
+	size_t first[16] = { 0 };
+
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		struct elf_sym sym;
+		int reg;
+
+		if (!elf_sym(m, i, &sym) || sym.shndx != SHN_UNDEF || !ck->ex->val.known[i])
+			continue;
+		reg = thunk_register(elf_sym_name(m, &sym));
+		if (reg < 0 || first[reg])
+			continue;
+		first[reg] = i;
+		for (int r = 0; r < 16; r++) {
+			struct elf_sym other;
+
+			if (r == reg || !first[r] || ck->ex->val.sym[first[r]] != ck->ex->val.sym[i])
+				continue;
+			elf_sym(m, first[r], &other);
+			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+				"the retpoline thunks %.60s and %.60s resolve to one address, 0x%llx",
+				elf_sym_name(m, &other), elf_sym_name(m, &sym),
+				(unsigned long long)ck->ex->val.sym[i]);
+		}
+	}
+}
+
+/*
+ * The values simplify_symbols() took from the guest: where an undefined
+ * symbol resolves (a kernel export or another module's), the module's
+ * per-cpu area. A module never imports from itself: none of them may
+ * point inside it, as it was at load (a later capture has the load's
+ * symbol table copy, in the init allocation the host kept).
+ */
+static void check_guest_values(struct ck *ck)
+{
+	const struct elf_module *m = ck->m;
+	const struct elf_values *v = &ck->ex->val;
+	char what[160];
+
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		struct elf_sym sym;
+
+		if (!elf_sym(m, i, &sym) || sym.shndx != SHN_UNDEF || !v->known[i])
+			continue;
+		snprintf(what, sizeof(what), "undefined symbol %.100s",
+			 elf_sym_name(m, &sym));
+		guest_target(ck, NULL, v->sym[i], what, true);
+		ck_fact(ck, 'U', i, v->sym[i]);
+	}
+	if (v->have_percpu) {
+		guest_target(ck, NULL, v->percpu_base, "the per-cpu area", true);
+		ck_fact(ck, 'P', 0, v->percpu_base);
+	}
+	distinct_thunks(ck);
 }
 
 /* within_module_init(): the init allocation(s). */
@@ -204,6 +523,38 @@ void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
 			img->state[off + i] = (uint8_t)st;
 }
 
+/*
+ * Executable memory: the text allocations (6.12), the text class at the
+ * start of core_layout and init_layout (6.1), slack included.
+ */
+bool ck_exec_bytes(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len)
+{
+	unsigned int tag = ck->in->allocs[alloc].tag;
+	uint64_t text;
+
+	if (tag != HOSTSIG_ELF_MEM_TEXT && tag != HOSTSIG_ELF_MEM_INIT_TEXT)
+		return false;
+	if (ck->m->kernel != HOSTSIG_ELF_KERNEL_6_1)
+		return true;
+	text = tag == HOSTSIG_ELF_MEM_TEXT ? ck->lay->text_size : ck->lay->init_text_size;
+	return len && off < text;
+}
+
+void ck_mark_table(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
+		   const char *what)
+{
+	char where[96];
+
+	if (!len)
+		return;
+	if (ck_exec_bytes(ck, alloc, off, len)) {
+		ck_where(ck, alloc, off, where, sizeof(where));
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "%s at %s is in executable memory", what, where);
+		return;
+	}
+	ck_mark(ck, alloc, off, len, BYTE_DONE);
+}
+
 /* The site holds one of its forms: from now on its loaded bytes are the expected ones. */
 void ck_accept(struct ck *ck, struct site *s)
 {
@@ -253,13 +604,22 @@ const uint8_t *ck_table_bytes(struct ck *ck, unsigned int sec, bool loaded)
 	return ck->ex->img[p->alloc].bytes + p->offset;
 }
 
-/* The name of an external symbol at this address, "" if none. */
-static const char *external_at(struct ck *ck, uint64_t addr)
+/*
+ * The symbol the file's relocation at byte k of site s names, "" if none:
+ * what a call or jump there goes to, by the file's word, whatever address
+ * the guest gave that symbol (two symbols may share one).
+ */
+static const char *site_reloc_name(struct ck *ck, const struct site *s, unsigned int k)
 {
-	for (size_t i = 0; i < ck->rep->nr_externals; i++)
-		if (ck->rep->externals[i].value == addr)
-			return ck->rep->externals[i].name;
-	return "";
+	struct elf_rela r;
+	struct elf_sym sym;
+	unsigned int sec;
+	uint64_t off;
+
+	if (!ck_section_of(ck, s->alloc, s->off, &sec, &off) ||
+	    !ck_reloc_at(ck, sec, off + k, &r) || !elf_sym(ck->m, r.sym, &sym))
+		return "";
+	return elf_sym_name(ck->m, &sym);
 }
 
 const uint8_t *ck_nop(struct ck *ck, unsigned int len)
@@ -377,22 +737,6 @@ static void collect_static_calls(struct ck *ck)
 	}
 }
 
-static int thunk_register(const char *name)
-{
-	static const char *const regs[16] = {
-		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-	};
-	const char *prefix = "__x86_indirect_thunk_";
-
-	if (strncmp(name, prefix, strlen(prefix)))
-		return -1;
-	for (int r = 0; r < 16; r++)
-		if (!strcmp(name + strlen(prefix), regs[r]))
-			return r;
-	return -1;
-}
-
 /* .retpoline_sites: CALL/JMP/Jcc __x86_indirect_thunk_<reg>, maybe CS-prefixed. */
 static void collect_retpolines(struct ck *ck)
 {
@@ -411,8 +755,71 @@ static void collect_retpolines(struct ck *ck)
 		      (insn.opcode[0] == 0x0f && (insn.opcode[1] & 0xf0) == 0x80)))
 			continue;
 		s->len = insn.len;
-		s->reg = thunk_register(external_at(ck, s->addr + insn.len +
-						    (uint64_t)(int64_t)(int32_t)le32(e + insn.imm_off)));
+		s->reg = thunk_register(site_reloc_name(ck, s, insn.imm_off));
+	}
+}
+
+/*
+ * The module's own static call trampolines (DEFINE_STATIC_CALL in the
+ * module: __SCT__<name>, 8 bytes of executable code, a JMP or RET and the
+ * signature ud1 %esp,%ecx): static_call_update() rewrites their first five
+ * bytes whenever the key is retargeted, here as for any key of the kernel.
+ * A NULL trampoline is also a return site; its site here covers that one.
+ */
+static void collect_trampolines(struct ck *ck)
+{
+	const struct elf_module *m = ck->m;
+
+	for (size_t i = 1; i < m->nr_syms; i++) {
+		const struct elf_placed *p;
+		struct elf_sym sym;
+		unsigned int alloc;
+		uint64_t addr, off, *grown;
+
+		if (!elf_sym(m, i, &sym) || sym.shndx == SHN_UNDEF || sym.shndx >= m->shnum ||
+		    strncmp(elf_sym_name(m, &sym), "__SCT__", 7))
+			continue;
+		p = &ck->lay->sec[sym.shndx];
+		if (p->alloc < 0 || !(p->flags & SHF_EXECINSTR) || sym.value > m->sh[sym.shndx].size ||
+		    m->sh[sym.shndx].size - sym.value < 8)
+			continue;
+		addr = p->addr + sym.value;
+		if (!ck_locate(ck, addr, 8, &alloc, &off) ||
+		    memcmp(ck->ex->img[alloc].bytes + off + 5, tramp_ud, sizeof(tramp_ud)))
+			continue;	/* not a trampoline: a write there is a tamper */
+		if (ck_add_site(ck, HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP, addr, 5, (unsigned int)i) ==
+		    SITE_NONE)
+			continue;
+		grown = realloc(ck->tramps, (ck->nr_tramps + 1) * sizeof(*grown));
+		if (!grown) {
+			ck->internal_error = true;
+			return;
+		}
+		ck->tramps = grown;
+		ck->tramps[ck->nr_tramps++] = addr;
+	}
+	if (ck->nr_tramps)
+		qsort(ck->tramps, ck->nr_tramps, sizeof(*ck->tramps), addr_cmp);
+}
+
+/* .return_sites, but for the trampolines' own (collected with them). */
+static void collect_returns(struct ck *ck)
+{
+	unsigned int sec;
+	const uint8_t *t;
+	uint64_t base;
+
+	if (!ck_section(ck, ".return_sites", &sec))
+		return;
+	t = ck_table_bytes(ck, sec, false);
+	base = ck->lay->sec[sec].addr;
+	for (uint64_t i = 0; i + 4 <= ck->m->sh[sec].size; i += 4) {
+		uint64_t addr = base + i + (uint64_t)(int64_t)(int32_t)le32(t + i);
+
+		if (ck->nr_tramps && bsearch(&addr, ck->tramps, ck->nr_tramps,
+					     sizeof(*ck->tramps), addr_cmp))
+			continue;
+		ck_add_site(ck, HOSTSIG_ELF_SITE_RETURN, addr, 5, (unsigned int)(i / 4));
 	}
 }
 
@@ -509,7 +916,8 @@ static enum form ftrace_form(struct ck *ck, struct site *s)
 		return FORM_OK;
 	/* ftrace_module_enable() may have made it call a tracer at once. */
 	if (m[0] == 0xe8 && ck_expected(ck, s)[0] == 0xe8)
-		return FORM_UNSUPPORTED;
+		return ck_guest_target(ck, s, (uint64_t)ck_read_rel32(m + 1, s->addr + 5),
+				       "the tracer it calls") ? FORM_UNSUPPORTED : FORM_BAD;
 	return FORM_BAD;
 }
 
@@ -535,21 +943,21 @@ static enum form jump_label_form(struct ck *ck, struct site *s)
 	return ck_equal(ck, s, nop) || ck_equal(ck, s, jmp) ? FORM_OK : FORM_BAD;
 }
 
-/* The return thunk: one address for the whole kernel. */
-static bool return_thunk_jump(struct ck *ck, const struct site *s, const uint8_t *m)
+/* The return thunk: one address for the whole kernel, not in the module. */
+static bool return_thunk_jump(struct ck *ck, struct site *s, const uint8_t *m)
 {
 	uint64_t dest;
 
 	if (m[0] != 0xe9)
 		return false;
 	dest = (uint64_t)ck_read_rel32(m + 1, s->addr + 5);
-	return ck_wild(ck, &ck->return_thunk, dest, "return thunk");
+	return ck_guest_target(ck, s, dest, "the return thunk") &&
+	       ck_wild(ck, &ck->return_thunk, dest, "return thunk");
 }
 
 static enum form return_form(struct ck *ck, struct site *s)
 {
 	const uint8_t *e = ck_expected(ck, s), *m = ck_loaded(ck, s);
-	uint64_t dest;
 
 	if (ck_equal(ck, s, e))
 		return FORM_OK;
@@ -557,8 +965,7 @@ static enum form return_form(struct ck *ck, struct site *s)
 	/* apply_returns() only rewrites JMP __x86_return_thunk. */
 	if (e[0] != 0xe9 || s->len != 5)
 		return FORM_BAD;
-	dest = (uint64_t)ck_read_rel32(e + 1, s->addr + 5);
-	if (strcmp(external_at(ck, dest), "__x86_return_thunk"))
+	if (strcmp(site_reloc_name(ck, s, 1), "__x86_return_thunk"))
 		return FORM_BAD;
 	if (!memcmp(m, retinsn, 5))
 		return FORM_OK;
@@ -620,7 +1027,9 @@ static enum form retpoline_form(struct ck *ck, struct site *s)
 	}
 	/* ITS thunks, call depth accounting: a call or jump to a thunk elsewhere. */
 	if (m[s->len - 5] == 0xe8 || m[s->len - 5] == 0xe9)
-		return FORM_UNSUPPORTED;
+		return ck_guest_target(ck, s, (uint64_t)ck_read_rel32(m + s->len - 4,
+									s->addr + s->len),
+				       "the thunk it calls") ? FORM_UNSUPPORTED : FORM_BAD;
 	return FORM_BAD;
 }
 
@@ -634,6 +1043,18 @@ static enum form endbr_form(struct ck *ck, struct site *s)
 	if (ck->m->kernel != HOSTSIG_ELF_KERNEL_6_12 || memcmp(e, endbr64, 4))
 		return FORM_BAD;
 	return ck_equal(ck, s, endbr_poison) ? FORM_OK : FORM_BAD;
+}
+
+/*
+ * The function a static call goes to is the guest's choice (the key's, set
+ * by static_call_update()), but it is not code the module holds, unless it
+ * is the entry of a function the signed file defines there (a module's
+ * own default, or one another module's init installed, as kvm-amd does
+ * for kvm's keys): never its data, its slack or the middle of its code.
+ */
+static bool static_call_func(struct ck *ck, struct site *s, uint64_t func)
+{
+	return ck_own_function(ck, func) || ck_guest_target(ck, s, func, "the function it calls");
 }
 
 /* Static calls: every site of a key goes where the key's function is. */
@@ -680,6 +1101,8 @@ static enum form static_call_form(struct ck *ck, struct site *s, struct sc_key *
 			return FORM_BAD;
 		}
 	}
+	if (!null && func != 1 && !static_call_func(ck, s, func))
+		return FORM_BAD;
 	if (!k->have) {
 		k->have = true;
 		k->null = null;
@@ -706,6 +1129,25 @@ static struct sc_key *sc_key(struct sc_key **keys, size_t *nr, uint64_t key)
 	return k;
 }
 
+/*
+ * A trampoline: the file's bytes, RET (a NULL key; RET and INT3s, or the
+ * return thunk's JMP with rethunk), or a JMP to the key's function.
+ */
+static enum form tramp_form(struct ck *ck, struct site *s)
+{
+	const uint8_t *m = ck_loaded(ck, s);
+
+	if (ck_equal(ck, s, ck_expected(ck, s)))
+		return FORM_OK;
+	s->patched = true;
+	if (!memcmp(m, retinsn, 5))
+		return FORM_OK;
+	if (m[0] == 0xe9)
+		return static_call_func(ck, s, (uint64_t)ck_read_rel32(m + 1, s->addr + 5)) ?
+		       FORM_OK : FORM_BAD;
+	return FORM_BAD;
+}
+
 static enum form call_depth_form(struct ck *ck, struct site *s)
 {
 	return ck_equal(ck, s, ck_expected(ck, s)) ? FORM_OK : FORM_UNSUPPORTED;
@@ -728,6 +1170,8 @@ static enum form leaf_form(struct ck *ck, struct site *s, struct sc_key **keys, 
 		return endbr_form(ck, s);
 	case HOSTSIG_ELF_SITE_CALL_DEPTH:
 		return call_depth_form(ck, s);
+	case HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP:
+		return tramp_form(ck, s);
 	case HOSTSIG_ELF_SITE_STATIC_CALL:
 		k = sc_key(keys, nr, s->key);
 		if (!k) {
@@ -745,6 +1189,9 @@ static void report_site(struct ck *ck, const struct site *s, enum form f)
 {
 	const uint8_t *m = ck_loaded(ck, s);
 	char where[96], hex[2 * 16 + 1];
+
+	if (s->self_reported)
+		return;		/* that is why it is in no form */
 
 	ck_where(ck, s->alloc, s->off, where, sizeof(where));
 	elf_hex(hex, m, s->len < 16 ? s->len : 16);
@@ -869,10 +1316,11 @@ static void link_children(struct ck *ck)
 /* ---- the sites the running kernel rewrites -------------------------------- */
 
 /*
- * Jump labels, static calls and ftrace call sites change whenever the
- * guest flips a static key, retargets a static call or traces a function:
- * the report names each one (the verdict's patch sites), jump labels and
- * static calls first, which change most often. Sites are not merged, even
+ * Jump labels, static calls (their sites and the module's own trampolines)
+ * and ftrace call sites change whenever the guest flips a static key,
+ * retargets a static call or traces a function: the report names each one
+ * (the verdict's patch sites), jump labels and static calls first, which
+ * change most often. Sites are not merged, even
  * when adjacent: a write across two of them is in neither. Past
  * HOSTSIG_ELF_MAX_RANGES ranges in all the rest go unnamed; sites[].total
  * still counts them.
@@ -882,6 +1330,7 @@ static void report_patch_sites(struct ck *ck)
 	static const enum hostsig_elf_site_class order[] = {
 		HOSTSIG_ELF_SITE_JUMP_LABEL,
 		HOSTSIG_ELF_SITE_STATIC_CALL,
+		HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP,
 		HOSTSIG_ELF_SITE_FTRACE,
 	};
 	struct hostsig_elf_report *rep = ck->rep;
@@ -948,6 +1397,52 @@ static void compare_rest(struct ck *ck)
 	}
 }
 
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed_wild *x = a, *y = b;
+
+	if (x->space != y->space)
+		return x->space < y->space ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * The load's facts: the guest-only values the checks took, in a fixed
+ * order, hashed. A later capture of the load must give the same (the
+ * caller hands the load's in, when it has them).
+ */
+static void load_facts(struct ck *ck)
+{
+	static const char tag[] = "hostsig elf load facts 1";
+	struct hostsig_elf_report *rep = ck->rep;
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx;
+
+	if (ck->return_thunk.have)
+		ck_fact(ck, 'R', 0, ck->return_thunk.value);
+	if (ck->nr_keyed)
+		qsort(ck->keyed, ck->nr_keyed, sizeof(*ck->keyed), keyed_cmp);
+	for (size_t i = 0; i < ck->nr_keyed; i++)
+		if (ck->keyed[i].w.have)
+			ck_fact(ck, ck->keyed[i].space == WILD_PV_TYPE ? 'T' : 'L', ck->keyed[i].key,
+				ck->keyed[i].w.value);
+	ctx = EVP_MD_CTX_new();
+	if (ck->internal_error || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, tag, sizeof(tag)) != 1 ||
+	    (ck->facts_len && EVP_DigestUpdate(ctx, ck->facts, ck->facts_len) != 1) ||
+	    EVP_DigestFinal_ex(ctx, rep->load_facts, &len) != 1 || len != HOSTSIG_ELF_FACTS_SIZE) {
+		ck->internal_error = true;
+		EVP_MD_CTX_free(ctx);
+		return;
+	}
+	EVP_MD_CTX_free(ctx);
+	rep->have_load_facts = true;
+	if (ck->in->load_verified && ck->in->load_facts &&
+	    memcmp(ck->in->load_facts, rep->load_facts, HOSTSIG_ELF_FACTS_SIZE))
+		ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
+			"values only the guest knows (resolved symbols, return thunk, paravirt functions, static call keys) are not those of the verified load");
+}
+
 int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 		    const struct hostsig_elf_loaded *in, struct elf_expect *ex,
 		    struct hostsig_elf_report *rep, struct hostsig_result *res)
@@ -957,12 +1452,15 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 		.reason = HOSTSIG_R_OK,
 	};
 
+	collect_functions(&ck);
+	check_guest_values(&ck);
 	collect_smp_locks(&ck);
 	collect_ftrace(&ck);
 	collect_jump_labels(&ck);
 	collect_static_calls(&ck);
 	collect_retpolines(&ck);
-	collect_rel_table(&ck, ".return_sites", HOSTSIG_ELF_SITE_RETURN, 5);
+	collect_trampolines(&ck);
+	collect_returns(&ck);
 	collect_rel_table(&ck, ".ibt_endbr_seal", HOSTSIG_ELF_SITE_ENDBR, 4);
 	if (m->kernel == HOSTSIG_ELF_KERNEL_6_12)
 		collect_call_depth(&ck);
@@ -979,9 +1477,17 @@ int elf_sites_check(const struct elf_module *m, const struct elf_layout *lay,
 			compound_check(&ck, &ck.sites[i]);
 	tables_check(&ck);
 	compare_rest(&ck);
+	load_facts(&ck);
 
 	free(ck.sites);
 	free(ck.keyed);
+	free(ck.tramps);
+	free(ck.funcs);
+	free(ck.facts);
+	if (ck.relocs)
+		for (unsigned int i = 0; i < m->shnum; i++)
+			free(ck.relocs[i].r);
+	free(ck.relocs);
 	if (ck.lock)
 		for (size_t a = 0; a < in->nr_allocs; a++)
 			free(ck.lock[a]);

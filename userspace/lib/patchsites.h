@@ -32,6 +32,17 @@ struct site {
 	int reg;			/* retpoline: register */
 	unsigned int type;		/* paravirt type */
 	size_t group_end;		/* alternative: entries [this, group_end) share the site */
+	/* a child whose loaded form went inside the component: for its parent to say */
+	uint64_t self_target;
+	const char *self_what;
+	bool self_reported;		/* its target inside the component is a problem already */
+};
+
+/* The relocations of one section, by offset. */
+struct reloc_index {
+	bool built;
+	struct elf_rela *r;
+	size_t n;
 };
 
 /* A value only the guest knows, that several sites must agree on. */
@@ -63,8 +74,15 @@ struct ck {
 	size_t cap_sites;
 	uint8_t **lock;			/* per allocation: smp lock prefix positions */
 	struct wild return_thunk;
+	uint64_t *tramps;		/* static call trampolines, by address */
+	size_t nr_tramps;
 	struct keyed_wild *keyed;	/* per paravirt type or slot, per static call key */
 	size_t nr_keyed;
+	uint64_t *funcs;		/* the module's function entries, by address */
+	size_t nr_funcs;
+	struct reloc_index *relocs;	/* per section, its relocations by offset, when asked */
+	uint8_t *facts;			/* the load's guest-only values, encoded */
+	size_t facts_len, facts_cap;
 	/* the first problem found, by severity */
 	enum hostsig_reason reason;	/* HOSTSIG_R_OK: none yet */
 	char why[256];
@@ -72,6 +90,8 @@ struct ck {
 };
 
 /* patchsites.c */
+/* One value only the guest knows, for the load's facts. */
+void ck_fact(struct ck *ck, char kind, uint64_t key, uint64_t value);
 void ck_fail(struct ck *ck, enum hostsig_reason reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ck_where(struct ck *ck, unsigned int alloc, uint64_t off, char *buf, size_t len);
@@ -92,9 +112,31 @@ bool ck_locate(struct ck *ck, uint64_t addr, uint64_t len, unsigned int *alloc,
 const uint8_t *ck_table_bytes(struct ck *ck, unsigned int sec, bool loaded);
 bool ck_in_init(struct ck *ck, uint64_t addr);
 bool ck_in_module(struct ck *ck, uint64_t addr, uint64_t len);
-const char *ck_reloc_symbol(struct ck *ck, unsigned int sec, uint64_t off);
+bool ck_in_component(struct ck *ck, uint64_t addr, uint64_t len);
+/* The relocation the file applies at offset off of section sec. */
+bool ck_reloc_at(struct ck *ck, unsigned int sec, uint64_t off, struct elf_rela *r);
+/* Section and offset in it of a loaded address, false if in no section. */
+bool ck_section_of(struct ck *ck, unsigned int alloc, uint64_t off, unsigned int *sec,
+		   uint64_t *sec_off);
+/* The entry of a function the signed file defines in loaded code. */
+bool ck_own_function(struct ck *ck, uint64_t addr);
+/*
+ * A target only the guest chose, for site s (SITE_NONE: none): false, and
+ * the verdict not authentic, when it lies inside the component itself.
+ */
+bool ck_guest_target(struct ck *ck, struct site *s, uint64_t target, const char *what);
+/* A compound site in no legal form: a child's target inside the component is why. */
+bool ck_child_self_target(struct ck *ck, size_t parent);
 void ck_mark(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
 	     enum byte_state st);
+/* Whether [off, off + len) of an allocation is executable memory. */
+bool ck_exec_bytes(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len);
+/*
+ * A table check's bytes verified: never code (a table or a key the rules
+ * would place there is not one the kernel made), else unsupported_site.
+ */
+void ck_mark_table(struct ck *ck, unsigned int alloc, uint64_t off, uint64_t len,
+		   const char *what);
 const uint8_t *ck_nop(struct ck *ck, unsigned int len);
 
 /* alternatives.c */

@@ -27,7 +27,6 @@
 #define OPT_SECTION_ALIGN_OFF	32
 #define OPT_SIZE_OF_IMAGE_OFF	56
 #define OPT_SIZE_OF_HEADERS_OFF	60
-#define IMAGE_SCN_MEM_WRITE	0x80000000u
 
 static int parse_optional_header(struct pe_image *pe, const uint8_t *buf,
 				 size_t len, uint64_t opt_off, uint16_t opt_size,
@@ -38,7 +37,7 @@ static int parse_optional_header(struct pe_image *pe, const uint8_t *buf,
 	uint16_t magic;
 
 	if (opt_size < 2 || !span_ok(len, opt_off, opt_size))
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "optional header (%u bytes) out of bounds", opt_size);
 	opt = buf + opt_off;
 	magic = le16(opt);
@@ -56,11 +55,11 @@ static int parse_optional_header(struct pe_image *pe, const uint8_t *buf,
 				  magic);
 	}
 	if (opt_size < fixed)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "optional header of %u bytes, %u needed", opt_size, fixed);
 	pe->nr_dirs = le32(opt + fixed - 4);
 	if (pe->nr_dirs > PE_MAX_DIRS || fixed + 8 * pe->nr_dirs > opt_size)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "%u data directories do not fit the optional header",
 				  pe->nr_dirs);
 	pe->image_base_off = (uint32_t)opt_off + (pe->ptr_size == 8 ? 24 : 28);
@@ -130,13 +129,13 @@ static int order_raw_data(struct pe_image *pe, struct hostsig_result *res)
 		const struct pe_section *s = &pe->sections[pe->raw_order[k]];
 
 		if (s->raw_ptr < end)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "raw data of section %u (0x%x) overlaps the headers or another section",
 					  pe->raw_order[k], s->raw_ptr);
 		end = (uint64_t)s->raw_ptr + s->raw_size;
 	}
 	if (end > UINT32_MAX)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "raw data beyond 4 GiB");
 	pe->raw_end = (uint32_t)end;
 	return 0;
@@ -159,11 +158,12 @@ int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
 				  "not a PE/COFF image (no PE signature)");
 	coff_off = pe_off + PE_SIGNATURE_SIZE;
 	if (!span_ok(len, coff_off, COFF_HEADER_SIZE))
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "COFF header out of bounds");
 	pe->machine = le16(buf + coff_off);
 	pe->nr_sections = le16(buf + coff_off + 2);
 	opt_size = le16(buf + coff_off + 16);
+	pe->file_characteristics = le16(buf + coff_off + 18);
 	opt_off = coff_off + COFF_HEADER_SIZE;
 	if (parse_optional_header(pe, buf, len, opt_off, opt_size, res))
 		return -1;
@@ -175,11 +175,11 @@ int pe_parse(struct pe_image *pe, const uint8_t *buf, size_t len,
 	table_off = opt_off + opt_size;
 	table_end = table_off + (uint64_t)pe->nr_sections * SECTION_HEADER_SIZE;
 	if (table_end > pe->size_of_headers)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "section table ends at 0x%llx, beyond SizeOfHeaders 0x%x",
 				  (unsigned long long)table_end, pe->size_of_headers);
 	if (pe->size_of_headers > len)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "SizeOfHeaders 0x%x beyond the end of the input",
 				  pe->size_of_headers);
 	if (parse_sections(pe, buf, table_off, res))
@@ -191,8 +191,79 @@ void pe_release(struct pe_image *pe)
 {
 	free(pe->sections);
 	free(pe->raw_order);
+	free(pe->va_order);
 	pe->sections = NULL;
 	pe->raw_order = NULL;
+	pe->va_order = NULL;
+}
+
+/* Sections that occupy memory, by RVA (insertion sort, stable). */
+static int order_by_rva(struct pe_image *pe, struct hostsig_result *res)
+{
+	pe->va_order = calloc(pe->nr_sections ? pe->nr_sections : 1, sizeof(*pe->va_order));
+	if (!pe->va_order)
+		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
+	pe->nr_va = 0;
+	for (uint16_t i = 0; i < pe->nr_sections; i++) {
+		uint16_t j = pe->nr_va;
+
+		if (!pe->sections[i].vsize)
+			continue;
+		while (j > 0 && pe->sections[pe->va_order[j - 1]].vaddr > pe->sections[i].vaddr) {
+			pe->va_order[j] = pe->va_order[j - 1];
+			j--;
+		}
+		pe->va_order[j] = i;
+		pe->nr_va++;
+	}
+	return 0;
+}
+
+/*
+ * A section occupies memory from its RVA for VirtualSize bytes, and up to
+ * align(VirtualSize, SectionAlignment) where the next section (or
+ * SizeOfImage) leaves room: Windows maps raw data to the end of the
+ * section's last page, while loaders that copy VirtualSize bytes (EDK2,
+ * shim) also load images whose sections are packed closer than
+ * SectionAlignment, as objcopy makes some UEFI images (Debian's
+ * fwupdx64.efi). Of its raw data a loader maps at most that extent.
+ * VirtualSize ranges must not overlap each other or the headers.
+ */
+int pe_layout(struct pe_image *pe, struct hostsig_result *res)
+{
+	uint64_t align = pe->section_alignment, prev_end = pe->size_of_headers;
+
+	if (!align || (align & (align - 1)))
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
+				  "SectionAlignment 0x%x is not a power of two",
+				  pe->section_alignment);
+	for (uint16_t i = 0; i < pe->nr_sections; i++) {
+		const struct pe_section *s = &pe->sections[i];
+
+		if ((uint64_t)s->vaddr + s->vsize > pe->size_of_image)
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
+					  "section %u (0x%x+0x%x) beyond SizeOfImage 0x%x",
+					  i, s->vaddr, s->vsize, pe->size_of_image);
+	}
+	if (order_by_rva(pe, res))
+		return -1;
+	for (uint16_t k = 0; k < pe->nr_va; k++) {
+		struct pe_section *s = &pe->sections[pe->va_order[k]];
+		uint64_t limit = k + 1 < pe->nr_va ?
+				 pe->sections[pe->va_order[k + 1]].vaddr : pe->size_of_image;
+		uint64_t extent = ((uint64_t)s->vsize + align - 1) & ~(align - 1);
+
+		if (s->vaddr < prev_end || (uint64_t)s->vaddr + s->vsize > limit)
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
+					  "section %u at RVA 0x%x+0x%x overlaps the headers or another section",
+					  pe->va_order[k], s->vaddr, s->vsize);
+		if (extent > limit - s->vaddr)
+			extent = limit - s->vaddr;
+		s->extent = (uint32_t)extent;
+		s->mapped = s->raw_size < extent ? s->raw_size : (uint32_t)extent;
+		prev_end = (uint64_t)s->vaddr + s->vsize;
+	}
+	return 0;
 }
 
 /* ---- writable sections ------------------------------------------------ */
@@ -226,9 +297,9 @@ static size_t merge_ranges(struct hostsig_range *r, size_t n)
 }
 
 /*
- * The same rule as the unload step (pe_unload.c, map_sections): a section
- * occupies align(VirtualSize, SectionAlignment) from its RVA, cut at
- * SizeOfImage, and must lie inside SizeOfImage.
+ * The same rule as the unload step (pe_layout()): a section occupies
+ * align(VirtualSize, SectionAlignment) from its RVA, cut at the next
+ * section and SizeOfImage.
  */
 int hostsig_pe_writable_ranges(const uint8_t *image, size_t len,
 			       struct hostsig_range *ranges, size_t max)
@@ -240,28 +311,17 @@ int hostsig_pe_writable_ranges(const uint8_t *image, size_t len,
 	int ret = -1;
 
 	result_init(&res);
-	if (pe_parse(&pe, image, len, &res))
-		goto out;
-	if (!pe.section_alignment ||
-	    (pe.section_alignment & (pe.section_alignment - 1)))
+	if (pe_parse(&pe, image, len, &res) || pe_layout(&pe, &res))
 		goto out;
 	all = calloc(pe.nr_sections ? pe.nr_sections : 1, sizeof(*all));
 	if (!all)
 		goto out;
-	for (uint16_t i = 0; i < pe.nr_sections; i++) {
-		const struct pe_section *s = &pe.sections[i];
-		uint64_t align = pe.section_alignment;
-		uint64_t extent = ((uint64_t)s->vsize + align - 1) & ~(align - 1);
+	for (uint16_t k = 0; k < pe.nr_va; k++) {
+		const struct pe_section *s = &pe.sections[pe.va_order[k]];
 
-		if ((uint64_t)s->vaddr + s->vsize > pe.size_of_image)
-			goto out;
-		if (!(s->characteristics & IMAGE_SCN_MEM_WRITE) || !s->vsize)
+		if (!(s->characteristics & IMAGE_SCN_MEM_WRITE))
 			continue;
-		if (extent > pe.size_of_image - s->vaddr)
-			extent = pe.size_of_image - s->vaddr;
-		all[n++] = (struct hostsig_range){
-			.rva = s->vaddr, .size = (uint32_t)extent,
-		};
+		all[n++] = (struct hostsig_range){ .rva = s->vaddr, .size = s->extent };
 	}
 	n = merge_ranges(all, n);
 	if (n && max)

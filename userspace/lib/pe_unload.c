@@ -55,12 +55,15 @@ struct pe_unload {
 	uint32_t size;			/* SizeOfImage: what we read of in->image */
 	uint8_t **pages;		/* private copies of changed pages */
 	size_t nr_pages;
-	uint16_t *va_order;		/* mapped sections by RVA */
-	uint16_t nr_va;
 	uint64_t mask;			/* pointer-sized arithmetic */
 	uint64_t delta;			/* load_base - ImageBase */
 	unsigned int wide;		/* 1 for PE32+, index into the tables above */
 	bool zero_padding;		/* raw data past VirtualSize: zeros, not memory */
+	struct self_import {		/* an import slot that points into the image */
+		uint64_t slot_rva;
+		uint64_t target_rva;
+		bool found;
+	} self_import;
 };
 
 enum backing {
@@ -71,7 +74,7 @@ enum backing {
 
 static enum backing backing(const struct pe_unload *u, uint64_t rva, uint64_t n)
 {
-	uint16_t lo = 0, hi = u->nr_va;
+	uint16_t lo = 0, hi = u->pe->nr_va;
 
 	if (!span_ok(u->size, rva, n))
 		return BACKED_NONE;
@@ -79,14 +82,14 @@ static enum backing backing(const struct pe_unload *u, uint64_t rva, uint64_t n)
 	while (lo < hi) {
 		uint16_t mid = (uint16_t)((lo + hi) / 2);
 
-		if (u->pe->sections[u->va_order[mid]].vaddr <= rva)
+		if (u->pe->sections[u->pe->va_order[mid]].vaddr <= rva)
 			lo = (uint16_t)(mid + 1);
 		else
 			hi = mid;
 	}
 	if (!lo)
 		return BACKED_NONE;
-	const struct pe_section *s = &u->pe->sections[u->va_order[lo - 1]];
+	const struct pe_section *s = &u->pe->sections[u->pe->va_order[lo - 1]];
 	uint64_t off = rva - s->vaddr;
 
 	if (off + n <= s->mapped)
@@ -144,62 +147,6 @@ static int shadow_write(struct pe_unload *u, uint32_t rva, uint64_t v, unsigned 
 	return 0;
 }
 
-static int va_cmp_sections(const struct pe_image *pe, uint16_t a, uint16_t b)
-{
-	return pe->sections[a].vaddr < pe->sections[b].vaddr ? -1 :
-	       pe->sections[a].vaddr > pe->sections[b].vaddr;
-}
-
-/*
- * Where each section's raw data sits in memory, and how much of it the
- * loader mapped: Windows maps raw data up to the end of the section's
- * last page, UEFI loaders up to VirtualSize and zero the rest; either way
- * no byte past align(VirtualSize, SectionAlignment) or SizeOfImage.
- */
-static int map_sections(struct pe_unload *u, struct pe_image *pe)
-{
-	uint32_t align = pe->section_alignment;
-	uint64_t prev_end = pe->size_of_headers;
-
-	if (!align || (align & (align - 1)))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
-				  "SectionAlignment 0x%x is not a power of two", align);
-	u->va_order = calloc(pe->nr_sections ? pe->nr_sections : 1, sizeof(*u->va_order));
-	if (!u->va_order)
-		return result_set(u->res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
-	for (uint16_t i = 0; i < pe->nr_sections; i++) {
-		struct pe_section *s = &pe->sections[i];
-		uint64_t extent = ((uint64_t)s->vsize + align - 1) & ~(uint64_t)(align - 1);
-		uint16_t j = u->nr_va;
-
-		if ((uint64_t)s->vaddr + s->vsize > pe->size_of_image)
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
-					  "section %u (0x%x+0x%x) beyond SizeOfImage 0x%x",
-					  i, s->vaddr, s->vsize, pe->size_of_image);
-		if (extent > pe->size_of_image - s->vaddr)
-			extent = pe->size_of_image - s->vaddr;
-		s->mapped = (uint32_t)(s->raw_size < extent ? s->raw_size : extent);
-		if (!s->vsize)
-			continue;
-		while (j > 0 && va_cmp_sections(pe, u->va_order[j - 1], i) > 0) {
-			u->va_order[j] = u->va_order[j - 1];
-			j--;
-		}
-		u->va_order[j] = i;
-		u->nr_va++;
-	}
-	for (uint16_t k = 0; k < u->nr_va; k++) {
-		const struct pe_section *s = &pe->sections[u->va_order[k]];
-
-		if (s->vaddr < prev_end)
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
-					  "section %u at RVA 0x%x overlaps the headers or another section",
-					  u->va_order[k], s->vaddr);
-		prev_end = (uint64_t)s->vaddr + (s->vsize > s->mapped ? s->vsize : s->mapped);
-	}
-	return 0;
-}
-
 /*
  * A value the loader writes that the file cannot have told it. Restore what
  * the file holds (when the slot is file-backed), and report the slot unless
@@ -226,11 +173,35 @@ static int loader_slot(struct pe_unload *u, enum hostsig_unverified_kind kind,
 		break;
 	case BACKED_NONE:
 	default:
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
-				  "%s at RVA 0x%llx is outside every section",
+		/* Outside the image no loader writes: nothing to undo, and the
+		 * digest judges the pointer (a wrong load base lands here). */
+		if (!span_ok(u->size, rva, n))
+			return 0;
+		return result_set(u->res, HOSTSIG_R_UNSUPPORTED_IMAGE,
+				  "%s at RVA 0x%llx is outside every section: a loader write that cannot be undone",
 				  hostsig_unverified_kind_name(kind), (unsigned long long)rva);
 	}
 	return result_add_region(u->res, kind, rva, n);
+}
+
+/* A VA the loader relocated, as an RVA. */
+static uint64_t va_to_rva(const struct pe_unload *u, uint64_t va)
+{
+	return (va - u->in->load_base) & u->mask;
+}
+
+/*
+ * An import resolves to another component. One that leads back into this
+ * image (its code, its slack, the middle of an instruction) is nothing a
+ * loader writes: the guest chose where the call goes, and chose the signed
+ * image's own bytes. The first such slot is kept for the verdict.
+ */
+static void check_import_target(struct pe_unload *u, uint64_t slot_rva, uint64_t target)
+{
+	uint64_t rva = va_to_rva(u, target);
+
+	if (rva < u->size && !u->self_import.found)
+		u->self_import = (struct self_import){ slot_rva, rva, true };
 }
 
 static int restore_thunks(struct pe_unload *u, unsigned int desc, uint32_t ilt,
@@ -244,18 +215,19 @@ static int restore_thunks(struct pe_unload *u, unsigned int desc, uint32_t ilt,
 		uint64_t ilt_rva = ilt + i * w, iat_rva = iat + i * w, entry, cur;
 
 		if (!image_read(u, ilt_rva, w, &entry))
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "import lookup table of descriptor %u runs out of the image",
 					  desc);
 		if (!entry)
 			break;
 		if (backing(u, iat_rva, w) != BACKED_FILE)
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "import address table slot at RVA 0x%llx is not file-backed",
 					  (unsigned long long)iat_rva);
 		cur = shadow_read(u, (uint32_t)iat_rva, w);
 		if (cur != entry) {
 			changed = true;
+			check_import_target(u, iat_rva, cur);
 			if (shadow_write(u, (uint32_t)iat_rva, entry, w))
 				return -1;
 		}
@@ -285,7 +257,7 @@ static int undo_imports(struct pe_unload *u)
 					  HOSTSIG_PE_MAX_IMPORT_DESCRIPTORS);
 		if (!image_read(u, rva, 4, &ilt) || !image_read(u, rva + 4, 4, &stamp) ||
 		    !image_read(u, rva + 12, 4, &name) || !image_read(u, rva + 16, 4, &iat))
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "import descriptor %u out of bounds", n);
 		if (!name || !iat)
 			break;
@@ -303,12 +275,6 @@ static int undo_imports(struct pe_unload *u)
 	return 0;
 }
 
-/* A VA the loader relocated, as an RVA. */
-static uint64_t va_to_rva(const struct pe_unload *u, uint64_t va)
-{
-	return (va - u->in->load_base) & u->mask;
-}
-
 static int undo_tls_index(struct pe_unload *u)
 {
 	const struct pe_image *pe = u->pe;
@@ -318,7 +284,7 @@ static int undo_tls_index(struct pe_unload *u)
 		return 0;
 	if (!image_read(u, (uint64_t)pe->dirs[PE_DIR_TLS].rva + tls_index_off[u->wide],
 			pe->ptr_size, &va))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "TLS directory out of bounds");
 	if (!va)
 		return 0;
@@ -339,15 +305,14 @@ static int check_guard_slot(struct pe_unload *u, uint64_t lc, uint32_t lc_size,
 	if (lc_size < off + w)
 		return 0;
 	if (!image_read(u, lc + off, w, &va))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "load configuration out of bounds");
 	if (!va)
 		return 0;
 	slot = va_to_rva(u, va);
+	/* Outside the image no loader writes: the digest judges it. */
 	if (!image_read(u, slot, w, &value))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
-				  "Control Flow Guard pointer at RVA 0x%llx out of bounds",
-				  (unsigned long long)slot);
+		return 0;
 	if (value && va_to_rva(u, value) >= u->size)
 		return result_set(u->res, HOSTSIG_R_UNSUPPORTED_IMAGE,
 				  "the loader rewrote the Control Flow Guard pointer at RVA 0x%llx; the file's value is lost",
@@ -365,11 +330,11 @@ static int undo_load_config(struct pe_unload *u)
 		return 0;
 	lc = pe->dirs[PE_DIR_LOAD_CONFIG].rva;
 	if (!image_read(u, lc, 4, &size) || !span_ok(u->size, lc, size))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "load configuration out of bounds");
 	if (size >= lc_cookie_off[u->wide] + w) {
 		if (!image_read(u, lc + lc_cookie_off[u->wide], w, &va))
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "load configuration out of bounds");
 		if (va && loader_slot(u, HOSTSIG_UNVERIFIED_SECURITY_COOKIE, va_to_rva(u, va), w,
 				      w == 8 ? COOKIE_DEFAULT_PE32PLUS : COOKIE_DEFAULT_PE32))
@@ -394,12 +359,12 @@ static int undo_one_reloc(struct pe_unload *u, const struct reloc *r,
 	uint64_t v, d = u->delta;
 
 	if (backing(u, r->rva, n) != BACKED_FILE)
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "relocation at RVA 0x%x is not file-backed", r->rva);
 	/* Relocations that move the relocation table would make the table we
 	 * read differ from the one a loader read. */
 	if ((uint64_t)r->rva + n > dir_rva && r->rva < (uint64_t)dir_rva + dir_size)
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "relocation at RVA 0x%x patches the relocation table",
 				  r->rva);
 	v = shadow_read(u, r->rva, n);
@@ -452,7 +417,7 @@ static int decode_block(struct pe_unload *u, const uint8_t *block,
 			break;
 		case REL_HIGHADJ:
 			if (++i >= count)
-				return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+				return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 						  "HIGHADJ relocation without its parameter");
 			param = le16(block + RELOC_BLOCK_HEADER + 2 * i);
 			break;
@@ -462,7 +427,7 @@ static int decode_block(struct pe_unload *u, const uint8_t *block,
 					  type, u->pe->machine);
 		}
 		if (rva > UINT32_MAX)
-			return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "relocation beyond 4 GiB");
 		out[(*nr)++] = (struct reloc){
 			.rva = (uint32_t)rva, .type = (uint16_t)type, .param = param,
@@ -492,7 +457,7 @@ static int undo_relocations(struct pe_unload *u)
 	dir_size = pe->dirs[PE_DIR_BASERELOC].size;
 	if (!span_ok(u->size, dir_rva, dir_size) ||
 	    backing(u, dir_rva, dir_size) != BACKED_FILE)
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "relocation table 0x%x+0x%x is not file-backed",
 				  dir_rva, dir_size);
 	dir = u->in->image + dir_rva;
@@ -505,7 +470,7 @@ static int undo_relocations(struct pe_unload *u)
 
 		if (block_size < RELOC_BLOCK_HEADER || block_size > dir_size - pos ||
 		    block_size % 2) {
-			result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+			result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				   "relocation block at RVA 0x%llx has size %u",
 				   (unsigned long long)dir_rva + pos, block_size);
 			goto out;
@@ -563,16 +528,77 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end)
+/* Raw data past VirtualSize that a loader mapped: file padding. */
+static uint32_t padding_start(const struct pe_section *sec)
 {
-	const uint8_t *img = u->in->image;
+	return sec->vsize < sec->mapped ? sec->vsize : sec->mapped;
+}
 
-	if (start >= end || all_zero(img + start, end - start))
+/* The file-backed bytes of a section in memory, in the current reading. */
+static uint32_t file_backed(const struct pe_unload *u, const struct pe_section *sec)
+{
+	return u->zero_padding ? padding_start(sec) : sec->mapped;
+}
+
+typedef int (*gap_fn)(struct pe_unload *u, uint64_t start, uint64_t end, void *arg);
+
+/*
+ * fn for every range of the image that neither the file (headers, raw
+ * data) nor a slot the loader wrote covers: what a loader leaves zero.
+ */
+static int for_each_gap(struct pe_unload *u, gap_fn fn, void *arg)
+{
+	size_t nr = 0, max = 1 + u->pe->nr_va + u->res->nr_regions;
+	struct interval *iv = calloc(max, sizeof(*iv));
+	uint64_t cursor = 0;
+	int ret = 0;
+
+	if (!iv)
+		return result_set(u->res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
+	iv[nr++] = (struct interval){ 0, u->pe->size_of_headers };
+	for (uint16_t k = 0; k < u->pe->nr_va; k++) {
+		const struct pe_section *s = &u->pe->sections[u->pe->va_order[k]];
+
+		iv[nr++] = (struct interval){ s->vaddr, (uint64_t)s->vaddr + file_backed(u, s) };
+	}
+	for (size_t r = 0; r < u->res->nr_regions; r++) {
+		const struct hostsig_unverified *reg = &u->res->regions[r];
+
+		if (reg->kind != HOSTSIG_UNVERIFIED_SLACK)
+			iv[nr++] = (struct interval){ reg->rva, (uint64_t)reg->rva + reg->size };
+	}
+	qsort(iv, nr, sizeof(*iv), interval_cmp);
+	for (size_t i = 0; i < nr && !ret; i++) {
+		uint64_t end = iv[i].start < u->size ? iv[i].start : u->size;
+
+		if (cursor < end)
+			ret = fn(u, cursor, end, arg);
+		if (iv[i].end > cursor)
+			cursor = iv[i].end;
+	}
+	if (!ret && cursor < u->size)
+		ret = fn(u, cursor, u->size, arg);
+	free(iv);
+	return ret;
+}
+
+/* [*start, *end) narrowed to its first and last non-zero byte; false if none. */
+static bool nonzero_span(const uint8_t *img, uint64_t *start, uint64_t *end)
+{
+	if (*start >= *end || all_zero(img + *start, *end - *start))
+		return false;
+	while (!img[*start])
+		(*start)++;
+	while (!img[*end - 1])
+		(*end)--;
+	return true;
+}
+
+static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end, void *arg)
+{
+	(void)arg;
+	if (!nonzero_span(u->in->image, &start, &end))
 		return 0;
-	while (!img[start])
-		start++;
-	while (!img[end - 1])
-		end--;
 	return result_add_region(u->res, HOSTSIG_UNVERIFIED_SLACK, start, end - start);
 }
 
@@ -582,35 +608,75 @@ static int report_slack(struct pe_unload *u, uint64_t start, uint64_t end)
  */
 static int find_slack(struct pe_unload *u)
 {
-	size_t nr = 0, max = 1 + u->nr_va + u->res->nr_regions;
-	struct interval *iv = calloc(max, sizeof(*iv));
-	uint64_t cursor = 0;
-	int ret = 0;
+	return for_each_gap(u, report_slack, NULL);
+}
 
-	if (!iv)
-		return result_set(u->res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
-	iv[nr++] = (struct interval){ 0, u->pe->size_of_headers };
-	for (uint16_t k = 0; k < u->nr_va; k++) {
-		const struct pe_section *s = &u->pe->sections[u->va_order[k]];
+/*
+ * Executable memory: the pages of every section a loader maps executable
+ * (IMAGE_SCN_MEM_EXECUTE, or code), from its RVA over its extent, page by
+ * page, since page protections are what makes bytes executable.
+ */
+static bool section_executable(const struct pe_section *s)
+{
+	return s->characteristics & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE);
+}
 
-		iv[nr++] = (struct interval){ s->vaddr, (uint64_t)s->vaddr + s->mapped };
-	}
-	/* Slots the loader wrote are reported already. */
-	for (size_t r = 0; r < u->res->nr_regions; r++) {
-		const struct hostsig_unverified *reg = &u->res->regions[r];
+struct exec_hit {
+	uint64_t start, end;
+	uint16_t section;
+	bool found;
+};
 
-		iv[nr++] = (struct interval){ reg->rva, (uint64_t)reg->rva + reg->size };
+static int exec_gap(struct pe_unload *u, uint64_t start, uint64_t end, void *arg)
+{
+	struct exec_hit *hit = arg;
+
+	for (uint16_t k = 0; k < u->pe->nr_va; k++) {
+		const struct pe_section *s = &u->pe->sections[u->pe->va_order[k]];
+		uint64_t from = (uint64_t)s->vaddr & ~(uint64_t)(PE_PAGE_SIZE - 1);
+		uint64_t to = ((uint64_t)s->vaddr + s->extent + PE_PAGE_SIZE - 1) &
+			      ~(uint64_t)(PE_PAGE_SIZE - 1);
+
+		if (!section_executable(s))
+			continue;
+		from = from > start ? from : start;
+		to = to < end ? to : end;
+		if (nonzero_span(u->in->image, &from, &to)) {
+			*hit = (struct exec_hit){ from, to, u->pe->va_order[k], true };
+			return 1;
+		}
 	}
-	qsort(iv, nr, sizeof(*iv), interval_cmp);
-	for (size_t i = 0; i < nr && !ret; i++) {
-		ret = report_slack(u, cursor, iv[i].start < u->size ? iv[i].start : u->size);
-		if (iv[i].end > cursor)
-			cursor = iv[i].end;
-	}
-	if (!ret)
-		ret = report_slack(u, cursor, u->size);
-	free(iv);
-	return ret;
+	return 0;
+}
+
+int pe_unload_check_imports(struct pe_unload *u, struct hostsig_result *res)
+{
+	if (!u->self_import.found)
+		return 0;
+	return result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			  "the import address table slot at RVA 0x%llx points into the image itself, at RVA 0x%llx",
+			  (unsigned long long)u->self_import.slot_rva,
+			  (unsigned long long)u->self_import.target_rva);
+}
+
+/*
+ * Executable bytes the signature does not cover must be zero, as every
+ * loader leaves them: anything else there is code nobody signed, in pages
+ * that run as the component's own.
+ */
+int pe_unload_check_executable(struct pe_unload *u, struct hostsig_result *res)
+{
+	struct exec_hit hit = { 0 };
+
+	u->res = res;
+	if (for_each_gap(u, exec_gap, &hit) < 0)
+		return -1;
+	if (!hit.found)
+		return 0;
+	return result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			  "non-zero bytes at RVA 0x%llx+0x%llx, in the executable pages of section %u, are covered by no signature",
+			  (unsigned long long)hit.start, (unsigned long long)(hit.end - hit.start),
+			  hit.section);
 }
 
 static int hash_image(const struct pe_unload *u, struct digest_set *ds,
@@ -651,17 +717,11 @@ static int unload_headers(const struct pe_source *src, struct digest_set *ds,
 	return hash_image((const struct pe_unload *)src, ds, off, len);
 }
 
-/* Raw data past VirtualSize that a loader mapped: file padding. */
-static uint32_t padding_start(const struct pe_section *sec)
-{
-	return sec->vsize < sec->mapped ? sec->vsize : sec->mapped;
-}
-
 static int unload_section(const struct pe_source *src, struct digest_set *ds,
 			  const struct pe_section *sec)
 {
 	const struct pe_unload *u = (const struct pe_unload *)src;
-	uint32_t from_image = u->zero_padding ? padding_start(sec) : sec->mapped;
+	uint32_t from_image = file_backed(u, sec);
 
 	if (hash_image(u, ds, sec->vaddr, from_image))
 		return -1;
@@ -684,7 +744,7 @@ static int set_bases(struct pe_unload *u)
 
 	u->mask = u->pe->ptr_size == 8 ? UINT64_MAX : UINT32_MAX;
 	if ((image_base & ~u->mask) || (in->load_base & ~u->mask))
-		return result_set(u->res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(u->res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "base 0x%llx or ImageBase 0x%llx does not fit a PE32 image",
 				  (unsigned long long)in->load_base,
 				  (unsigned long long)image_base);
@@ -708,14 +768,16 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *in,
 	u->pe = pe;
 	u->res = res;
 	u->wide = pe->ptr_size == 8;
-	if (pe->size_of_image > in->image_len) {
-		result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
-			   "image of %zu bytes, SizeOfImage is 0x%x",
-			   in->image_len, pe->size_of_image);
+	/* Bytes past SizeOfImage would be covered by nothing; fewer are not
+	 * the image. */
+	if (pe->size_of_image != in->image_len) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "the image is 0x%zx bytes, SizeOfImage is 0x%x", in->image_len,
+			   pe->size_of_image);
 		goto err;
 	}
 	if (pe->size_of_headers > pe->size_of_image) {
-		result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 			   "SizeOfHeaders 0x%x beyond SizeOfImage 0x%x",
 			   pe->size_of_headers, pe->size_of_image);
 		goto err;
@@ -728,7 +790,7 @@ struct pe_unload *pe_unload_new(const struct hostsig_pe_loaded *in,
 		goto err;
 	}
 	/* Last write first: cookie, TLS index, imports, relocations, base. */
-	if (map_sections(u, pe) || set_bases(u) || undo_load_config(u) ||
+	if (pe_layout(pe, res) || set_bases(u) || undo_load_config(u) ||
 	    undo_tls_index(u) || undo_imports(u) || undo_relocations(u) ||
 	    find_slack(u))
 		goto err;
@@ -768,7 +830,7 @@ int pe_unload_zero_padding(struct pe_unload *u, struct hostsig_result *res)
 
 		u->res = res;
 		if (report_slack(u, (uint64_t)s->vaddr + padding_start(s),
-				 (uint64_t)s->vaddr + s->mapped))
+				 (uint64_t)s->vaddr + s->mapped, NULL))
 			return -1;
 	}
 	result_sort_regions(res);
@@ -787,6 +849,5 @@ void pe_unload_free(struct pe_unload *u)
 	for (size_t i = 0; u->pages && i < u->nr_pages; i++)
 		free(u->pages[i]);
 	free(u->pages);
-	free(u->va_order);
 	free(u);
 }

@@ -23,6 +23,13 @@
  *                                 keeping the key's type bits
  *   struct static_call_key.mods   a list the kernel allocates (an address
  *                                 only the guest knows; the low bit clear)
+ *
+ * Whether a key is the module's own is the file's to say: the relocation
+ * of the entry's key field names a symbol defined in the module (its key
+ * is there, at an address the layout gives) or an undefined one (a key of
+ * the kernel or of another module, wherever the guest says it is, which
+ * is never inside this module). Where a guest-supplied address lands
+ * decides nothing, and no table check ever vouches for bytes of code.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -163,8 +170,8 @@ static void check_table(struct ck *ck, const struct table *t)
 	if (moved)
 		ck->rep->sites[t->cls].patched += (unsigned int)n;
 	/* whatever the trailing bytes: the kernel does not touch them */
-	ck_mark(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset,
-		n * t->entsize, BYTE_DONE);
+	ck_mark_table(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset,
+		      n * t->entsize, t->name);
 	for (uint64_t b = n * t->entsize; b < ck->m->sh[sec].size; b++)
 		if (ft[b] != mt[b]) {
 			table_fail(ck, t->name, sec, "bytes after the last entry changed");
@@ -175,10 +182,60 @@ out:
 	free(me);
 }
 
+enum key_owner { KEY_UNKNOWN, KEY_OWN, KEY_EXTERNAL };
+
+/*
+ * Whose key the entry of table sec whose key field is at offset field
+ * names, by the file's relocation there: KEY_OWN with its section and
+ * offset, KEY_EXTERNAL for an undefined symbol, KEY_UNKNOWN otherwise.
+ * The key is the symbol's address plus the addend, less the flag bits.
+ */
+static enum key_owner table_key(struct ck *ck, unsigned int sec, uint64_t field,
+				unsigned int *ksec, uint64_t *koff)
+{
+	struct elf_rela r;
+	struct elf_sym sym;
+
+	if (!ck_reloc_at(ck, sec, field, &r) || !elf_sym(ck->m, r.sym, &sym))
+		return KEY_UNKNOWN;
+	if (sym.shndx == SHN_UNDEF)
+		return KEY_EXTERNAL;
+	if (sym.shndx >= ck->m->shnum || ck->lay->sec[sym.shndx].alloc < 0)
+		return KEY_UNKNOWN;
+	*ksec = sym.shndx;
+	*koff = (sym.value + (uint64_t)r.addend) & ~3ull;
+	return KEY_OWN;
+}
+
+/*
+ * The pointer field at offset field of the module's own key at koff of
+ * section ksec: its allocation and offset, false (unsupported) when the
+ * key does not fit its section or lies in code.
+ */
+static bool own_key_field(struct ck *ck, unsigned int ksec, uint64_t koff, uint64_t field,
+			  const char *what, unsigned int *alloc, uint64_t *off)
+{
+	const struct elf_placed *p = &ck->lay->sec[ksec];
+
+	if (koff > ck->m->sh[ksec].size || ck->m->sh[ksec].size - koff < field + 8) {
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "%s at %s+0x%llx does not fit its section",
+			what, elf_section_name(ck->m, ksec), (unsigned long long)koff);
+		return false;
+	}
+	*alloc = (unsigned int)p->alloc;
+	*off = p->offset + koff + field;
+	if ((p->flags & SHF_EXECINSTR) || ck_exec_bytes(ck, *alloc, *off, 8)) {
+		ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE, "%s at %s+0x%llx is in executable memory",
+			what, elf_section_name(ck->m, ksec), (unsigned long long)koff);
+		return false;
+	}
+	return true;
+}
+
 struct sc_entry {
 	uint64_t addr, key;
 	unsigned int flags;
-	bool used;
+	enum key_owner owner;		/* the file's entries only */
 };
 
 static int sc_by_addr(const void *a, const void *b)
@@ -188,13 +245,20 @@ static int sc_by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void sc_read(uint64_t base, const uint8_t *t, uint64_t n, struct sc_entry *e)
+/* The entries of a .static_call_sites (section sec: whose keys, for the file's), by address. */
+static void sc_read(struct ck *ck, unsigned int sec, bool loaded, uint64_t n, struct sc_entry *e)
 {
+	const uint8_t *t = ck_table_bytes(ck, sec, loaded);
+	uint64_t base = ck->lay->sec[sec].addr;
+
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t key = rel(base + 8 * i + 4, t + 8 * i + 4);
+		uint64_t key = rel(base + 8 * i + 4, t + 8 * i + 4), koff;
+		unsigned int ksec;
 
 		e[i] = (struct sc_entry){ rel(base + 8 * i, t + 8 * i), key & ~3ull,
-					  (unsigned int)(key & 3), false };
+					  (unsigned int)(key & 3), KEY_UNKNOWN };
+		if (!loaded)
+			e[i].owner = table_key(ck, sec, 8 * i + 4, &ksec, &koff);
 	}
 	qsort(e, n, sizeof(*e), sc_by_addr);
 }
@@ -202,8 +266,8 @@ static void sc_read(uint64_t base, const uint8_t *t, uint64_t n, struct sc_entry
 /*
  * .static_call_sites, paired by site address (unique): the tail bit kept,
  * the init bit as the kernel sets it, and the key either the file's or, for
- * a key outside the module (a trampoline of the kernel), what the kernel
- * looked up for it: one key per trampoline.
+ * an undefined key symbol (a trampoline of the kernel), what the kernel
+ * looked up for it: one key per trampoline, never inside the module.
  */
 static void check_static_call_table(struct ck *ck)
 {
@@ -225,8 +289,8 @@ static void check_static_call_table(struct ck *ck)
 		ck->internal_error = true;
 		goto out;
 	}
-	sc_read(ck->lay->sec[sec].addr, ck_table_bytes(ck, sec, false), n, fe);
-	sc_read(ck->lay->sec[sec].addr, ck_table_bytes(ck, sec, true), n, me);
+	sc_read(ck, sec, false, n, fe);
+	sc_read(ck, sec, true, n, me);
 	moved = memcmp(ck_table_bytes(ck, sec, false), ck_table_bytes(ck, sec, true), n * 8);
 	for (uint64_t i = 0; i < n && !why; i++) {
 		size_t k;
@@ -244,18 +308,28 @@ static void check_static_call_table(struct ck *ck)
 			why = "an init mark on a site not in init memory";
 			break;
 		}
+		if (fe[i].owner == KEY_UNKNOWN) {
+			ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+				".static_call_sites: the key of the site at 0x%llx is neither the module's nor undefined",
+				(unsigned long long)fe[i].addr);
+			goto out;
+		}
 		if (me[i].key == fe[i].key)
 			continue;
-		if (ck_in_module(ck, fe[i].key, 1)) {
+		if (fe[i].owner == KEY_OWN) {
 			why = "a key of the module itself changed";
 			break;
 		}
+		if (!ck_guest_target(ck, NULL, me[i].key, "the static call key the kernel looked up"))
+			goto out;
 		for (k = 0; k < nr_map && map[k].from != fe[i].key; k++)
 			;
-		if (k == nr_map)
+		if (k == nr_map) {
 			map[nr_map++] = (struct keyed_wild_map){ fe[i].key, me[i].key };
-		else if (map[k].to != me[i].key)
+			ck_fact(ck, 'C', fe[i].key, me[i].key);
+		} else if (map[k].to != me[i].key) {
 			why = "sites of one trampoline have different keys";
+		}
 	}
 	if (why) {
 		table_fail(ck, ".static_call_sites", sec, why);
@@ -264,8 +338,8 @@ static void check_static_call_table(struct ck *ck)
 	ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].total += (unsigned int)n;
 	if (moved)
 		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE].patched += (unsigned int)n;
-	ck_mark(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset, n * 8,
-		BYTE_DONE);
+	ck_mark_table(ck, (unsigned int)ck->lay->sec[sec].alloc, ck->lay->sec[sec].offset, n * 8,
+		      ".static_call_sites");
 out:
 	free(fe);
 	free(me);
@@ -317,13 +391,27 @@ static void check_orc(struct ck *ck)
 	ck->rep->sites[HOSTSIG_ELF_SITE_ORC].total += (unsigned int)n;
 	if (moved)
 		ck->rep->sites[HOSTSIG_ELF_SITE_ORC].patched += (unsigned int)n;
-	ck_mark(ck, (unsigned int)ck->lay->sec[ipsec].alloc, ck->lay->sec[ipsec].offset,
-		n * 4, BYTE_DONE);
-	ck_mark(ck, (unsigned int)ck->lay->sec[osec].alloc, ck->lay->sec[osec].offset,
-		n * 6, BYTE_DONE);
+	ck_mark_table(ck, (unsigned int)ck->lay->sec[ipsec].alloc, ck->lay->sec[ipsec].offset,
+		      n * 4, ".orc_unwind_ip");
+	ck_mark_table(ck, (unsigned int)ck->lay->sec[osec].alloc, ck->lay->sec[osec].offset,
+		      n * 6, ".orc_unwind");
 out:
 	free(fe);
 	free(me);
+}
+
+/*
+ * Once another module that uses one of this module's keys is loaded,
+ * jump_label_add_module() turns the key's entries into a list it
+ * allocates (static_key_set_mod(), JUMP_TYPE_LINKED), keeping the key's
+ * type: a kernel pointer with the linked bit, never into the module.
+ */
+static bool static_key_linked(struct ck *ck, uint64_t file, uint64_t val)
+{
+	uint64_t ptr = val & ~3ull;
+
+	return (val & 2) && (val & 1) == (file & 1) && (ptr >> 63) &&
+	       ck_guest_target(ck, NULL, ptr, "a static key's list of modules");
 }
 
 /*
@@ -333,93 +421,109 @@ out:
  */
 static void check_static_keys(struct ck *ck)
 {
-	unsigned int sec;
+	uint64_t *seen = NULL, base, n;
+	size_t nr_seen = 0;
 	const uint8_t *mt;
-	uint64_t base, n;
+	unsigned int sec;
 
 	if (!ck_section(ck, "__jump_table", &sec))
 		return;
 	mt = ck_table_bytes(ck, sec, true);
 	base = ck->lay->sec[sec].addr;
 	n = ck->m->sh[sec].size / 16;
+	seen = calloc(n ? n : 1, sizeof(*seen));
+	if (!seen) {
+		ck->internal_error = true;
+		return;
+	}
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = base + i * 16, key = (a + 8 + le64(mt + i * 16 + 8)) & ~3ull;
+		uint64_t key, koff, off, first = 0, val;
 		const uint8_t *e, *m;
-		unsigned int alloc;
-		uint64_t off, first = 0, val;
+		unsigned int ksec, alloc;
+		enum key_owner owner;
 		char where[96];
+		size_t k;
 
-		if (!ck_locate(ck, key + 8, 8, &alloc, &off))
+		owner = table_key(ck, sec, i * 16 + 8, &ksec, &koff);
+		if (owner == KEY_EXTERNAL)
+			continue;
+		if (owner == KEY_UNKNOWN) {
+			ck_fail(ck, HOSTSIG_R_UNSUPPORTED_SITE,
+				"jump label %llu: its key is neither the module's nor undefined",
+				(unsigned long long)i);
+			continue;
+		}
+		key = ck->lay->sec[ksec].addr + koff;
+		for (k = 0; k < nr_seen && seen[k] != key; k++)
+			;
+		if (k < nr_seen)
+			continue;	/* each key once */
+		seen[nr_seen++] = key;
+		if (!own_key_field(ck, ksec, koff, 8, "static key", &alloc, &off))
 			continue;
 		/* the first entry of this key in the loaded (sorted) table */
-		for (uint64_t j = 0; j < n; j++) {
+		for (uint64_t j = 0; j < n && !first; j++) {
 			uint64_t aj = base + j * 16;
 
-			if (((aj + 8 + le64(mt + j * 16 + 8)) & ~3ull) == key) {
+			if (((aj + 8 + le64(mt + j * 16 + 8)) & ~3ull) == key)
 				first = aj;
-				break;
-			}
 		}
-		if (first != a)
-			continue;	/* each key once */
 		e = ck->ex->img[alloc].bytes + off;
 		m = ck->in->allocs[alloc].bytes + off;
 		val = le64(m);
 		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].total++;
-		if (!memcmp(e, m, 8)) {
-			ck_mark(ck, alloc, off, 8, BYTE_DONE);
+		ck_mark_table(ck, alloc, off, 8, "a static key's entries");
+		if (!memcmp(e, m, 8))
 			continue;
-		}
-		if (val == (first | (le64(e) & 3))) {
+		if ((first && val == (first | (le64(e) & 3))) ||
+		    (ck->in->load_verified && static_key_linked(ck, le64(e), val))) {
 			ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
-			ck_mark(ck, alloc, off, 8, BYTE_DONE);
 			continue;
 		}
 		ck_where(ck, alloc, off, where, sizeof(where));
 		ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
 			"static key at %s points to 0x%llx, not to its jump entries",
 			where, (unsigned long long)val);
-		ck_mark(ck, alloc, off, 8, BYTE_DONE);
 	}
+	free(seen);
 }
 
 /* The module's own static call keys: .mods becomes a list the kernel allocates. */
 static void check_static_call_keys(struct ck *ck)
 {
 	unsigned int sec;
-	const uint8_t *ft;
-	uint64_t base, n;
+	uint64_t n;
 
 	if (!ck_section(ck, ".static_call_sites", &sec))
 		return;
-	ft = ck_table_bytes(ck, sec, false);
-	base = ck->lay->sec[sec].addr;
 	n = ck->m->sh[sec].size / 8;
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t key = rel(base + i * 8 + 4, ft + i * 8 + 4) & ~3ull;
-		unsigned int alloc;
-		uint64_t off, val;
+		unsigned int ksec, alloc;
+		uint64_t koff, off, val;
 		const uint8_t *e;
 		char where[96];
 
-		if (!ck_locate(ck, key + 8, 8, &alloc, &off) ||
+		if (table_key(ck, sec, i * 8 + 4, &ksec, &koff) != KEY_OWN ||
+		    !own_key_field(ck, ksec, koff, 8, "static call key", &alloc, &off) ||
 		    ck->ex->img[alloc].state[off] == BYTE_DONE)
-			continue;
+			continue;	/* not the module's (the table check says why), or seen */
 		e = ck->ex->img[alloc].bytes + off;
 		val = le64(ck->in->allocs[alloc].bytes + off);
-		ck_mark(ck, alloc, off, 8, BYTE_DONE);
+		ck_mark_table(ck, alloc, off, 8, "a static call key's mods");
 		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].total++;
 		if (val == le64(e))
 			continue;
 		ck->rep->sites[HOSTSIG_ELF_SITE_STATIC_KEY].patched++;
 		/* a kernel pointer to a struct static_call_mod (4- or 5-level
-		 * paging): the low bit clear, the top bit set */
+		 * paging): the low bit clear, the top bit set, not in the module */
 		if ((val & 1) || !(val >> 63)) {
 			ck_where(ck, alloc, off, where, sizeof(where));
 			ck_fail(ck, HOSTSIG_R_LOAD_MISMATCH,
 				"static call key at %s holds 0x%llx, not a list of its sites",
 				where, (unsigned long long)val);
+			continue;
 		}
+		ck_guest_target(ck, NULL, val, "a static call key's list of sites");
 	}
 }
 

@@ -8,6 +8,13 @@
  *   SpcAttributeTypeAndOptionalValue ::= SEQUENCE {
  *       type            OBJECT IDENTIFIER,   -- SPC_PE_IMAGE_DATAOBJ for PE
  *       value           ANY OPTIONAL }       -- SpcPeImageData, not needed
+ *
+ * For a PE image, type is SPC_PE_IMAGE_DATAOBJ (1.3.6.1.4.1.311.2.1.15);
+ * old versions of pesign wrote SPC_INDIVIDUAL_SP_KEY_PURPOSE_OBJID
+ * (1.3.6.1.4.1.311.2.1.21) instead, and files they signed are still
+ * shipped (Debian's fwupdx64.efi.signed). osslsigncode, sbverify and the
+ * kernel's mscode_parser.c accept both; so do we. The digest and the
+ * signature bind the image either way.
  *   DigestInfo ::= SEQUENCE {
  *       digestAlgorithm AlgorithmIdentifier,
  *       digest          OCTET STRING }
@@ -49,21 +56,6 @@ ASN1_SEQUENCE(SPC_INDIRECT_DATA_CONTENT) = {
 	ASN1_SIMPLE(SPC_INDIRECT_DATA_CONTENT, message_digest, SPC_DIGEST_INFO),
 } static_ASN1_SEQUENCE_END(SPC_INDIRECT_DATA_CONTENT)
 
-static enum hostsig_digest digest_from_nid(int nid)
-{
-	switch (nid) {
-	case NID_sha1:
-		return HOSTSIG_DIGEST_SHA1;
-	case NID_sha256:
-		return HOSTSIG_DIGEST_SHA256;
-	case NID_sha384:
-		return HOSTSIG_DIGEST_SHA384;
-	case NID_sha512:
-		return HOSTSIG_DIGEST_SHA512;
-	}
-	return HOSTSIG_DIGEST_NONE;
-}
-
 int spc_indirect_data_decode(const struct hostsig_trust *trust,
 			     const uint8_t *der, size_t len,
 			     struct spc_indirect_data *out)
@@ -83,8 +75,11 @@ int spc_indirect_data_decode(const struct hostsig_trust *trust,
 	/* The whole content, nothing after it. */
 	if (p != der + len)
 		goto out;
-	out->is_pe_image = !OBJ_cmp(idc->data->type, trust->oid_spc_pe_image_data);
+	out->is_pe_image = !OBJ_cmp(idc->data->type, trust->oid_spc_pe_image_data) ||
+			   !OBJ_cmp(idc->data->type, trust->oid_spc_sp_key_purpose);
+	OBJ_obj2txt(out->data_type, sizeof(out->data_type), idc->data->type, 1);
 	X509_ALGOR_get0(&alg, NULL, NULL, idc->message_digest->digest_algorithm);
+	OBJ_obj2txt(out->digest_alg, sizeof(out->digest_alg), alg, 0);
 	out->digest_type = digest_from_nid(OBJ_obj2nid(alg));
 	out->digest_len = (size_t)ASN1_STRING_length(idc->message_digest->digest);
 	if (out->digest_len > sizeof(out->digest))

@@ -2,8 +2,9 @@
 /*
  * The operator's trust store, with UEFI db/dbx semantics: any trusted
  * certificate may be the anchor of a signer's chain, a denied certificate
- * anywhere in that chain condemns the signature, a denied digest condemns the
- * image.
+ * in the chain OpenSSL builds (or above it) condemns the signature, a
+ * denied digest condemns the image. The chain's signatures must use a
+ * digest we allow; the signer may be required to be a code signer.
  *
  * Built once by one thread; afterwards only read, by any number of threads.
  * X509_STORE lookups take the store's own lock and every verification has a
@@ -38,9 +39,11 @@ struct hostsig_trust *hostsig_trust_new(void)
 	trust->denied = sk_X509_new_null();
 	trust->oid_spc_indirect_data = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.4", 1);
 	trust->oid_spc_pe_image_data = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.15", 1);
+	trust->oid_spc_sp_key_purpose = OBJ_txt2obj("1.3.6.1.4.1.311.2.1.21", 1);
 	trust->oid_spc_nested_signature = OBJ_txt2obj("1.3.6.1.4.1.311.2.4.1", 1);
 	if (!trust->store || !trust->trusted || !trust->denied ||
 	    !trust->oid_spc_indirect_data || !trust->oid_spc_pe_image_data ||
+	    !trust->oid_spc_sp_key_purpose ||
 	    !trust->oid_spc_nested_signature)
 		goto err;
 	for (int i = 0; i < HOSTSIG_DIGEST_NR; i++) {
@@ -69,6 +72,7 @@ void hostsig_trust_free(struct hostsig_trust *trust)
 		EVP_MD_free(trust->md[i]);
 	ASN1_OBJECT_free(trust->oid_spc_indirect_data);
 	ASN1_OBJECT_free(trust->oid_spc_pe_image_data);
+	ASN1_OBJECT_free(trust->oid_spc_sp_key_purpose);
 	ASN1_OBJECT_free(trust->oid_spc_nested_signature);
 	free(trust);
 }
@@ -206,6 +210,11 @@ void hostsig_trust_allow_sha1(struct hostsig_trust *trust, bool allow)
 	trust->allow_sha1 = allow;
 }
 
+void hostsig_trust_require_code_signing(struct hostsig_trust *trust, bool require)
+{
+	trust->require_code_signing = require;
+}
+
 static bool fingerprint_denied(const struct hostsig_trust *trust, X509 *cert)
 {
 	uint8_t fp[32];
@@ -240,36 +249,6 @@ static X509 *find_issuer(STACK_OF(X509) *candidates, X509 *cert)
 	return NULL;
 }
 
-/*
- * dbx semantics: the signature is condemned when its signer, or any
- * certificate above it, is denied, whether or not that certificate came
- * with the signature. We walk up by signatures that verify, so that a
- * denied certificate which merely shares a name condemns nothing.
- */
-bool trust_chain_denied(const struct hostsig_trust *trust, X509 *signer,
-			STACK_OF(X509) *bag)
-{
-	X509 *cert = signer;
-
-	if (!trust->nr_denied_fps)
-		return false;
-	for (int depth = 0; cert && depth < HOSTSIG_MAX_CHAIN_DEPTH; depth++) {
-		X509 *next;
-
-		if (fingerprint_denied(trust, cert))
-			return true;
-		if (find_issuer(trust->denied, cert))
-			return true;
-		if (X509_check_issued(cert, cert) == X509_V_OK)
-			break;
-		next = find_issuer(bag, cert);
-		if (!next)
-			next = find_issuer(trust->trusted, cert);
-		cert = next;
-	}
-	return false;
-}
-
 char *name_to_string(const X509_NAME *name)
 {
 	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
@@ -291,18 +270,115 @@ char *name_to_string(const X509_NAME *name)
 	return s;
 }
 
-int trust_verify_chain(const struct hostsig_trust *trust, X509 *signer,
-		       STACK_OF(X509) *bag, char **anchor)
+/*
+ * dbx semantics, on the chain OpenSSL built (as far as it got when it
+ * failed): a certificate of it that is denied, or that a denied
+ * certificate issued (a denied root above a trusted intermediate, whether
+ * or not anyone has that root), condemns the signature. Issuers are
+ * recognised by signatures that verify, so a denied certificate that
+ * merely shares a name condemns nothing. So does a denied certificate the
+ * signature carries, on the chain or not, as UEFI firmware has it. A
+ * denied certificate that is neither (the other issuer of a
+ * cross-certified CA, say) does not count: it is not why the signer is
+ * trusted.
+ */
+static X509 *chain_denied(const struct hostsig_trust *trust, STACK_OF(X509) *chain,
+			  STACK_OF(X509) *bag)
+{
+	if (!trust->nr_denied_fps)
+		return NULL;
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *cert = sk_X509_value(chain, i);
+
+		if (fingerprint_denied(trust, cert))
+			return cert;
+		if (find_issuer(trust->denied, cert))
+			return cert;
+	}
+	for (int i = 0; i < sk_X509_num(bag); i++)
+		if (fingerprint_denied(trust, sk_X509_value(bag, i)))
+			return sk_X509_value(bag, i);
+	return NULL;
+}
+
+/* Where the chain reached the trust store: the first certificate from the
+ * signer up that the store holds. */
+static int anchor_index(const struct hostsig_trust *trust, STACK_OF(X509) *chain)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		for (int j = 0; j < sk_X509_num(trust->trusted); j++)
+			if (!X509_cmp(sk_X509_value(chain, i), sk_X509_value(trust->trusted, j)))
+				return i;
+	return -1;
+}
+
+/*
+ * The signatures the trust decision rests on, those of the certificates
+ * below the anchor, in the algorithms we allow: SHA-256, SHA-384, SHA-512,
+ * SHA-1 only when the operator allows it. The anchor's own signature (a
+ * root's self-signature, or an intermediate's issuer's) is not relied on.
+ */
+static X509 *chain_weak(const struct hostsig_trust *trust, STACK_OF(X509) *chain,
+			int anchor, int *md_nid)
+{
+	for (int i = 0; i < anchor; i++) {
+		X509 *cert = sk_X509_value(chain, i);
+		enum hostsig_digest md;
+
+		if (!X509_get_signature_info(cert, md_nid, NULL, NULL, NULL))
+			*md_nid = NID_undef;
+		md = digest_from_nid(*md_nid);
+		if (md == HOSTSIG_DIGEST_NONE || (md == HOSTSIG_DIGEST_SHA1 && !trust->allow_sha1))
+			return cert;
+	}
+	return NULL;
+}
+
+/*
+ * The optional code-signing requirement: the signer's certificate names
+ * codeSigning in its extended key usage, and no CA between it and the
+ * anchor (the anchor included) restricts extended key usage to purposes
+ * without it.
+ */
+static X509 *chain_not_for_code(STACK_OF(X509) *chain, int anchor)
+{
+	for (int i = 0; i <= anchor; i++) {
+		X509 *cert = sk_X509_value(chain, i);
+		uint32_t xku = X509_get_extended_key_usage(cert);
+		bool has_eku = X509_get_extension_flags(cert) & EXFLAG_XKUSAGE;
+
+		if (i == 0 && (!has_eku || !(xku & XKU_CODE_SIGN)))
+			return cert;
+		if (i > 0 && has_eku && !(xku & (XKU_CODE_SIGN | XKU_ANYEKU)))
+			return cert;
+	}
+	return NULL;
+}
+
+/* status, and why: the certificate's subject, then what is wrong with it */
+static void chain_set(struct chain_result *out, enum hostsig_reason status,
+		      X509 *cert, const char *what)
+{
+	char *name = name_to_string(X509_get_subject_name(cert));
+
+	out->status = status;
+	snprintf(out->why, sizeof(out->why), "%s%s", name ? name : "?", what);
+	free(name);
+}
+
+void trust_check_chain(const struct hostsig_trust *trust, X509 *signer,
+		       STACK_OF(X509) *bag, struct chain_result *out)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	STACK_OF(X509) *chain;
-	int ret = -1;
+	STACK_OF(X509) *chain = NULL;
+	X509 *cert;
+	int ok, anchor, md_nid = NID_undef;
 
-	*anchor = NULL;
-	if (!ctx)
-		return -1;
+	memset(out, 0, sizeof(*out));
+	out->status = HOSTSIG_R_INTERNAL_ERROR;
+	snprintf(out->why, sizeof(out->why), "chain verification failed");
 	/* X509_STORE_CTX_init() wants a non-const store; it only reads it. */
-	if (!X509_STORE_CTX_init(ctx, trust->store, signer, bag))
+	if (!ctx || !X509_STORE_CTX_init(ctx, trust->store, signer, bag))
 		goto out;
 	/*
 	 * UEFI semantics: any certificate in the store is an anchor, and
@@ -312,22 +388,76 @@ int trust_verify_chain(const struct hostsig_trust *trust, X509 *signer,
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN |
 				 X509_V_FLAG_NO_CHECK_TIME);
 	X509_STORE_CTX_set_depth(ctx, HOSTSIG_MAX_CHAIN_DEPTH);
-	ret = X509_verify_cert(ctx) == 1;
-	chain = ret == 1 ? X509_STORE_CTX_get0_chain(ctx) : NULL;
-	/* The anchor: the first certificate from the signer up that the
-	 * store holds (the chain may go on through untrusted ones). */
-	for (int i = 0; chain && i < sk_X509_num(chain) && !*anchor; i++) {
-		X509 *cert = sk_X509_value(chain, i);
+	ok = X509_verify_cert(ctx) == 1;
+	chain = X509_STORE_CTX_get1_chain(ctx);
+	if (!chain) {
+		/* Nothing built: the signer alone is the chain. */
+		chain = sk_X509_new_null();
+		if (!chain || !sk_X509_push(chain, signer))
+			goto out;
+		X509_up_ref(signer);
+	}
+	cert = chain_denied(trust, chain, bag);
+	if (cert) {
+		chain_set(out, HOSTSIG_R_DENIED_CERTIFICATE, cert,
+			  ", in the signer's chain, is denied or issued by a denied certificate");
+		goto out;
+	}
+	anchor = ok ? anchor_index(trust, chain) : -1;
+	if (anchor < 0) {
+		out->status = HOSTSIG_R_UNTRUSTED;
+		snprintf(out->why, sizeof(out->why), "no trusted certificate in the signer's chain (%s)",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		goto out;
+	}
+	cert = chain_weak(trust, chain, anchor, &md_nid);
+	if (cert) {
+		char *name = name_to_string(X509_get_subject_name(cert));
 
-		for (int j = 0; j < sk_X509_num(trust->trusted); j++) {
-			if (!X509_cmp(cert, sk_X509_value(trust->trusted, j))) {
-				*anchor = name_to_string(X509_get_subject_name(cert));
-				break;
-			}
+		out->status = HOSTSIG_R_UNSUPPORTED_DIGEST;
+		snprintf(out->why, sizeof(out->why), "%s in the signer's chain is signed with %s, which is not allowed",
+			 name ? name : "?", md_nid == NID_undef ? "an algorithm without a digest we allow" :
+			 OBJ_nid2ln(md_nid));
+		free(name);
+		goto out;
+	}
+	if (trust->require_code_signing) {
+		cert = chain_not_for_code(chain, anchor);
+		if (cert) {
+			chain_set(out, HOSTSIG_R_UNTRUSTED, cert,
+				  ", in the signer's chain, is not for code signing (extended key usage)");
+			goto out;
 		}
 	}
+	out->anchor = name_to_string(X509_get_subject_name(sk_X509_value(chain, anchor)));
+	out->status = out->anchor ? HOSTSIG_R_OK : HOSTSIG_R_INTERNAL_ERROR;
+	out->why[0] = '\0';
 out:
 	ERR_clear_error();
+	sk_X509_pop_free(chain, X509_free);
 	X509_STORE_CTX_free(ctx);
-	return ret;
+}
+
+bool trust_chain_denied(const struct hostsig_trust *trust, X509 *signer,
+			STACK_OF(X509) *bag)
+{
+	struct chain_result r;
+
+	if (!trust->nr_denied_fps)
+		return false;
+	trust_check_chain(trust, signer, bag, &r);
+	free(r.anchor);
+	return r.status == HOSTSIG_R_DENIED_CERTIFICATE;
+}
+
+int trust_verify_chain(const struct hostsig_trust *trust, X509 *signer,
+		       STACK_OF(X509) *bag, char **anchor)
+{
+	struct chain_result r;
+
+	trust_check_chain(trust, signer, bag, &r);
+	*anchor = r.anchor;
+	if (r.status == HOSTSIG_R_INTERNAL_ERROR)
+		return -1;
+	return r.status == HOSTSIG_R_OK;
 }

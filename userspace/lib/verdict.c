@@ -22,13 +22,16 @@ static const struct {
 	[HOSTSIG_R_INTERNAL_ERROR]	= { "internal_error", HOSTSIG_UNKNOWN },
 	[HOSTSIG_R_DIGEST_MISMATCH]	= { "digest_mismatch", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_BAD_SIGNATURE]	= { "bad_signature", HOSTSIG_NOT_AUTHENTIC },
-	[HOSTSIG_R_BAD_CERT_TABLE]	= { "bad_cert_table", HOSTSIG_NOT_AUTHENTIC },
+	[HOSTSIG_R_BAD_CERT_TABLE]	= { "bad_cert_table", HOSTSIG_UNKNOWN },
 	[HOSTSIG_R_MALFORMED_IMAGE]	= { "malformed_image", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_DENIED_CERTIFICATE]	= { "denied_certificate", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_DENIED_DIGEST]	= { "denied_digest", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_LOAD_MISMATCH]	= { "load_mismatch", HOSTSIG_NOT_AUTHENTIC },
 	[HOSTSIG_R_UNSUPPORTED_SITE]	= { "unsupported_site", HOSTSIG_UNKNOWN },
 	[HOSTSIG_R_UNSUPPORTED_SIGNATURE] = { "unsupported_signature", HOSTSIG_UNKNOWN },
+	[HOSTSIG_R_UNREADABLE_IMAGE]	= { "unreadable_image", HOSTSIG_UNKNOWN },
+	[HOSTSIG_R_UNREADABLE_SIGNATURE] = { "unreadable_signature", HOSTSIG_UNKNOWN },
+	[HOSTSIG_R_SELF_TARGET]		= { "self_target", HOSTSIG_NOT_AUTHENTIC },
 };
 
 const char *hostsig_reason_name(enum hostsig_reason reason)

@@ -256,8 +256,9 @@ static void verify_allocations(const struct hostsig_trust *trust, struct elf_reb
 	    elf_expect_build(&m, &lay, in, &ex, rep, res) ||
 	    elf_sites_check(&m, &lay, in, &ex, rep, res))
 		goto out;
-	result_set(res, HOSTSIG_R_OK, "%s; the %zu allocations are what it becomes",
-		   ok_message, in->nr_allocs);
+	result_set(res, HOSTSIG_R_OK, "%s; the %zu allocations are what it becomes%s",
+		   ok_message, in->nr_allocs,
+		   in->load_verified ? " (a later capture: writable data not compared)" : "");
 out:
 	elf_expect_release(&ex);
 	elf_layout_release(&lay);
@@ -295,6 +296,7 @@ enum hostsig_outcome hostsig_verify_elf_loaded(const struct hostsig_trust *trust
 	if (elf_rebuild_find(trust, &ms, in->file, ms.content_len, &rb, &ds, res))
 		goto done;
 	rep->file_rewritten = rb.rewritten;
+	rep->load_verified = in->load_verified;
 	rep->candidates = rb.tried;
 	if (elf_digest_report(trust, &ms, &ds, res))
 		goto done;
@@ -385,6 +387,7 @@ const char *hostsig_elf_site_class_name(enum hostsig_elf_site_class cls)
 		[HOSTSIG_ELF_SITE_STATIC_CALL_TABLE] = "static_call_table",
 		[HOSTSIG_ELF_SITE_MCOUNT_TABLE] = "mcount_table",
 		[HOSTSIG_ELF_SITE_STATIC_KEY] = "static_key",
+		[HOSTSIG_ELF_SITE_STATIC_CALL_TRAMP] = "static_call_tramp",
 	};
 
 	if ((unsigned int)cls >= HOSTSIG_ELF_SITE_NR)

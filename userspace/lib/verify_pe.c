@@ -12,7 +12,13 @@
  *   any signature does not verify         -> not authentic (bad_signature)
  *   any signature is valid but untrusted  -> unknown (untrusted)
  *   only unusable algorithms              -> unknown (unsupported_digest)
+ *   only signatures of other kinds        -> unknown (unsupported_signature)
+ *   only signatures we cannot read        -> unknown (unreadable_signature)
  *   no signature                          -> unknown (no_signature)
+ *
+ * Not authentic is evidence of tampering: bytes that are not what was
+ * signed, a signature value that does not verify, or the operator's deny
+ * list. Anything the verifier does not understand is unknown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,8 @@ static const enum hostsig_reason precedence[] = {
 	HOSTSIG_R_UNTRUSTED,
 	HOSTSIG_R_INTERNAL_ERROR,
 	HOSTSIG_R_UNSUPPORTED_DIGEST,
+	HOSTSIG_R_UNSUPPORTED_SIGNATURE,
+	HOSTSIG_R_UNREADABLE_SIGNATURE,
 };
 
 static void hex(char *out, const uint8_t *p, size_t n)
@@ -157,7 +165,7 @@ static void decide(struct sig_list *list, struct hostsig_result *res)
 			return;
 		}
 	}
-	result_set(res, HOSTSIG_R_BAD_SIGNATURE, "no usable signature");
+	result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE, "no usable signature");
 }
 
 static int collect(const struct hostsig_trust *trust, const uint8_t *cert_table,
@@ -228,8 +236,11 @@ enum hostsig_outcome verify_signed_image(const struct hostsig_trust *trust,
 	} else {
 		decide(list, res);
 	}
-	if (list->overflow && res->verdict == HOSTSIG_AUTHENTIC)
-		result_set(res, HOSTSIG_R_UNSUPPORTED_IMAGE,
+	/* Signatures we did not read could be good ones: only a denial
+	 * stands without them. */
+	if (list->overflow && res->reason != HOSTSIG_R_DENIED_DIGEST &&
+	    res->reason != HOSTSIG_R_DENIED_CERTIFICATE)
+		result_set(res, HOSTSIG_R_UNSUPPORTED_SIGNATURE,
 			   "more than %u signatures", HOSTSIG_MAX_SIGNATURES);
 out:
 	digest_set_release(&ds);
@@ -330,7 +341,7 @@ enum hostsig_outcome hostsig_verify_pe_file(const struct hostsig_trust *trust,
 	if (file_cert_table(&pe, len, &table_off, &table_len, res))
 		goto out;
 	if (pe.raw_end > table_off) {
-		result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 			   "raw data ends at 0x%x, beyond the end of the file",
 			   pe.raw_end);
 		goto out;
@@ -397,6 +408,37 @@ static void retry_zero_padding(const struct hostsig_trust *trust,
 	hostsig_result_release(&alt);
 }
 
+/*
+ * What the signature cannot cover, checked once the file rebuilt from the
+ * image proved authentic: that the image is where the loader's facts say,
+ * can run there, and holds nothing else that runs.
+ */
+static void check_load(const struct pe_image *pe, struct pe_unload *unload,
+		       const struct hostsig_pe_loaded *in, struct hostsig_result *res)
+{
+	uint64_t image_base = in->has_image_base ? in->image_base : pe->image_base;
+
+	if (in->has_declared_base && in->declared_base != in->load_base) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "the guest declared load base 0x%llx, the image is at 0x%llx",
+			   (unsigned long long)in->declared_base,
+			   (unsigned long long)in->load_base);
+		return;
+	}
+	/* Without relocations an image runs only at its ImageBase: elsewhere
+	 * its pointers lead out of the image, into what the guest put there. */
+	if ((pe->file_characteristics & IMAGE_FILE_RELOCS_STRIPPED) &&
+	    image_base != in->load_base) {
+		result_set(res, HOSTSIG_R_LOAD_MISMATCH,
+			   "relocations stripped: it runs only at its ImageBase 0x%llx, the image is at 0x%llx",
+			   (unsigned long long)image_base, (unsigned long long)in->load_base);
+		return;
+	}
+	if (pe_unload_check_imports(unload, res))
+		return;
+	pe_unload_check_executable(unload, res);
+}
+
 enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 					      const struct hostsig_pe_loaded *in,
 					      struct hostsig_result *res)
@@ -428,6 +470,8 @@ enum hostsig_outcome hostsig_verify_pe_loaded(const struct hostsig_trust *trust,
 			    in->cert_table_len, res);
 	if (res->reason == HOSTSIG_R_DIGEST_MISMATCH && pe_unload_padding_nonzero(unload))
 		retry_zero_padding(trust, &pe, unload, in, res);
+	if (res->verdict == HOSTSIG_AUTHENTIC)
+		check_load(&pe, unload, in, res);
 	if (res->reason == HOSTSIG_R_NO_SIGNATURE && !in->cert_table &&
 	    pe.nr_dirs > PE_DIR_SECURITY && pe.dirs[PE_DIR_SECURITY].size)
 		result_set(res, HOSTSIG_R_NO_SIGNATURE,

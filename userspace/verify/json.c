@@ -92,8 +92,9 @@ static void json_elf(FILE *out, const struct hostsig_elf_report *elf,
 	json_print_string(out, elf->module);
 	fputs(",\"vermagic\":", out);
 	json_print_string(out, elf->vermagic);
-	fprintf(out, ",\"file_rewritten\":%s,\"candidates\":%u,\"allocations\":[",
-		elf->file_rewritten ? "true" : "false", elf->candidates);
+	fprintf(out, ",\"file_rewritten\":%s,\"load_verified\":%s,\"candidates\":%u,"
+		"\"allocations\":[", elf->file_rewritten ? "true" : "false",
+		elf->load_verified ? "true" : "false", elf->candidates);
 	for (size_t i = 0; i < in->nr_allocs; i++)
 		fprintf(out, "%s{\"tag\":\"%s\",\"addr\":\"0x%llx\",\"size\":%zu}",
 			i ? "," : "", hostsig_elf_mem_name(in->allocs[i].tag),
@@ -111,7 +112,19 @@ static void json_elf(FILE *out, const struct hostsig_elf_report *elf,
 			i ? "," : "", hostsig_elf_range_kind_name(r->kind), r->alloc,
 			(unsigned long long)r->offset, (unsigned long long)r->size);
 	}
-	fputs("],\"externals\":[", out);
+	fputs("],\"problems\":[", out);
+	for (unsigned int i = 0; i < elf->nr_problems; i++) {
+		fprintf(out, "%s{\"reason\":\"%s\",\"message\":", i ? "," : "",
+			hostsig_reason_name(elf->problems[i].reason));
+		json_print_string(out, elf->problems[i].message);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"problems_dropped\":%u", elf->problems_dropped);
+	if (elf->have_load_facts) {
+		fputs(",\"load_facts\":", out);
+		json_hex(out, elf->load_facts, sizeof(elf->load_facts));
+	}
+	fputs(",\"externals\":[", out);
 	for (size_t i = 0; i < elf->nr_externals; i++) {
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);
 		json_print_string(out, elf->externals[i].name);

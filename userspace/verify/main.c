@@ -17,18 +17,24 @@
 static const char usage_text[] =
 	"usage: hostsig-verify [OPTIONS] [--format pe|elf-module] FILE\n"
 	"       hostsig-verify [OPTIONS] --loaded IMAGE --base ADDR [--image-base ADDR]\n"
-	"                      [--signature SIGFILE] [--tail TAILFILE]\n"
-	"       hostsig-verify [OPTIONS] --capture DIR\n"
+	"                      [--declared-base ADDR] [--signature SIGFILE] [--tail TAILFILE]\n"
+	"       hostsig-verify [OPTIONS] [--load-verified [--load-facts HEX]] --capture DIR\n"
 	"       hostsig-verify [--json] --extract-certs VMLINUZ DIR\n"
 	"\n"
 	"  --trust CERT        trusted certificate, PEM or DER (repeatable); any\n"
 	"                      certificate of a chain may be the anchor\n"
 	"  --deny CERT         denied certificate (repeatable)\n"
 	"  --deny-digest HEX   denied Authenticode digest (repeatable)\n"
-	"  --allow-sha1        accept SHA-1 signatures\n"
+	"  --allow-sha1        accept SHA-1 in signatures and certificate chains\n"
+	"  --require-code-signing\n"
+	"                      the signer's certificate must be for code signing\n"
+	"                      (extended key usage), and no CA above it exclude it\n"
 	"  --json              print one JSON object\n"
 	"  --loaded IMAGE      the image as a loader mapped it, SizeOfImage bytes\n"
-	"  --base ADDR         the address it was loaded at\n"
+	"  --base ADDR         the address it was loaded at: of its first byte\n"
+	"  --declared-base ADDR\n"
+	"                      the load base the guest declared (hostsigctl show);\n"
+	"                      not --base: load_mismatch\n"
 	"  --image-base ADDR   the ImageBase of the file (default: the mapped header's)\n"
 	"  --signature SIGFILE the file's certificate table\n"
 	"  --tail TAILFILE     the file's bytes after the sections, table excluded\n"
@@ -36,6 +42,9 @@ static const char usage_text[] =
 	"  --capture DIR       a kernel module load: DIR/file.bin (the loader's file\n"
 	"                      buffer), DIR/alloc-<tag>-<hexaddr>.bin per allocation,\n"
 	"                      optionally DIR/signature.bin\n"
+	"  --load-verified     the capture is a later one of a load verified authentic:\n"
+	"                      the module's writable data is not compared\n"
+	"  --load-facts HEX    with --load-verified: the load_facts its load's report gave\n"
 	"  --extract-certs VMLINUZ DIR\n"
 	"                      write the X.509 certificates built into a kernel image\n"
 	"                      (bzImage or vmlinux) as DIR/cert-N.pem\n"
@@ -47,15 +56,19 @@ enum {
 	OPT_DENY,
 	OPT_DENY_DIGEST,
 	OPT_ALLOW_SHA1,
+	OPT_REQUIRE_CODE_SIGNING,
 	OPT_JSON,
 	OPT_LOADED,
 	OPT_BASE,
 	OPT_IMAGE_BASE,
+	OPT_DECLARED_BASE,
 	OPT_SIGNATURE,
 	OPT_TAIL,
 	OPT_FORMAT,
 	OPT_CAPTURE,
 	OPT_EXTRACT_CERTS,
+	OPT_LOAD_VERIFIED,
+	OPT_LOAD_FACTS,
 };
 
 static const struct option options[] = {
@@ -63,15 +76,19 @@ static const struct option options[] = {
 	{ "deny", required_argument, NULL, OPT_DENY },
 	{ "deny-digest", required_argument, NULL, OPT_DENY_DIGEST },
 	{ "allow-sha1", no_argument, NULL, OPT_ALLOW_SHA1 },
+	{ "require-code-signing", no_argument, NULL, OPT_REQUIRE_CODE_SIGNING },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "loaded", required_argument, NULL, OPT_LOADED },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "image-base", required_argument, NULL, OPT_IMAGE_BASE },
+	{ "declared-base", required_argument, NULL, OPT_DECLARED_BASE },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS },
+	{ "load-verified", no_argument, NULL, OPT_LOAD_VERIFIED },
+	{ "load-facts", required_argument, NULL, OPT_LOAD_FACTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +104,9 @@ struct args {
 	bool json;
 	enum format format;
 	const char *capture;
+	bool load_verified;
+	uint8_t load_facts[HOSTSIG_ELF_FACTS_SIZE];
+	bool has_load_facts;
 	const char *extract_certs;
 	const char *certs_dir;
 	const char *file;
@@ -97,6 +117,8 @@ struct args {
 	bool has_base;
 	uint64_t image_base;
 	bool has_image_base;
+	uint64_t declared_base;
+	bool has_declared_base;
 };
 
 /* Complaint: what (and why), then the usage text. */
@@ -194,6 +216,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_ALLOW_SHA1:
 			hostsig_trust_allow_sha1(a->trust, true);
 			break;
+		case OPT_REQUIRE_CODE_SIGNING:
+			hostsig_trust_require_code_signing(a->trust, true);
+			break;
 		case OPT_JSON:
 			a->json = true;
 			break;
@@ -209,6 +234,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (!parse_address(optarg, &a->image_base))
 				return usage(optarg, ": --image-base is not an address");
 			a->has_image_base = true;
+			break;
+		case OPT_DECLARED_BASE:
+			if (!parse_address(optarg, &a->declared_base))
+				return usage(optarg, ": --declared-base is not an address");
+			a->has_declared_base = true;
 			break;
 		case OPT_SIGNATURE:
 			a->signature = optarg;
@@ -230,6 +260,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_EXTRACT_CERTS:
 			a->extract_certs = optarg;
 			break;
+		case OPT_LOAD_VERIFIED:
+			a->load_verified = true;
+			break;
+		case OPT_LOAD_FACTS:
+			if (!parse_hex(optarg, a->load_facts, sizeof(a->load_facts), &len) ||
+			    len != sizeof(a->load_facts))
+				return usage(optarg, ": --load-facts is 32 bytes in hex");
+			a->has_load_facts = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -237,6 +276,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage(NULL, NULL);
 		}
 	}
+	if (a->load_verified && !a->capture)
+		return usage("--load-verified goes with --capture", "");
+	if (a->has_load_facts && !a->load_verified)
+		return usage("--load-facts goes with --load-verified", "");
 	if (a->extract_certs) {
 		if (a->loaded || a->capture || optind + 1 != argc)
 			return usage("--extract-certs takes VMLINUZ DIR and nothing else", "");
@@ -248,8 +291,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage("--capture excludes FILE and --loaded", "");
 		if (a->format == FORMAT_PE)
 			return usage("--capture is for kernel modules (elf-module)", "");
-		if (a->has_base || a->has_image_base || a->signature || a->tail)
-			return usage("--base, --image-base, --signature and --tail go with --loaded", "");
+		if (a->has_base || a->has_image_base || a->has_declared_base || a->signature ||
+		    a->tail)
+			return usage("--base, --image-base, --declared-base, --signature and --tail go with --loaded", "");
 		return 0;
 	}
 	if (a->loaded) {
@@ -261,8 +305,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage("--loaded needs --base", "");
 		return 0;
 	}
-	if (a->has_base || a->has_image_base || a->signature || a->tail)
-		return usage("--base, --image-base, --signature and --tail go with --loaded", "");
+	if (a->has_base || a->has_image_base || a->has_declared_base || a->signature || a->tail)
+		return usage("--base, --image-base, --declared-base, --signature and --tail go with --loaded", "");
 	if (optind + 1 != argc)
 		return usage("expected one FILE", "");
 	a->file = argv[optind];
@@ -295,6 +339,8 @@ static int verify_loaded(const struct args *a, struct hostsig_result *res)
 		.load_base = a->base,
 		.image_base = a->image_base,
 		.has_image_base = a->has_image_base,
+		.declared_base = a->declared_base,
+		.has_declared_base = a->has_declared_base,
 		.cert_table = a->signature ? sig.data : NULL,
 		.cert_table_len = sig.len,
 		.tail = tail.data,
@@ -338,6 +384,8 @@ static int verify_capture(const struct args *a, struct capture *cap,
 	if (ret)
 		return ret;
 	capture_loaded(cap, loaded);
+	loaded->load_verified = a->load_verified;
+	loaded->load_facts = a->has_load_facts ? a->load_facts : NULL;
 	hostsig_verify_elf_loaded(a->trust, loaded, res, elf);
 	return 0;
 }

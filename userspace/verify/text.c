@@ -40,6 +40,8 @@ static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 	fprintf(out, "module       %s\n", elf->module);
 	fprintf(out, "file buffer  %s (%u candidates tried)\n",
 		elf->file_rewritten ? "rewritten by the loader" : "as signed", elf->candidates);
+	if (elf->load_verified)
+		fputs("capture      later, of a verified load (writable data not compared)\n", out);
 	for (size_t i = 0; i < in->nr_allocs; i++)
 		fprintf(out, "allocation   %-14s 0x%llx size 0x%zx\n",
 			hostsig_elf_mem_name(in->allocs[i].tag),
@@ -63,7 +65,17 @@ static void text_elf(FILE *out, const struct hostsig_elf_report *elf,
 				(unsigned long long)elf->ranges[i].size);
 	}
 	fprintf(out, "patch sites  %zu named (jump labels, static calls, ftrace)\n", patch_sites);
+	for (unsigned int i = 0; i < elf->nr_problems; i++)
+		fprintf(out, "problem      %s: %s\n", hostsig_reason_name(elf->problems[i].reason),
+			elf->problems[i].message);
+	if (elf->problems_dropped)
+		fprintf(out, "problem      %u more\n", elf->problems_dropped);
 	fprintf(out, "externals    %zu symbols resolved by the guest\n", elf->nr_externals);
+	if (elf->have_load_facts) {
+		fputs("load facts   ", out);
+		hex(out, elf->load_facts, sizeof(elf->load_facts));
+		fputc('\n', out);
+	}
 }
 
 void print_text(FILE *out, const struct report *rep, const struct hostsig_result *res)

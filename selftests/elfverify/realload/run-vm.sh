@@ -8,7 +8,7 @@
 # directories in OUT/caps/<module>/.
 #
 # usage: run-vm.sh RELEASE KCAPTURE.ko TOOLS_DIR OUT [MODULE.ko...]
-# Environment: ELF_VM_TIMEOUT (seconds, default 300).
+# Environment: ELF_VM_TIMEOUT (seconds, default 600).
 set -eu
 
 rel=$1 kcapture=$2 tools=$3 out=$4
@@ -23,7 +23,7 @@ stage=$out/stage
 rm -rf "$out"
 mkdir -p "$stage/bin" "$stage/modules" "$stage/proc" "$stage/sys" "$stage/dev"
 cp /bin/busybox "$stage/bin/"
-for a in sh mount insmod stty cat echo poweroff; do
+for a in sh mount insmod stty cat echo gzip poweroff; do
 	ln -s busybox "$stage/bin/$a"
 done
 cp "$here/init" "$stage/init"
@@ -62,9 +62,10 @@ for f in "$@"; do
 done
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out/initrd.cpio"
 { cpio_dir dev; cpio_chardev dev/console 5 1; cpio_trailer; } >>"$out/initrd.cpio"
-timeout -k 10 "${ELF_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+timeout -k 10 "${ELF_VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "/boot/vmlinuz-$rel" -initrd "$out/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet" \
-	-serial "file:$out/console.log" -serial "file:$out/records.bin"
+	-serial "file:$out/console.log" -serial "file:$out/records.gz"
+gzip -dc "$out/records.gz" >"$out/records.bin"
 "$tools/kcapture-split" "$out/records.bin" "$out/caps" >"$out/captured.list"
