@@ -31,6 +31,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/ftrace.h>
 #include <linux/hashtable.h>
 #include <linux/ptrace.h>
@@ -373,30 +374,33 @@ void hostsig_vms_exit(void)
 			/* Fails only if kvm_destroy_vm() has begun. */
 			if (kvm_get_kvm_safe(vm->kvm))
 				kvm = vm->kvm;
+		}
+		if (vm && kvm) {
 			hostsig_vm_unlist_locked(vm);
 			spin_lock(&vm->lock);
 			hostsig_retire_comps_locked(vm, &victims);
-			if (!kvm) {
-				/* The VM dies: do not touch it any more. */
-				vm->dead = true;
-				vm->tracking = false;
-				atomic64_sub(vm->pages_in_kvm, &hostsig_tracked_pages);
-				vm->pages_in_kvm = 0;
-			}
 			spin_unlock(&vm->lock);
 		}
 		spin_unlock(&hostsig_table_lock);
 		if (!vm)
 			break;
-		if (kvm) {
-			list_for_each_entry_safe(comp, tmp, &victims, batch)
-				hostsig_track_stop(comp);
-			hostsig_track_detach(vm);
-			spin_lock(&vm->lock);
-			vm->dead = true;
-			spin_unlock(&vm->lock);
-			kvm_put_kvm(kvm);
+		if (!kvm) {
+			/*
+			 * kvm_destroy_vm() has begun and its hook, still
+			 * registered, is about to retire the VM and unlink our
+			 * notifier (which KVM may still call while it deletes
+			 * its memslots): let it, then look again.
+			 */
+			usleep_range(1000, 2000);
+			continue;
 		}
+		list_for_each_entry_safe(comp, tmp, &victims, batch)
+			hostsig_track_stop(comp);
+		hostsig_track_detach(vm);
+		spin_lock(&vm->lock);
+		vm->dead = true;
+		spin_unlock(&vm->lock);
+		kvm_put_kvm(kvm);
 		hostsig_put_batch(&victims);
 		hostsig_vm_put(vm);
 	}
