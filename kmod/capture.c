@@ -518,13 +518,12 @@ static void hostsig_fill_record(struct hostsig_record *rec,
 /*
  * The copy is in the record: the component waits for it from now on. At
  * REGISTER (first) it also becomes visible. Returns the record it no
- * longer waits for (to discard), or 0; *stop if a write during the first
- * capture quarantines the VM. Called with hostsig_table_lock and the VM's
- * lock held.
+ * longer waits for (to discard), or 0. Called with hostsig_table_lock and
+ * the VM's lock held.
  */
 static u64 hostsig_commit_locked(struct hostsig_component *comp,
 				 const struct hostsig_ring_slot *slot, u64 seq,
-				 bool first, bool *stop)
+				 bool first)
 {
 	struct hostsig_vm *vm = comp->vm;
 	u64 old_record = 0;
@@ -553,9 +552,14 @@ static u64 hostsig_commit_locked(struct hostsig_component *comp,
 	comp->verifications++;
 	comp->pending_since = ktime_get_boottime_ns();
 	if (comp->dirty) {
-		/* Written to while we copied it: this copy proves nothing. */
+		/*
+		 * Written to while we copied it for the first time: this copy
+		 * proves nothing (its verdict will be refused, tamper_seq) and
+		 * no verifier judged the component yet, so it is no tamper
+		 * either: capture it again (hostsig_unjudged_write_locked()).
+		 */
 		comp->dirty = false;
-		*stop = hostsig_tamper_locked(comp);
+		hostsig_queue_recapture_locked(comp);
 	}
 	return old_record;
 }
@@ -573,7 +577,7 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 {
 	struct hostsig_vm *vm = comp->vm;
 	struct hostsig_ring_slot slot;
-	bool stop = false, released, released_now, gone;
+	bool released, released_now, gone;
 	u64 old_record, seq;
 	long ret;
 	int err;
@@ -606,17 +610,13 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	/* Unregistered, or its VM left, while we copied. */
 	gone = !first && comp->state == HOSTSIG_STATE_UNLOADED;
 	if (!gone)
-		old_record = hostsig_commit_locked(comp, &slot, seq, first, &stop);
+		old_record = hostsig_commit_locked(comp, &slot, seq, first);
 	spin_unlock(&vm->lock);
 	spin_unlock(&hostsig_table_lock);
 	if (gone) {
 		hostsig_ring_abort(&slot);
 		return -HOSTSIG_ENOENT;
 	}
-	/* Quarantine decided: the reaction announces it. */
-	if (stop)
-		kvm_vm_dead(kvm);
-
 	hostsig_ring_commit(&slot);
 	if (old_record)
 		hostsig_ring_discard(old_record);

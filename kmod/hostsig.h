@@ -261,15 +261,17 @@ struct hostsig_component {
 	/*
 	 * Every tracked write to the component outside its writable ranges
 	 * (a tamper or a patch) counts in write_seq; tamper_seq is its value
-	 * at the last tamper, record_seq its value when the copy of the
-	 * record it waits for began. A verdict for a record copied before
-	 * the last tamper is refused: it cannot clear MODIFIED.
+	 * at the last tamper (or the last write before any verdict, see
+	 * hostsig_unjudged_write_locked()), record_seq its value when the
+	 * copy of the record it waits for began. A verdict for a record
+	 * copied before the last tamper is refused: it cannot clear MODIFIED.
 	 */
 	u64 write_seq;			/* lock */
 	u64 tamper_seq;			/* lock */
 	u64 record_seq;			/* lock */
 	u32 history;			/* lock: HOSTSIG_HISTORY_*, never cleared */
 	bool stop_vm;			/* lock: a tamper decided to quarantine */
+	bool judged;			/* lock: a verifier's verdict was taken */
 	bool dirty;			/* lock: written to while first captured */
 	bool reaction_queued;		/* lock: on the tamper work's list */
 	struct list_head tamper_node;	/* lock: on the tamper work's list */
@@ -428,6 +430,7 @@ int hostsig_track_set_ranges_locked(struct hostsig_component *comp,
 				    struct hostsig_writable_set **pset,
 				    struct hostsig_flips *flips);
 bool hostsig_tamper_locked(struct hostsig_component *comp);
+void hostsig_queue_recapture_locked(struct hostsig_component *comp);
 
 /* ---- guest memory (capture.c) -------------------------------------------- */
 

@@ -874,8 +874,8 @@ static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_track_pag
  * a reaction queued. Whether the reaction is a quarantine is decided now,
  * not when it runs, so that no verdict arriving in between can change it;
  * returns true when the caller must stop the VM (kvm_vm_dead()) as soon
- * as it has dropped the lock. While the component is still being captured
- * for the first time, the capture finishes first (see hostsig_capture()).
+ * as it has dropped the lock. Only for a component a verifier judged
+ * (comp->judged): see hostsig_unjudged_write_locked() for the others.
  * Called with the VM's lock held.
  */
 bool hostsig_tamper_locked(struct hostsig_component *comp)
@@ -885,10 +885,6 @@ bool hostsig_tamper_locked(struct hostsig_component *comp)
 
 	comp->tamper_seq = comp->write_seq;
 	comp->history |= HOSTSIG_HISTORY_MODIFIED;
-	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
-		comp->dirty = true;
-		return false;
-	}
 	comp->state = HOSTSIG_STATE_MODIFIED;
 	comp->modified_ns = ktime_get_real_ns();
 	hostsig_vm_policy_locked(vm, &policy);
@@ -913,17 +909,15 @@ bool hostsig_tamper_locked(struct hostsig_component *comp)
  * by itself, but what the site holds now must be one of its forms: the
  * component is captured again HOSTSIG_PATCH_SETTLE_MS later (the kernel
  * patches a site in several writes, int3 first), and the new record's
- * verdict applies. While the first capture is still being made, a patch
- * counts as a tamper (that copy would prove nothing).
+ * verdict applies. Only for a component a verifier judged (see
+ * hostsig_unjudged_write_locked() for the others).
+ *
+ * hostsig_queue_recapture_locked(): have the component captured again
+ * HOSTSIG_PATCH_SETTLE_MS from now, by the patch work. Called with the
+ * VM's lock held.
  */
-static void hostsig_patch_locked(struct hostsig_component *comp)
+void hostsig_queue_recapture_locked(struct hostsig_component *comp)
 {
-	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
-		comp->tamper_seq = comp->write_seq;
-		comp->history |= HOSTSIG_HISTORY_MODIFIED;
-		comp->dirty = true;
-		return;
-	}
 	if (!comp->patch_queued) {
 		comp->patch_queued = true;
 		hostsig_comp_hold(comp);
@@ -933,6 +927,29 @@ static void hostsig_patch_locked(struct hostsig_component *comp)
 		queue_delayed_work(system_wq, &hostsig_patch_work,
 				   msecs_to_jiffies(HOSTSIG_PATCH_SETTLE_MS));
 	}
+}
+
+/*
+ * A tracked write to a component no verifier has judged (comp->judged
+ * false: it is being captured for the first time, waits for its first
+ * verdict, or timed out without one). There are no writable ranges to
+ * check it against yet, and the component's own kernel writes its data
+ * as soon as it runs (under a fail-open policy, before any verdict), so
+ * the write is no evidence of tampering: no MODIFIED, no tamper count,
+ * event or quarantine. What it does make stale is the copy in flight: a
+ * verdict for a record copied before it is refused (tamper_seq), and a
+ * component that waits for a verdict is captured again, by the patch work
+ * (without a PATCHED event); one that is still being captured is captured
+ * again once that copy is committed (dirty, see hostsig_capture()). One
+ * that timed out stays UNKNOWN. Called with the VM's lock held.
+ */
+static void hostsig_unjudged_write_locked(struct hostsig_component *comp)
+{
+	comp->tamper_seq = comp->write_seq;
+	if (comp->state == HOSTSIG_STATE_UNVERIFIED)
+		comp->dirty = true;
+	else if (comp->state == HOSTSIG_STATE_PENDING)
+		hostsig_queue_recapture_locked(comp);
 }
 
 /* One tracked page hit by a write: what it means for its component. */
@@ -948,17 +965,21 @@ static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
 	hit = hostsig_write_hits_locked(tp, offset_in_page(gpa), bytes);
 	if (hit == HOSTSIG_HIT_NONE)
 		return false;
-	*allowed = false;
 	/* A page mapped twice in the component counts the write once. */
 	if (comp->last_write_serial == serial && comp->last_hit >= hit)
 		return false;
 	comp->last_write_serial = serial;
 	comp->last_hit = hit;
 	comp->write_seq++;
+	if (!comp->judged) {
+		hostsig_unjudged_write_locked(comp);
+		return false;
+	}
+	*allowed = false;
 	if (hit == HOSTSIG_HIT_PATCH) {
 		comp->patches++;
 		hostsig_count(HOSTSIG_A_STATS_PATCHES);
-		hostsig_patch_locked(comp);
+		hostsig_queue_recapture_locked(comp);
 		return false;
 	}
 	comp->tampers++;
@@ -1096,18 +1117,25 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 {
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
+	bool judged;
 
 	spin_lock(&vm->lock);
+	judged = comp->judged;
+	/* Unjudged and timed out meanwhile: it stays UNKNOWN. */
 	if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead &&
-	    !vm->quarantined && kvm_get_kvm_safe(vm->kvm))
+	    !vm->quarantined &&
+	    (judged || comp->state != HOSTSIG_STATE_UNKNOWN) &&
+	    kvm_get_kvm_safe(vm->kvm))
 		kvm = vm->kvm;
 	spin_unlock(&vm->lock);
 	if (!kvm)
 		return;
 
-	hostsig_comp_notify(comp, HOSTSIG_EVENT_PATCHED);
-	pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
-			    comp->id, vm->id);
+	if (judged) {
+		hostsig_comp_notify(comp, HOSTSIG_EVENT_PATCHED);
+		pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
+				    comp->id, vm->id);
+	}
 	hostsig_recapture(kvm, comp);
 	kvm_put_kvm(kvm);
 }

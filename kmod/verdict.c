@@ -35,6 +35,8 @@ static void hostsig_apply_verdict_locked(struct hostsig_component *comp,
 {
 	comp->state = hostsig_state_of_verdict(msg->verdict);
 	comp->answered = true;
+	/* From now on a tracked write outside its writable ranges is a tamper. */
+	comp->judged = true;
 	if (comp->state == HOSTSIG_STATE_NOT_AUTHENTIC)
 		comp->history |= HOSTSIG_HISTORY_NOT_AUTHENTIC;
 	/* Only the verdict on the load itself says the load was verified. */
