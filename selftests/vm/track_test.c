@@ -1120,7 +1120,9 @@ TEST_F_TIMEOUT(track, write_run_restore_stays_in_history, SLOW_TEST_S)
  * Quarantine is decided when the write is seen: the writing vCPU does not
  * run another instruction (the KVM_RUN that made the write fails with
  * EIO), and the verdict for the record copied before the write, arriving
- * late, is refused and changes nothing.
+ * late, is refused and changes nothing. The component was judged before
+ * (AUTHENTIC, then REVERIFY made the record the write makes stale): a
+ * write before any verdict is no tamper.
  */
 TEST_F_TIMEOUT(track, quarantine_decided_at_tamper_time, SLOW_TEST_S)
 {
@@ -1134,6 +1136,11 @@ TEST_F_TIMEOUT(track, quarantine_decided_at_tamper_time, SLOW_TEST_S)
 	int ret, err;
 
 	rec = make_component(_metadata, self, &c, "caught");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c.id));
+	rec = wait_new_record(_metadata, self, c.id, rec);
 	ASSERT_NE(0, rec);
 	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
 				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
