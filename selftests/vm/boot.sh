@@ -11,8 +11,9 @@
 # Environment: BUILD; HOSTSIG_VM_TIMEOUT (seconds, default 900) kills a VM
 # that hangs; HOSTSIG_VM_MEM (MiB, default 1536); HOSTSIG_VM_RETRIES
 # (default 3) bounds the boots when the emulator's own hang is seen
-# (emuwatch.py; HOSTSIG_VM_WATCHDOG=0 turns it off). QEMU's monitor is on
-# OUTDIR/monitor.sock.
+# (emuwatch.py; HOSTSIG_VM_WATCHDOG=0 turns it off). QEMU's monitor is a
+# socket in a private directory under /tmp, whose path OUTDIR/monitor names
+# (a socket's path must be shorter than 108 bytes, and OUTDIR may not be).
 #
 # The emulator is the one selftests/lib/qemu.sh prepared. Each boot the
 # watchdog ended leaves its logs and evidence in OUTDIR/try-N/ and a line
@@ -42,11 +43,17 @@ parts="$BUILD/initramfs/base.cpio $BUILD/initramfs/python.cpio $BUILD/initramfs/
 # shellcheck disable=SC2086 # parts is a list of paths without spaces
 cat $parts >"$outdir/initrd.cpio"
 
+mondir=$(mktemp -d /tmp/hostsig-vm.XXXXXX) || exit 1
+trap 'rm -rf "$mondir"' EXIT
+trap 'exit 143' TERM INT HUP
+monitor=$mondir/monitor.sock
+echo "$monitor" >"$outdir/monitor"
+
 try=1
 while :; do
 	: >"$outdir/console.log"
 	: >"$outdir/results.log"
-	rm -f "$outdir/hang.txt" "$outdir/qemu.pid" "$outdir/monitor.sock"
+	rm -f "$outdir/hang.txt" "$outdir/qemu.pid" "$monitor"
 	# rcu_cpu_stall_timeout: emulated time runs unevenly under TCG on a
 	# loaded host; a stall report would still fail the run, but only
 	# past 120 s.
@@ -57,12 +64,12 @@ while :; do
 		-kernel "$image" -initrd "$outdir/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 quiet rcupdate.rcu_cpu_stall_timeout=120 $*" \
 		-serial "file:$outdir/console.log" -serial "file:$outdir/results.log" \
-		-monitor "unix:$outdir/monitor.sock,server,nowait" \
+		-monitor "unix:$monitor,server,nowait" \
 		-pidfile "$outdir/qemu.pid" &
 	vm=$!
 	watch=
 	if [ "${HOSTSIG_VM_WATCHDOG:-1}" != 0 ]; then
-		python3 "$here/emuwatch.py" "$outdir/qemu.pid" "$outdir/monitor.sock" \
+		python3 "$here/emuwatch.py" "$outdir/qemu.pid" "$monitor" \
 			"$outdir/hang.txt" &
 		watch=$!
 	fi
