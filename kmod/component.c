@@ -260,8 +260,9 @@ void hostsig_uncharge_locked(struct hostsig_component *comp)
 
 /*
  * A PENDING component whose verdict is overdue becomes UNKNOWN. A verdict
- * that comes later for the same record is still taken. Called with the
- * VM's lock held.
+ * that comes later for the same record is still taken, unless the guest
+ * wrote to the component since (hostsig_unjudged_write_locked()). Called
+ * with the VM's lock held.
  */
 bool hostsig_expire_locked(struct hostsig_component *comp, u64 now)
 {

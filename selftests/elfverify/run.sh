@@ -99,6 +99,35 @@ sig_info() {
 	echo "$((_len - 40 - _sl)) $_sl"
 }
 
+# attrs_signed IN OUT: IN signed by the RSA test key and appended as
+# sign-file appends it, but with authenticated attributes (openssl cms
+# without -noattr), which the kernel refuses for modules
+attrs_signed() {
+	openssl cms -sign -binary -nocerts -outform DER -md sha256 \
+		-signer "$P/rsa.pem" -inkey "$P/rsa.key" -in "$1" -out "$RUN/attrs.p7" || return 1
+	_sl=$(stat -c %s "$RUN/attrs.p7")
+	{
+		cat "$1" "$RUN/attrs.p7"
+		printf '\000\000\002\000\000\000\000\000'
+		printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((_sl >> 24 & 255)) \
+			$((_sl >> 16 & 255)) $((_sl >> 8 & 255)) $((_sl & 255)))"
+		printf '~Module signature appended~\n'
+	} >"$2"
+}
+
+# untype_modinfo IN OUT: IN with its .modinfo section typed SHT_NULL and
+# placed past the end of the file (its header alone changed)
+untype_modinfo() {
+	_shoff=$(readelf -hW "$1" | sed -n 's/^ *Start of section headers: *\([0-9]*\).*/\1/p')
+	_idx=$(readelf -SW "$1" | sed -n 's/^ *\[ *\([0-9]*\)\] \.modinfo .*/\1/p')
+	[ -n "$_shoff" ] && [ -n "$_idx" ] || { tap_diag "$1: no .modinfo"; return 1; }
+	cp "$1" "$2"
+	_at=$((_shoff + 64 * _idx))
+	printf '\000\000\000\000' | dd of="$2" bs=1 seek=$((_at + 4)) conv=notrunc status=none
+	printf '\000\360\377\177\000\000\000\000' |
+		dd of="$2" bs=1 seek=$((_at + 24)) conv=notrunc status=none
+}
+
 # forged NAME CAPTURE MODULE OPERATION ARGS...: a copy $RUN/NAME of a capture
 # as a compromised guest kernel would hand it over (forge.c), in $FORGED
 forged() {
@@ -231,11 +260,11 @@ for rel in $RELEASES; do
 	verify "$rel: kvm.ko, the marker cut short: unknown (no signature)" 2 \
 		'.reason == "no_signature"' --trust "$KCERT" "$RUN/cut.ko"
 	{ head -c $((clen + 100)) "$D/kvm.ko"; tail -c 40 "$D/kvm.ko"; } >"$RUN/trunc.ko"
-	verify "$rel: kvm.ko, PKCS#7 truncated inside the trailer: not authentic" 1 \
-		'.verdict == "not_authentic"' --trust "$KCERT" "$RUN/trunc.ko"
+	verify "$rel: kvm.ko, PKCS#7 truncated inside the trailer: unknown (a signature it cannot read)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_signature"' --trust "$KCERT" "$RUN/trunc.ko"
 	{ head -c 100 "$D/kvm.ko"; tail -c 40 "$D/kvm.ko"; } >"$RUN/short.ko"
-	verify "$rel: kvm.ko, sig_len larger than the file: not authentic" 1 \
-		'.reason == "bad_signature"' --trust "$KCERT" "$RUN/short.ko"
+	verify "$rel: kvm.ko, sig_len larger than the file: unknown (unreadable signature)" 2 \
+		'.reason == "unreadable_signature"' --trust "$KCERT" "$RUN/short.ko"
 	tail -c 40 "$D/kvm.ko" >"$RUN/trailer-only.ko"
 	verify "$rel: a trailer alone: unknown (not a module)" 2 \
 		'.reason == "unsupported_format"' --trust "$KCERT" "$RUN/trailer-only.ko"
@@ -245,12 +274,12 @@ for rel in $RELEASES; do
 		'.verdict == "unknown" and .reason == "unsupported_signature"' --trust "$KCERT" "$RUN/idtype.ko"
 	cp "$D/kvm.ko" "$RUN/algo.ko"
 	flip "$RUN/algo.ko" $(($(stat -c %s "$RUN/algo.ko") - 40)) 1
-	verify "$rel: kvm.ko, non-zero algo field: not authentic" 1 \
-		'.reason == "bad_signature"' --trust "$KCERT" "$RUN/algo.ko"
+	verify "$rel: kvm.ko, non-zero algo field: unknown (unreadable signature)" 2 \
+		'.reason == "unreadable_signature"' --trust "$KCERT" "$RUN/algo.ko"
 	cp "$D/kvm.ko" "$RUN/garbage.ko"
 	flip "$RUN/garbage.ko" "$clen"
-	verify "$rel: kvm.ko, garbage instead of a PKCS#7: not authentic" 1 \
-		'.reason == "bad_signature"' --trust "$KCERT" "$RUN/garbage.ko"
+	verify "$rel: kvm.ko, garbage instead of a PKCS#7: unknown (unreadable signature)" 2 \
+		'.reason == "unreadable_signature"' --trust "$KCERT" "$RUN/garbage.ko"
 	cp "$D/kvm.ko" "$RUN/sigbyte.ko"
 	flip "$RUN/sigbyte.ko" $((clen + slen - 10))
 	verify "$rel: kvm.ko, a byte of the RSA signature value changed: not authentic" 1 \
@@ -269,6 +298,15 @@ for rel in $RELEASES; do
 	{ head -c "$clen" "$D/kvm.ko"; tail -c $((hslen + 40)) "$H/rsa.ko"; } >"$RUN/foreign2.ko"
 	verify "$rel: kvm.ko with our key's signature over another module: not authentic" 1 \
 		'.reason == "digest_mismatch"' --trust "$P/rsa.pem" "$RUN/foreign2.ko"
+
+	# authenticated attributes: a form the kernel refuses, not a forgery,
+	# but a denied signer is denied whatever form its signature takes
+	attrs_signed "$H/unsigned.ko" "$RUN/attrs.ko" || tap_diag "openssl cms -sign failed"
+	verify "$rel: hsmod signed with authenticated attributes: unknown (unsupported signature)" 2 \
+		'.verdict == "unknown" and .reason == "unsupported_signature"' --trust "$P/rsa.pem" "$RUN/attrs.ko"
+	verify "$rel: the same, its signer denied: not authentic (denied_certificate)" 1 \
+		'.verdict == "not_authentic" and .reason == "denied_certificate"' \
+		--trust "$P/rsa.pem" --deny "$P/rsa.pem" "$RUN/attrs.ko"
 
 	# our module, signed by the kernel's sign-file
 	verify "$rel: hsmod RSA/SHA-256 (issuer and serial): authentic" 0 \
@@ -410,8 +448,50 @@ for rel in $RELEASES; do
 	rm -rf "$RUN/retag"
 	cp -r "$C" "$RUN/retag"
 	mv "$RUN/retag/$t" "$RUN/retag/alloc-init_rodata-$addr.bin"
-	verify "$rel: loaded, text tagged as another allocation: not authentic (malformed)" 1 \
-		'.verdict == "not_authentic"' --trust "$P/rsa.pem" --capture "$RUN/retag"
+	verify "$rel: loaded, text tagged as another allocation: not authentic (not what the verified file becomes)" 1 \
+		'.verdict == "not_authentic" and .reason == "load_mismatch"' --trust "$P/rsa.pem" --capture "$RUN/retag"
+	# NOT_AUTHENTIC is evidence of tampering; what is not understood is
+	# unknown: an allocation table that makes no sense is read before any
+	# signature and says nothing about the bytes
+	rm -rf "$RUN/twotext"
+	cp -r "$C" "$RUN/twotext"
+	cp "$RUN/twotext/$t" "$RUN/twotext/alloc-text-$(printf %x $((0x${addr#ffff} + 0x100000)) | sed 's/^/ffff/').bin"
+	verify "$rel: loaded, two allocations tagged text: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" --capture "$RUN/twotext"
+	rm -rf "$RUN/long-alloc"
+	cp -r "$C" "$RUN/long-alloc"
+	head -c 4096 /dev/zero >>"$RUN/long-alloc/$t"
+	verify "$rel: loaded, the text allocation a page longer than the layout: not authentic (load mismatch)" 1 \
+		'.verdict == "not_authentic" and .reason == "load_mismatch"' --trust "$P/rsa.pem" --capture "$RUN/long-alloc"
+	# a section the parser relies on, typed SHT_NULL and out of bounds
+	untype_modinfo "$H/unsigned.ko" "$RUN/badelf-unsigned.ko" &&
+	"/lib/modules/$rel/build/scripts/sign-file" sha256 "$P/rsa.key" "$P/rsa.pem" \
+		"$RUN/badelf-unsigned.ko" "$RUN/badelf-signed.ko" &&
+	verify "$rel: a module signed as it is, whose .modinfo is SHT_NULL past the end: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" "$RUN/badelf-signed.ko"
+	untype_modinfo "$H/rsa.ko" "$RUN/badelf-after.ko" &&
+	verify "$rel: the same change to a signed module: not authentic (the signature says so first)" 1 \
+		'.verdict == "not_authentic" and .reason == "digest_mismatch"' --trust "$P/rsa.pem" "$RUN/badelf-after.ko"
+	# a kernel whose loader is not modelled: unknown once the file has
+	# verified, but which kernel it is for is only known from signed bytes,
+	# so a file buffer that no rebuild verifies stays evidence of tampering
+	# (else a guest would rewrite vermagic to hide any change)
+	perl -pe 's/vermagic=6\.(1|12)\./vermagic=5.$1./' "$H/unsigned.ko" >"$RUN/other-kernel.ko" &&
+	"/lib/modules/$rel/build/scripts/sign-file" sha256 "$P/rsa.key" "$P/rsa.pem" \
+		"$RUN/other-kernel.ko" "$RUN/other-kernel-signed.ko" &&
+	load "other-$series" "$RUN/other-kernel-signed.ko" --kernel "$series" &&
+	verify "$rel: a capture of a module for another kernel series: unknown (loader not modelled)" 2 \
+		'.reason == "unsupported_image" and (.message | test("not modelled"))' \
+		--trust "$P/rsa.pem" --capture "$RUN/other-$series" &&
+	flip "$RUN/other-$series/file.bin" "$(fact "other-$series" file_text)" &&
+	verify "$rel: the same with a byte of its file buffer changed: not authentic (vermagic is the guest's word)" 1 \
+		'.verdict == "not_authentic" and .reason == "digest_mismatch"' \
+		--trust "$P/rsa.pem" --capture "$RUN/other-$series"
+	rm -rf "$RUN/badelf-cap"
+	cp -r "$RUN/hs-$series-pristine" "$RUN/badelf-cap"
+	cp "$RUN/badelf-signed.ko" "$RUN/badelf-cap/file.bin"
+	verify "$rel: a capture whose signed file buffer does not parse: unknown (unreadable)" 2 \
+		'.verdict == "unknown" and .reason == "unreadable_image"' --trust "$P/rsa.pem" --capture "$RUN/badelf-cap"
 
 	# attacks: what a compromised guest kernel hands over, each coherent
 	# (with the rule it attacks taken out, the capture verifies)

@@ -2,7 +2,9 @@
 /*
  * hostsigctl list [--vm VM], hostsigctl show ID
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ctl.h"
 
@@ -16,17 +18,29 @@ static int list_one(const struct hostsig_nl_comp *comp, void *arg)
 {
 	struct list_ctx *lc = arg;
 
-	if (lc->ctl->json)
+	if (lc->ctl->json) {
 		json_component(&lc->json, NULL, comp);
-	else
+	} else {
+		if (!lc->count)
+			print_component_row_header();
 		print_component_row(comp);
+	}
 	lc->count++;
 	return 0;
 }
 
+/*
+ * Nothing is printed for a list that failed (no permission, the module
+ * gone mid-way): the JSON document is made in memory and written out only
+ * when it is whole, so that a consumer never reads an empty or cut list as
+ * the truth.
+ */
 int cmd_list(struct ctl *ctl, int argc, char **argv)
 {
 	struct list_ctx lc = { .ctl = ctl };
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *mem = NULL;
 	uint64_t vm_id;
 	int err;
 
@@ -35,15 +49,23 @@ int cmd_list(struct ctl *ctl, int argc, char **argv)
 	if (ctl_open(ctl))
 		return CTL_ERROR;
 	if (ctl->json) {
-		json_init(&lc.json, stdout);
+		mem = open_memstream(&doc, &len);
+		if (!mem)
+			return ctl_fail(ctl, -errno, "listing components");
+		json_init(&lc.json, mem);
 		json_array_begin(&lc.json, NULL);
-	} else {
-		print_component_row_header();
 	}
 	err = hostsig_nl_dump_components(&ctl->nl, vm_id, list_one, &lc);
-	if (ctl->json) {
+	if (mem) {
 		json_array_end(&lc.json);
 		json_finish(&lc.json);
+		if (fclose(mem) && !err)
+			err = -ENOMEM;
+		if (!err)
+			fwrite(doc, 1, len, stdout);
+		free(doc);
+	} else if (!err && !lc.count) {
+		print_component_row_header();
 	}
 	if (err)
 		return ctl_fail(ctl, err, "listing components");

@@ -70,20 +70,20 @@ int elf_check_header(const uint8_t *buf, size_t len, uint64_t *shoff,
 				  "ELF type %u is not a relocatable object (a module)",
 				  le16(buf + 16));
 	if (le16(buf + 58) != ELF_SHDR_SIZE)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "section header size %u, not 64", le16(buf + 58));
 	*shoff = le64(buf + 40);
 	*shnum = le16(buf + 60);
 	*shstrndx = le16(buf + 62);
 	if (*shnum == 0 || *shnum > HOSTSIG_ELF_MAX_SECTIONS)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "%u sections (1..%u)", *shnum, HOSTSIG_ELF_MAX_SECTIONS);
 	if (!span_ok(len, *shoff, (uint64_t)*shnum * ELF_SHDR_SIZE))
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "section headers at 0x%llx run past the end (0x%zx)",
 				  (unsigned long long)*shoff, len);
 	if (*shstrndx == SHN_UNDEF || *shstrndx >= *shnum)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "section name table index %u of %u", *shstrndx, *shnum);
 	return 0;
 }
@@ -183,18 +183,18 @@ static int check_sections(struct elf_module *m, struct hostsig_result *res)
 		if (s->type == SHT_NOBITS)
 			continue;
 		if (!span_ok(m->len, s->offset, s->size))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "section %u at 0x%llx+0x%llx runs past the end (0x%zx)",
 					  i, (unsigned long long)s->offset,
 					  (unsigned long long)s->size, m->len);
 		if (s->type == SHT_SYMTAB && (s->link == SHN_UNDEF || s->link >= m->shnum))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "symbol table %u links to section %u", i, s->link);
 		if (s->name >= m->shstr_len)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "section %u name at %u, outside the name table", i, s->name);
 		if (s->type == SHT_RELA && (s->info >= m->shnum || s->size % ELF_RELA_SIZE))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "relocation section %s applies to section %u",
 					  elf_section_name(m, i), s->info);
 	}
@@ -212,14 +212,14 @@ static int find_symtab(struct elf_module *m, struct hostsig_result *res)
 		}
 	}
 	if (!m->symndx)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "no symbol table (a stripped module)");
 	sym = &m->sh[m->symndx];
 	m->strndx = sym->link;
 	str = &m->sh[m->strndx];
 	if (str->type != SHT_STRTAB || str->size == 0 ||
 	    m->buf[str->offset + str->size - 1] != '\0')
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "the symbol names are not a terminated string table");
 	m->nr_syms = sym->size / ELF_SYM_SIZE;
 	return 0;
@@ -287,12 +287,12 @@ static int parse(struct elf_module *m, const uint8_t *buf, size_t len,
 	for (unsigned int i = 0; i < m->shnum; i++)
 		elf_shdr_decode(shdrs + (size_t)i * ELF_SHDR_SIZE, &m->sh[i]);
 	if (m->sh[0].type != SHT_NULL || m->sh[0].size || m->sh[0].addr)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "section 0 is not an empty SHT_NULL");
 	str = &m->sh[m->shstrndx];
 	if (str->type != SHT_STRTAB || !span_ok(len, str->offset, str->size) ||
 	    str->size == 0 || buf[str->offset + str->size - 1] != '\0')
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "the section name table is not a terminated string table");
 	m->shstr = (const char *)buf + str->offset;
 	m->shstr_len = str->size;

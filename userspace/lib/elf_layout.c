@@ -233,6 +233,12 @@ static void loader_flags(const struct elf_module *m, uint64_t *flags)
 	flags[0] = 0;
 }
 
+/*
+ * The file has verified by now and its loader is modelled, so the set of
+ * allocations and their sizes follow from signed bytes: one the file does
+ * not make, or of another size, is a loaded image that is not what the file
+ * becomes (load_mismatch), not a structure this verifier fails to read.
+ */
 static int map_allocations(const struct elf_module *m, const struct hostsig_elf_loaded *in,
 			   struct elf_layout *lay, struct hostsig_result *res)
 {
@@ -243,7 +249,7 @@ static int map_allocations(const struct elf_module *m, const struct hostsig_elf_
 		uint64_t need = lay->mem_size[t];
 
 		if (!need)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_LOAD_MISMATCH,
 					  "an allocation tagged %s, but %s %s module has none",
 					  hostsig_elf_mem_name(t),
 					  hostsig_elf_kernel_name(lay->kernel), m->name ? m->name : "");
@@ -289,7 +295,7 @@ int elf_layout(const struct elf_module *m, const struct hostsig_elf_loaded *in,
 		layout_6_12(&st);
 	layout_symtab(&st);
 	if (st.overflow) {
-		result_set(res, HOSTSIG_R_MALFORMED_IMAGE, "sections too large to lay out");
+		result_set(res, HOSTSIG_R_UNREADABLE_IMAGE, "sections too large to lay out");
 		goto out;
 	}
 	if (map_allocations(m, in, lay, res))

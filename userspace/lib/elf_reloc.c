@@ -53,7 +53,7 @@ static int copy_sections(const struct elf_module *m, const struct elf_layout *la
 			continue;
 		img = &ex->img[p->alloc];
 		if (p->offset > img->len || m->sh[i].size > img->len - p->offset)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "section %s does not fit its allocation",
 					  elf_section_name(m, i));
 		if (m->sh[i].type == SHT_NOBITS)
@@ -143,7 +143,7 @@ static int symbol_values(const struct elf_module *m, const struct elf_layout *la
 			if (report_external(rep, name, loaded))
 				return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
 		} else if (s.shndx >= m->shnum) {
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "symbol %s in section %u of %u", name, s.shndx, m->shnum);
 		} else if (s.shndx == m->pcpu && m->pcpu) {
 			if (shared_base(loaded, s.value, &v->percpu_base, &v->have_percpu,
@@ -232,17 +232,17 @@ static int apply_section(const struct elf_module *m, const struct elf_layout *la
 		elf_rela(m, rs, k, &r);
 		off = p->offset + r.offset;
 		if (!elf_reloc_value(m, &ex->val, &r, p->addr + r.offset, &val, &size))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "%s[%zu]: relocation type %u (symbol %u) the kernel refuses",
 					  elf_section_name(m, rs), k, r.type, r.sym);
 		if (!size)
 			continue;
 		if (r.offset > m->sh[target].size || off > img->len || size > img->len - off)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "%s[%zu]: relocation outside its allocation",
 					  elf_section_name(m, rs), k);
 		if (memcmp(img->bytes + off, zero, size))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "%s[%zu]: relocation target not zero, which the kernel refuses",
 					  elf_section_name(m, rs), k);
 		put_le(img->bytes + off, val, size);
@@ -264,7 +264,7 @@ static int apply_relocations(const struct elf_module *m, const struct elf_layout
 					  "livepatch relocations (%s) are not modelled",
 					  elf_section_name(m, i));
 		if (m->sh[i].type == SHT_REL)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNSUPPORTED_IMAGE,
 					  "SHT_REL section %s, which x86-64 refuses",
 					  elf_section_name(m, i));
 		if (m->sh[i].type == SHT_RELA && apply_section(m, lay, ex, i, res))
@@ -406,7 +406,7 @@ static int kallsyms(const struct elf_module *m, const struct elf_layout *lay,
 
 	if (da < 0 || ia < 0 ||
 	    lay->init_kallsyms_end > ex->img[ia].len || lay->core_kallsyms_end > ex->img[da].len)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE, "kallsyms tables outside their allocation");
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE, "kallsyms tables outside their allocation");
 	ib = ex->img[ia].bytes;
 	db = ex->img[da].bytes;
 	put_le(ib + lay->init_kallsyms_off, lay->sec[m->symndx].addr, 8);
@@ -429,7 +429,7 @@ static int kallsyms(const struct elf_module *m, const struct elf_layout *lay,
 		len = strlen(name);
 		if (ndst >= lay->nr_core_syms ||
 		    lay->core_stroffs + names + len + 1 > lay->core_typeoffs)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "core symbols do not fit the room the layout made");
 		type_out[ndst] = ib[lay->init_typeoffs + i];
 		put_le(sym_out + ndst * ELF_SYM_SIZE, names, 4);

@@ -66,7 +66,7 @@ enum hostsig_reason {
 	HOSTSIG_R_DIGEST_MISMATCH,	/* not authentic: the bytes are not what was signed */
 	HOSTSIG_R_BAD_SIGNATURE,	/* not authentic: the signature itself does not verify */
 	HOSTSIG_R_BAD_CERT_TABLE,	/* unknown: the certificate table does not fit the file */
-	HOSTSIG_R_MALFORMED_IMAGE,	/* not authentic: headers or tables out of bounds */
+	HOSTSIG_R_MALFORMED_IMAGE,	/* retired: no verifier gives it (UNREADABLE_IMAGE) */
 	HOSTSIG_R_DENIED_CERTIFICATE,	/* not authentic: a signer's chain holds a denied certificate */
 	HOSTSIG_R_DENIED_DIGEST,	/* not authentic: the image digest is denied */
 	HOSTSIG_R_LOAD_MISMATCH,	/* not authentic: loaded bytes are not what the signed file becomes */

@@ -54,8 +54,10 @@ static bool ends_with_marker(const uint8_t *p, size_t len)
 
 /*
  * The trailer, checked as mod_check_sig() does: what the kernel refuses
- * outright is malformed (not authentic); a signature type other than PKCS#7
- * is one the kernel does not check either (unknown).
+ * outright, the verifier cannot read either (unreadable_signature); a
+ * signature type other than PKCS#7 is one the kernel does not check
+ * (unsupported_signature). Both are unknown: not understanding a signature
+ * is no evidence of tampering. A signature that does not verify is.
  */
 static int parse_trailer(const uint8_t *t, size_t before, struct modsig *ms,
 			 struct hostsig_result *res)
@@ -71,10 +73,10 @@ static int parse_trailer(const uint8_t *t, size_t before, struct modsig *ms,
 				  "module signature id_type %u is not PKCS#7 (%u)",
 				  info[2], PKEY_ID_PKCS7);
 	if (info[0] || info[1] || info[3] || info[4] || info[5] || info[6] || info[7])
-		return result_set(res, HOSTSIG_R_BAD_SIGNATURE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE,
 				  "module signature information has non-zero fields");
 	if (sig_len == 0 || sig_len > before)
-		return result_set(res, HOSTSIG_R_BAD_SIGNATURE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE,
 				  "signature length %u, with %zu bytes before it",
 				  sig_len, before);
 	ms->pkcs7_len = sig_len;
@@ -89,13 +91,13 @@ int modsig_locate(const uint8_t *file, size_t file_len, const uint8_t *sig,
 	size_t before;
 
 	memset(ms, 0, sizeof(*ms));
-	ms->status = HOSTSIG_R_BAD_SIGNATURE;
+	ms->status = HOSTSIG_R_UNREADABLE_SIGNATURE;
 	if (!ends_with_marker(tail, tail_len))
 		return result_set(res, HOSTSIG_R_NO_SIGNATURE, sig ?
 				  "the signature given does not end with the module signature marker" :
 				  "the module is not signed (no \"~Module signature appended~\" marker)");
 	if (tail_len < MODSIG_MARKER_LEN + MODSIG_INFO_LEN)
-		return result_set(res, HOSTSIG_R_BAD_SIGNATURE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE,
 				  "module signature marker without a signature (%zu bytes)",
 				  tail_len);
 	before = tail_len - MODSIG_MARKER_LEN - MODSIG_INFO_LEN;
@@ -105,7 +107,7 @@ int modsig_locate(const uint8_t *file, size_t file_len, const uint8_t *sig,
 		return -1;
 	if (sig) {
 		if (ms->pkcs7_len != before)
-			return result_set(res, HOSTSIG_R_BAD_SIGNATURE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE,
 					  "signature of %zu bytes holds a PKCS#7 of %zu",
 					  before, ms->pkcs7_len);
 		ms->pkcs7 = sig;
@@ -115,7 +117,7 @@ int modsig_locate(const uint8_t *file, size_t file_len, const uint8_t *sig,
 		ms->content_len = before - ms->pkcs7_len;
 	}
 	if (ms->content_len == 0)
-		return result_set(res, HOSTSIG_R_BAD_SIGNATURE, "no module before the signature");
+		return result_set(res, HOSTSIG_R_UNREADABLE_SIGNATURE, "no module before the signature");
 	return 0;
 }
 
@@ -223,11 +225,11 @@ static void decode_signer(const struct hostsig_trust *trust, struct modsig *ms)
 	ms->si = sk_CMS_SignerInfo_value(infos, 0);
 	describe_signer_id(ms);
 	if (CMS_signed_get_attr_count(ms->si) >= 0)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE,
+		return ms_fail(ms, HOSTSIG_R_UNSUPPORTED_SIGNATURE,
 			       "the signature has authenticated attributes, which the kernel refuses for modules");
 	CMS_SignerInfo_get0_algs(ms->si, NULL, NULL, &dig_alg, NULL);
 	if (!dig_alg)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE, "no digest algorithm");
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE, "no digest algorithm");
 	X509_ALGOR_get0(&obj, NULL, NULL, dig_alg);
 	ms->digest_type = digest_of_nid(OBJ_obj2nid(obj));
 	if (ms->digest_type == HOSTSIG_DIGEST_NONE)
@@ -250,33 +252,33 @@ void modsig_decode(const struct hostsig_trust *trust, struct modsig *ms)
 	ASN1_OCTET_STRING **content;
 
 	ms->decoded = false;
-	ms->status = HOSTSIG_R_BAD_SIGNATURE;
+	ms->status = HOSTSIG_R_UNREADABLE_SIGNATURE;
 	ms->candidates = sk_X509_new_null();
 	if (!ms->candidates)
 		return ms_fail(ms, HOSTSIG_R_INTERNAL_ERROR, "out of memory");
 	if (ms->pkcs7_len > INT32_MAX)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE, "signature too large");
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE, "signature too large");
 	ms->cms = d2i_CMS_ContentInfo(NULL, &p, (long)ms->pkcs7_len);
 	ERR_clear_error();
 	if (!ms->cms)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE, "not a DER PKCS#7 structure");
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE, "not a DER PKCS#7 structure");
 	if (p != ms->pkcs7 + ms->pkcs7_len)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE,
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE,
 			       "%zu bytes after the PKCS#7 structure",
 			       (size_t)(ms->pkcs7 + ms->pkcs7_len - p));
 	if (OBJ_obj2nid(CMS_get0_type(ms->cms)) != NID_pkcs7_signed)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE, "PKCS#7 structure is not SignedData");
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE, "PKCS#7 structure is not SignedData");
 	if (OBJ_obj2nid(CMS_get0_eContentType(ms->cms)) != NID_pkcs7_data)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE,
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE,
 			       "the signed content is not pkcs7-data");
 	content = CMS_get0_content(ms->cms);
 	if (content && *content)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE,
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE,
 			       "the signature is not detached: it carries content");
 	ms->bag = CMS_get1_certs(ms->cms);
 	ERR_clear_error();
 	if (sk_X509_num(ms->bag) > HOSTSIG_MAX_SIGNATURE_CERTS)
-		return ms_fail(ms, HOSTSIG_R_BAD_SIGNATURE,
+		return ms_fail(ms, HOSTSIG_R_UNREADABLE_SIGNATURE,
 			       "more than %d certificates in the signature",
 			       HOSTSIG_MAX_SIGNATURE_CERTS);
 	decode_signer(trust, ms);

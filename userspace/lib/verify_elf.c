@@ -172,8 +172,6 @@ enum hostsig_outcome hostsig_verify_elf_file(const struct hostsig_trust *trust,
 			report_unsigned(trust, file, len, res);
 		return res->verdict;
 	}
-	if (elf_parse(&m, file, ms.content_len, NULL, res))
-		goto out;
 	modsig_decode(trust, &ms);
 	if (elf_digests(trust, &ms, &ds) || digest_set_update(&ds, file, ms.content_len) ||
 	    digest_set_final(&ds)) {
@@ -182,7 +180,15 @@ enum hostsig_outcome hostsig_verify_elf_file(const struct hostsig_trust *trust,
 	}
 	if (ms.decoded)
 		modsig_verifies(&ms, ds.value[ms.digest_type], ds.len[ms.digest_type]);
-	elf_digest_report(trust, &ms, &ds, res);
+	if (elf_digest_report(trust, &ms, &ds, res))
+		goto out;
+	/*
+	 * The signature decides first: bytes it does not cover are evidence of
+	 * tampering whatever they hold. A file its signer signed that the
+	 * kernel could not load is one this verifier does not understand.
+	 */
+	if (res->verdict == HOSTSIG_AUTHENTIC || res->reason == HOSTSIG_R_UNTRUSTED)
+		elf_parse(&m, file, ms.content_len, NULL, res);
 out:
 	digest_set_release(&ds);
 	modsig_release(&ms);
@@ -204,22 +210,22 @@ static int check_loaded_input(const struct hostsig_elf_loaded *in,
 	if (in->signature_len && !in->signature)
 		return result_set(res, HOSTSIG_R_INTERNAL_ERROR, "no signature bytes");
 	if (in->nr_allocs == 0 || in->nr_allocs > HOSTSIG_ELF_MAX_ALLOCS || !in->allocs)
-		return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+		return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 				  "%zu allocations (1..%u)", in->nr_allocs,
 				  HOSTSIG_ELF_MAX_ALLOCS);
 	for (size_t i = 0; i < in->nr_allocs; i++) {
 		const struct hostsig_elf_alloc *a = &in->allocs[i];
 
 		if (a->tag == 0 || a->tag >= HOSTSIG_ELF_MEM_NR)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "allocation %zu has tag %u", i, a->tag);
 		if (seen & (1u << a->tag))
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "two allocations tagged %s", hostsig_elf_mem_name(a->tag));
 		seen |= 1u << a->tag;
 		if (!a->bytes || !a->len || a->len > HOSTSIG_MAX_INPUT_SIZE ||
 		    a->addr + a->len < a->addr)
-			return result_set(res, HOSTSIG_R_MALFORMED_IMAGE,
+			return result_set(res, HOSTSIG_R_UNREADABLE_IMAGE,
 					  "allocation %zu (%s) is empty, too large or wraps",
 					  i, hostsig_elf_mem_name(a->tag));
 	}
