@@ -15,9 +15,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ctype.h>
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 #include "hostsig.h"
 
@@ -305,6 +307,27 @@ static bool hostsig_span_from_kept(const struct hostsig_component *comp,
 	       (!hostsig_span_is_init(comp, span) || init_released);
 }
 
+/* Bytes of the regions of a REGISTER that hostsig_span_kept() will keep. */
+u64 hostsig_args_kept_size(const struct hostsig_args *args)
+{
+	u64 sum = 0;
+	u32 i;
+
+	for (i = 0; i < args->block.nr_regions; i++) {
+		const struct hostsig_region *r = &args->regions[i];
+		bool init = r->kind == HOSTSIG_REGION_IMAGE &&
+			    args->block.format == HOSTSIG_FMT_ELF_MODULE &&
+			    r->tag >= HOSTSIG_ELF_TAG_INIT_TEXT &&
+			    r->tag <= HOSTSIG_ELF_TAG_INIT_RODATA;
+
+		/* Each is bounded and their sum checked at REGISTER. */
+		if (r->kind == HOSTSIG_REGION_FILE ||
+		    r->kind == HOSTSIG_REGION_SIGNATURE || init)
+			sum += r->len;
+	}
+	return sum;
+}
+
 /* Bytes of the kept spans; 0 or -HOSTSIG_EFAULT if they do not add up. */
 static long hostsig_kept_len(const struct hostsig_component *comp, u64 *len)
 {
@@ -326,8 +349,8 @@ static long hostsig_kept_len(const struct hostsig_component *comp, u64 *len)
  * The first capture (the load) keeps the bytes of the kept spans from its
  * record, for the later ones. 0, or -HOSTSIG_ENOMEM / -HOSTSIG_EFAULT.
  */
-long hostsig_keep_regions(struct hostsig_component *comp,
-			  const struct hostsig_record *rec)
+static long hostsig_keep_regions(struct hostsig_component *comp,
+				 const struct hostsig_record *rec)
 {
 	const u8 *base = (const u8 *)rec;
 	u64 len, at = 0;
@@ -396,9 +419,9 @@ static int hostsig_copy_span(struct kvm *kvm, struct kvm_vcpu *vcpu,
  * (SMM or not) is used. Returns 0 or -HOSTSIG_EFAULT if a page has left
  * guest memory.
  */
-int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
-		       const struct hostsig_component *comp,
-		       struct hostsig_record *rec, bool init_released)
+static int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
+			      const struct hostsig_component *comp,
+			      struct hostsig_record *rec, bool init_released)
 {
 	u64 offset = hostsig_record_header_len(comp->nr_spans);
 	u8 *base = (u8 *)rec;
@@ -443,8 +466,8 @@ int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
  * in their place. A release after this call came after the copy, from
  * memory the guest had not freed yet.
  */
-void hostsig_copy_kept_init(const struct hostsig_component *comp,
-			    struct hostsig_record *rec)
+static void hostsig_copy_kept_init(const struct hostsig_component *comp,
+				   struct hostsig_record *rec)
 {
 	u64 kept_at = 0;
 	u32 i;
@@ -460,4 +483,165 @@ void hostsig_copy_kept_init(const struct hostsig_component *comp,
 			       comp->kept + kept_at, span->len);
 		kept_at += span->len;
 	}
+}
+
+/* ---- captures into the ring ------------------------------------------------------ */
+
+static long hostsig_ring_error(int err, struct hostsig_component *comp)
+{
+	switch (err) {
+	case -EAGAIN:
+		hostsig_count(HOSTSIG_A_STATS_REFUSED_RING_FULL);
+		hostsig_comp_notify(comp, HOSTSIG_EVENT_RING_FULL);
+		return -HOSTSIG_EAGAIN;
+	case -E2BIG:
+		return -HOSTSIG_E2BIG;
+	default:
+		return -HOSTSIG_ENOMEM;
+	}
+}
+
+static void hostsig_fill_record(struct hostsig_record *rec,
+				const struct hostsig_component *comp)
+{
+	rec->component_id = comp->id;
+	rec->vm_id = comp->vm->id;
+	rec->vmm_pid = comp->vm->vmm_pid;
+	rec->vcpu_id = comp->vcpu_id;
+	rec->format = comp->format;
+	rec->load_base = comp->load_base;
+	rec->image_base = comp->image_base;
+	rec->arg_flags = comp->arg_flags;
+	memcpy(rec->name, comp->name, sizeof(rec->name));
+}
+
+/*
+ * The copy is in the record: the component waits for it from now on. At
+ * REGISTER (first) it also becomes visible. Returns the record it no
+ * longer waits for (to discard), or 0. Called with hostsig_table_lock and
+ * the VM's lock held.
+ */
+static u64 hostsig_commit_locked(struct hostsig_component *comp,
+				 const struct hostsig_ring_slot *slot, u64 seq,
+				 bool first)
+{
+	struct hostsig_vm *vm = comp->vm;
+	u64 old_record = 0;
+
+	if (first) {
+		hostsig_comp_publish_locked(comp);
+		vm->registered++;
+		comp->registered_ns = ktime_get_real_ns();
+		comp->first_record_id = slot->record_id;
+	} else {
+		if (comp->load_verified)
+			slot->rec->arg_flags |= HOSTSIG_REC_F_LOAD_VERIFIED;
+		if (comp->record_id && !comp->answered)
+			old_record = comp->record_id;
+		if (!comp->pending_charged) {
+			vm->pending_bytes += comp->size;
+			comp->pending_charged = true;
+		}
+	}
+	/* A modified component stays so until the new record's verdict. */
+	if (comp->state != HOSTSIG_STATE_MODIFIED)
+		comp->state = HOSTSIG_STATE_PENDING;
+	comp->record_id = slot->record_id;
+	comp->record_seq = seq;
+	comp->answered = false;
+	comp->verifications++;
+	comp->pending_since = ktime_get_boottime_ns();
+	if (comp->dirty) {
+		/*
+		 * Written to while we copied it for the first time: this copy
+		 * proves nothing (its verdict will be refused, tamper_seq) and
+		 * no verifier judged the component yet, so it is no tamper
+		 * either: capture it again (hostsig_unjudged_write_locked()).
+		 */
+		comp->dirty = false;
+		hostsig_queue_recapture_locked(comp);
+	}
+	return old_record;
+}
+
+/*
+ * Capture the component into a new ring record and make it wait for that
+ * record's verdict. At REGISTER (first) the component also enters the
+ * table, and keeps the bytes of the regions the guest frees after the
+ * load (hostsig_keep_regions()). The component becomes PENDING before the
+ * record is committed, so that a verdict can never arrive for a record the
+ * component does not know.
+ */
+long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
+		     struct hostsig_component *comp, bool first)
+{
+	struct hostsig_vm *vm = comp->vm;
+	struct hostsig_ring_slot slot;
+	bool released, released_now, gone;
+	u64 old_record, seq;
+	long ret;
+	int err;
+
+	err = hostsig_ring_reserve(hostsig_record_header_len(comp->nr_spans) +
+				   comp->size, comp->id, &slot);
+	if (err)
+		return hostsig_ring_error(err, comp);
+	hostsig_fill_record(slot.rec, comp);
+	/* Writes from here on are not in this copy. */
+	spin_lock(&vm->lock);
+	seq = comp->write_seq;
+	released = comp->init_released;
+	spin_unlock(&vm->lock);
+	ret = hostsig_copy_pages(kvm, vcpu, comp, slot.rec, released);
+	if (!ret && first)
+		ret = hostsig_keep_regions(comp, slot.rec);
+	spin_lock(&vm->lock);
+	released_now = comp->init_released;
+	spin_unlock(&vm->lock);
+	if (!ret && released_now != released)
+		hostsig_copy_kept_init(comp, slot.rec);
+	if (ret) {
+		hostsig_ring_abort(&slot);
+		return ret;
+	}
+
+	spin_lock(&hostsig_table_lock);
+	spin_lock(&vm->lock);
+	/* Unregistered, or its VM left, while we copied. */
+	gone = !first && comp->state == HOSTSIG_STATE_UNLOADED;
+	if (!gone)
+		old_record = hostsig_commit_locked(comp, &slot, seq, first);
+	spin_unlock(&vm->lock);
+	spin_unlock(&hostsig_table_lock);
+	if (gone) {
+		hostsig_ring_abort(&slot);
+		return -HOSTSIG_ENOENT;
+	}
+	hostsig_ring_commit(&slot);
+	if (old_record)
+		hostsig_ring_discard(old_record);
+	hostsig_comp_notify(comp, first ? HOSTSIG_EVENT_REGISTERED :
+				    HOSTSIG_EVENT_REVERIFY);
+	return 0;
+}
+
+/*
+ * Capture a registered component again, from a worker: guest memory is
+ * read through the VMM's address space, which a kthread may borrow and a
+ * netlink caller may not. The caller holds a reference on the VM.
+ */
+long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp)
+{
+	long ret = -HOSTSIG_EFAULT;
+	int idx;
+
+	if (mmget_not_zero(kvm->mm)) {
+		kthread_use_mm(kvm->mm);
+		idx = srcu_read_lock(&kvm->srcu);
+		ret = hostsig_capture(kvm, NULL, comp, false);
+		srcu_read_unlock(&kvm->srcu, idx);
+		kthread_unuse_mm(kvm->mm);
+		mmput(kvm->mm);
+	}
+	return ret;
 }

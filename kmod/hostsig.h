@@ -2,14 +2,24 @@
 /*
  * hostsig.ko: what the parts of the module share.
  *
+ * One file per concern: vm.c (the VM table, a VM's lifetime, policy and
+ * quarantine), component.c (the component table, states and references),
+ * hypercall.c (the hypercalls, quotas), capture.c (guest memory into ring
+ * records), verdict.c (verdicts and re-verification), track.c (write
+ * tracking and the reactions to writes), ring.c, netlink.c, policy.c,
+ * stats.c, hook.c.
+ *
  * Locking, in the order it nests:
- *   hostsig_lock (component.c)  the VM table, the component table and every
- *                               field of struct hostsig_vm and
- *                               struct hostsig_component marked "lock";
- *                               a spinlock because the VM-destroy hook runs
- *                               with preemption disabled
- *   ring->lock (ring.c)         ring positions and the record list
- * Nothing sleeps under either; guest memory is copied without them.
+ *   vm->track_mutex            KVM's tracking of the VM's pages and the
+ *                              VM's page index (track.c); sleeps
+ *   hostsig_table_lock (vm.c)  the VM table and the component id table
+ *   vm->lock                   everything of one VM and its components
+ *                              marked "lock"; a guest write takes only
+ *                              this one (and no lock of another VM)
+ *   ring->lock (ring.c)        ring positions and the record table
+ * The three spinlocks are never held while sleeping; guest memory is
+ * copied without them. The VM-destroy hook runs with preemption disabled
+ * and takes only spinlocks.
  */
 #ifndef _HOSTSIG_H
 #define _HOSTSIG_H
@@ -17,11 +27,14 @@
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/xarray.h>
 #include <asm/kvm_page_track.h>
 #include <linux/types.h>
 #include <uapi/linux/hostsig.h>
 
-/* ---- limits (main.c: module parameters, checked at load) ---------------- */
+struct hostsig_comp_info;
+
+/* ---- limits (main.c: module parameters, checked at load and on writes) ---- */
 
 extern unsigned int hostsig_ring_size_mib;
 extern unsigned int hostsig_max_component_mib;
@@ -30,6 +43,17 @@ extern unsigned int hostsig_vm_max_pending_mib;
 extern unsigned int hostsig_vm_register_rate;
 extern unsigned int hostsig_vm_register_burst;
 extern unsigned int hostsig_keep_unloaded;
+
+/*
+ * Guest physical pages and the tracked pages of components: one guest page
+ * may back at most HOSTSIG_MAX_ALIASES pages of one component's IMAGE
+ * regions (no loader maps a page twice), and at most HOSTSIG_MAX_PAGE_USERS
+ * tracked pages of one VM in all. So a guest write to a tracked page looks
+ * at that many entries at most, whatever the guest does, and REGISTER
+ * refuses more with HOSTSIG_E2BIG.
+ */
+#define HOSTSIG_MAX_ALIASES		16
+#define HOSTSIG_MAX_PAGE_USERS		64
 
 /* ---- statistics (stats.c) ------------------------------------------------ */
 
@@ -63,24 +87,30 @@ struct hostsig_policy {
 	u32 tampered;		/* enum hostsig_tampered_action */
 };
 
-/* The global default; under hostsig_lock. */
-extern struct hostsig_policy hostsig_default_policy;
+/* The global default, copied consistently; and changed. */
+void hostsig_default_policy(struct hostsig_policy *out);
+void hostsig_default_policy_change(const struct hostsig_policy *change);
+void hostsig_policy_apply(struct hostsig_policy *target,
+			  const struct hostsig_policy *change);
 
 enum hostsig_decision hostsig_decide(const struct hostsig_policy *policy,
 				     enum hostsig_state state, u32 history);
 bool hostsig_policy_stops_vm(const struct hostsig_policy *policy,
 			     enum hostsig_state state);
 
-/* ---- VMs and components (component.c) ----------------------------------- */
+/* ---- VMs (vm.c) ------------------------------------------------------------- */
 
 struct hostsig_vm {
-	struct hlist_node hnode;	/* lock: in the table, by kvm */
-	struct list_head node;		/* lock: in the list of VMs, by id */
+	struct hlist_node hnode;	/* table: in the table, by kvm */
+	struct list_head node;		/* table: in the list of VMs, by id */
 	struct kvm *kvm;		/* valid while !dead */
 	u64 id;
 	pid_t vmm_pid;
 	refcount_t ref;			/* the table's, and one per component */
-	bool dead;			/* lock: kvm_destroy_vm() has begun */
+	bool dead;			/* table and lock: kvm_destroy_vm() began */
+
+	spinlock_t lock;		/* the fields marked "lock" */
+	struct mutex track_mutex;	/* KVM's tracking, the page index */
 	bool quarantined;		/* lock */
 	bool has_policy;		/* lock */
 	struct hostsig_policy policy;	/* lock, if has_policy */
@@ -92,16 +122,76 @@ struct hostsig_vm {
 	u64 registered;			/* lock */
 	u64 refused;			/* lock */
 	u64 rate_tat_ns;		/* lock: rate limiter's next arrival */
+	u64 write_serial;		/* lock: one per tracked write seen */
+
+	/*
+	 * The guest physical pages its components' tracked pages lie on:
+	 * gfn -> struct hostsig_page. Entries come and go under
+	 * track_mutex and lock; a write looks one up under lock.
+	 */
+	struct xarray pages;
+	u64 pages_in_kvm;		/* lock: of them, tracked by KVM now */
 	struct kvm_page_track_notifier_node track_node;
 	bool tracking;			/* track_node is registered */
 	struct list_head gone;		/* on the graveyard once unreferenced */
 };
 
-/* A tracked page of a component: which page of which IMAGE span. */
+/* A consistent copy of what netlink reports about a VM. */
+struct hostsig_vm_info {
+	u64 id;
+	pid_t vmm_pid;
+	u32 components;
+	u64 pending_bytes;
+	u64 registered;
+	u64 refused;
+	bool quarantined;
+	bool has_policy;
+};
+
+extern spinlock_t hostsig_table_lock;
+
+struct hostsig_vm *hostsig_vm_of(struct kvm_vcpu *vcpu);
+struct hostsig_vm *hostsig_vm_lookup(struct kvm *kvm);
+void hostsig_vm_hold(struct hostsig_vm *vm);
+void hostsig_vm_put(struct hostsig_vm *vm);
+void hostsig_vm_policy_locked(const struct hostsig_vm *vm,
+			      struct hostsig_policy *out);
+void hostsig_quarantine(struct hostsig_vm *vm,
+			const struct hostsig_comp_info *cause);
+int hostsig_vm_get(u64 id, struct hostsig_vm_info *info);
+int hostsig_vm_next(u64 *id, struct hostsig_vm_info *info);
+int hostsig_policy_get(u64 vm_id, struct hostsig_policy *policy, bool *own);
+int hostsig_policy_set(u64 vm_id, const struct hostsig_policy *change,
+		       bool reset);
+u64 hostsig_nr_vms(void);
+void hostsig_vm_destroyed(struct kvm *kvm);
+int hostsig_vm_hooks_init(void);
+void hostsig_vm_hooks_exit(void);
+void hostsig_vms_exit(void);
+void hostsig_vms_flush(void);
+
+/* ---- components (component.c) --------------------------------------------- */
+
+/*
+ * A tracked page of a component: one page of one of its IMAGE spans, on
+ * guest physical page gfn, listed with the other users of that page in
+ * the VM's page index.
+ */
 struct hostsig_track_page {
+	struct list_head node;		/* lock: on page->users */
+	struct hostsig_component *comp;
+	struct hostsig_page *page;	/* track_mutex: while indexed */
 	u64 gfn;
 	u32 span;
-	u32 page;			/* from the span's first page */
+	u32 page_in_span;		/* from the span's first page */
+};
+
+/* A guest physical page that tracked pages of the VM lie on. */
+struct hostsig_page {
+	struct list_head users;		/* lock: struct hostsig_track_page */
+	u32 nr_users;			/* lock */
+	u32 nr_tracking;		/* lock: users tracked now */
+	bool in_kvm;			/* lock: KVM tracks it for us */
 };
 
 /* A range the guest may write, within one span (from the verdict). */
@@ -139,6 +229,7 @@ struct hostsig_component {
 	u64 load_base;
 	u64 image_base;
 	u64 size;			/* bytes of all regions */
+	u64 kept_size;			/* of the kept regions (capture.c) */
 	char name[HOSTSIG_NAME_LEN];
 	u32 nr_spans;
 	struct hostsig_span spans[HOSTSIG_MAX_REGIONS];
@@ -153,43 +244,47 @@ struct hostsig_component {
 	 */
 	u8 *kept;
 	u64 kept_len;
-	u64 first_record_id;		/* lock: the capture of the load */
-	bool load_verified;		/* lock: ... answered AUTHENTIC */
-	bool init_released;		/* lock: HOSTSIG_HC_INIT_DONE came */
+
 	/* The pages of IMAGE spans, sorted by gfn; bit set: tracked now. */
 	u32 nr_track;
 	struct hostsig_track_page *track;
+	bool indexed;			/* track_mutex: in vm->pages */
 	unsigned long *track_on;	/* lock */
 	u32 nr_track_on;		/* lock */
 	struct hostsig_writable_set *writable;	/* lock, may be NULL */
 	struct hostsig_writable_set *patch;	/* lock: patch sites, may be NULL */
 	u32 tampers;			/* lock: tracked writes seen */
 	u32 patches;			/* lock: ... of them at patch sites */
-	bool patch_queued;		/* lock: on the patch work's list */
-	struct list_head patch_node;	/* lock: on the patch work's list */
 	u64 tamper_gpa;			/* lock: the last one */
+	u64 last_write_serial;		/* lock: vm->write_serial it last saw */
+	u32 last_hit;			/* lock: what that write did to it */
 	/*
 	 * Every tracked write to the component outside its writable ranges
 	 * (a tamper or a patch) counts in write_seq; tamper_seq is its value
-	 * at the last tamper, record_seq its value when the copy of the
-	 * record it waits for began. A verdict for a record copied before
-	 * the last tamper is refused: it cannot clear MODIFIED.
+	 * at the last tamper (or the last write before any verdict, see
+	 * hostsig_unjudged_write_locked()), record_seq its value when the
+	 * copy of the record it waits for began. A verdict for a record
+	 * copied before the last tamper is refused: it cannot clear MODIFIED.
 	 */
 	u64 write_seq;			/* lock */
 	u64 tamper_seq;			/* lock */
 	u64 record_seq;			/* lock */
 	u32 history;			/* lock: HOSTSIG_HISTORY_*, never cleared */
 	bool stop_vm;			/* lock: a tamper decided to quarantine */
-	bool dirty;			/* lock: written to while captured */
+	bool judged;			/* lock: a verifier's verdict was taken */
+	bool dirty;			/* lock: written to while first captured */
 	bool reaction_queued;		/* lock: on the tamper work's list */
-	struct mutex track_mutex;	/* orders changes of KVM's tracking */
 	struct list_head tamper_node;	/* lock: on the tamper work's list */
+	bool patch_queued;		/* lock: on the patch work's list */
+	struct list_head patch_node;	/* lock: on the patch work's list */
 
 	/* lock: state, and the record that waits for a verdict. */
 	enum hostsig_state state;
 	u64 record_id;			/* 0: none yet */
+	u64 first_record_id;		/* the capture of the load */
+	bool load_verified;		/* ... answered AUTHENTIC */
+	bool init_released;		/* HOSTSIG_HC_INIT_DONE came */
 	bool answered;			/* record_id has had its verdict */
-	bool judged;			/* a verifier's verdict was applied */
 	bool pending_charged;		/* size counts in vm->pending_bytes */
 	u32 verifications;		/* records made so far */
 	u64 pending_since;		/* boottime ns, for the timeout */
@@ -236,16 +331,45 @@ struct hostsig_comp_info {
 	char digest_alg[HOSTSIG_DIGEST_ALG_LEN];
 };
 
-struct hostsig_vm_info {
-	u64 id;
-	pid_t vmm_pid;
-	u32 components;
-	u64 pending_bytes;
-	u64 registered;
-	u64 refused;
-	bool quarantined;
-	bool has_policy;
-};
+struct hostsig_args;
+
+int hostsig_components_init(void);
+void hostsig_components_exit(void);
+struct hostsig_component *hostsig_comp_new(const struct hostsig_args *args,
+					   struct kvm_vcpu *vcpu);
+void hostsig_comp_hold(struct hostsig_component *comp);
+void hostsig_comp_put(struct hostsig_component *comp);
+u64 hostsig_comp_next_id(void);
+int hostsig_comp_reserve_id(struct hostsig_component *comp);
+void hostsig_comp_publish_locked(struct hostsig_component *comp);
+void hostsig_comp_unreserve_id(struct hostsig_component *comp);
+struct hostsig_component *hostsig_comp_lookup(u64 id);
+struct hostsig_component *hostsig_comp_of_vm(struct hostsig_vm *vm, u64 id);
+void hostsig_comp_info_locked(const struct hostsig_component *comp,
+			      struct hostsig_comp_info *info);
+void hostsig_comp_notify(struct hostsig_component *comp,
+			 enum hostsig_event event);
+void hostsig_uncharge_locked(struct hostsig_component *comp);
+bool hostsig_expire_locked(struct hostsig_component *comp, u64 now);
+u64 hostsig_unload_locked(struct hostsig_component *comp,
+			  struct list_head *victims);
+void hostsig_retire_comps_locked(struct hostsig_vm *vm,
+				 struct list_head *victims);
+void hostsig_put_batch(struct list_head *victims);
+int hostsig_comp_get(u64 id, struct hostsig_comp_info *info);
+/* The first visible component with id >= *id (matching vm_id if not 0). */
+int hostsig_comp_next(u64 *id, u64 vm_id, struct hostsig_comp_info *info);
+u64 hostsig_nr_comps(void);
+
+/* ---- the hypercalls (hypercall.c) ------------------------------------------ */
+
+u32 hostsig_features(void);
+bool hostsig_hypercall_is_ours(unsigned long nr);
+unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
+				unsigned long a0, unsigned long a1,
+				unsigned long a2, unsigned long a3);
+
+/* ---- verdicts (verdict.c) --------------------------------------------------- */
 
 /* A writable range as the verifier names it: in the n-th IMAGE region. */
 struct hostsig_range {
@@ -270,39 +394,8 @@ struct hostsig_verdict_msg {
 	struct hostsig_range *patch;	/* runtime patch sites */
 };
 
-extern spinlock_t hostsig_lock;
-
-int hostsig_components_init(void);
-void hostsig_components_exit(void);
-
-/* The hypercalls' halves that work on the tables. */
-long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva, u64 argblock_len);
-long hostsig_query(struct kvm_vcpu *vcpu, u64 id);
-long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id);
-long hostsig_init_done(struct kvm_vcpu *vcpu, u64 id);
-
-/* Netlink's side. */
 int hostsig_verdict(const struct hostsig_verdict_msg *msg);
 int hostsig_reverify(u64 id);
-int hostsig_comp_get(u64 id, struct hostsig_comp_info *info);
-/* The first visible component with id >= *id (matching vm_id if not 0). */
-int hostsig_comp_next(u64 *id, u64 vm_id, struct hostsig_comp_info *info);
-int hostsig_vm_get(u64 id, struct hostsig_vm_info *info);
-int hostsig_vm_next(u64 *id, struct hostsig_vm_info *info);
-int hostsig_policy_get(u64 vm_id, struct hostsig_policy *policy, bool *own);
-int hostsig_policy_set(u64 vm_id, const struct hostsig_policy *change,
-		       bool reset);
-void hostsig_gauges(u64 *components, u64 *vms);
-
-/* component.c, for track.c */
-const struct hostsig_policy *hostsig_vm_policy_locked(const struct hostsig_vm *vm);
-void hostsig_comp_info_locked(const struct hostsig_component *comp,
-			      struct hostsig_comp_info *info);
-void hostsig_comp_hold(struct hostsig_component *comp);
-void hostsig_comp_put(struct hostsig_component *comp);
-void hostsig_quarantine(struct hostsig_vm *vm,
-			const struct hostsig_comp_info *cause);
-long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp);
 
 /* ---- write tracking (track.c) --------------------------------------------- */
 
@@ -311,30 +404,33 @@ extern atomic64_t hostsig_tracked_pages;
 bool hostsig_track_available(void);
 int hostsig_track_init(void);
 void hostsig_track_exit(void);
-int hostsig_track_prepare(struct hostsig_component *comp);
-void hostsig_track_release(struct hostsig_component *comp);
-int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp);
-void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp);
-void hostsig_track_abandon_locked(struct hostsig_component *comp);
-int hostsig_track_release_init(struct kvm *kvm, struct hostsig_component *comp);
-struct hostsig_writable_set *hostsig_track_writable_new(u32 nr);
-void hostsig_track_writable_free(struct hostsig_writable_set *set);
-int hostsig_track_set_writable(struct hostsig_component *comp,
-			       const struct hostsig_verdict_msg *msg,
-			       struct hostsig_writable_set **set,
-			       struct hostsig_writable_set **pset,
-			       u64 **flip, u32 *nr_flip);
-void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
-			 u64 *flip, u32 nr_flip);
-bool hostsig_tamper_locked(struct hostsig_component *comp);
-bool hostsig_unjudged_write_locked(struct hostsig_component *comp);
+int hostsig_track_attach(struct hostsig_vm *vm);
 void hostsig_track_detach(struct hostsig_vm *vm);
 void hostsig_track_forget(struct hostsig_vm *vm);
+void hostsig_track_vm_free(struct hostsig_vm *vm);
+int hostsig_track_prepare(struct hostsig_component *comp);
+void hostsig_track_release(struct hostsig_component *comp);
+int hostsig_track_index(struct hostsig_component *comp);
+int hostsig_track_start(struct hostsig_component *comp);
+void hostsig_track_stop(struct hostsig_component *comp);
+void hostsig_track_abandon_locked(struct hostsig_component *comp);
+int hostsig_track_release_init(struct hostsig_component *comp);
 
-/* vm.c: VM lifetime. */
-int hostsig_vm_hooks_init(void);
-void hostsig_vm_hooks_exit(void);
-void hostsig_vm_destroyed(struct kvm *kvm);
+/* Changes of which of a component's pages are tracked, planned and applied. */
+struct hostsig_flips;
+struct hostsig_flips *hostsig_flips_new(const struct hostsig_component *comp);
+void hostsig_flips_free(struct hostsig_flips *flips);
+void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips);
+
+struct hostsig_writable_set *hostsig_track_writable_new(u32 nr);
+void hostsig_track_writable_free(struct hostsig_writable_set *set);
+int hostsig_track_set_ranges_locked(struct hostsig_component *comp,
+				    const struct hostsig_verdict_msg *msg,
+				    struct hostsig_writable_set **set,
+				    struct hostsig_writable_set **pset,
+				    struct hostsig_flips *flips);
+bool hostsig_tamper_locked(struct hostsig_component *comp);
+void hostsig_queue_recapture_locked(struct hostsig_component *comp);
 
 /* ---- guest memory (capture.c) -------------------------------------------- */
 
@@ -354,14 +450,11 @@ bool hostsig_span_is_init(const struct hostsig_component *comp,
 			  const struct hostsig_span *span);
 bool hostsig_span_kept(const struct hostsig_component *comp,
 		       const struct hostsig_span *span);
-int hostsig_copy_pages(struct kvm *kvm, struct kvm_vcpu *vcpu,
-		       const struct hostsig_component *comp,
-		       struct hostsig_record *rec, bool init_released);
-void hostsig_copy_kept_init(const struct hostsig_component *comp,
-			    struct hostsig_record *rec);
-long hostsig_keep_regions(struct hostsig_component *comp,
-			  const struct hostsig_record *rec);
+u64 hostsig_args_kept_size(const struct hostsig_args *args);
 u32 hostsig_record_header_len(u32 nr_regions);
+long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
+		     struct hostsig_component *comp, bool first);
+long hostsig_recapture(struct kvm *kvm, struct hostsig_component *comp);
 
 /* ---- the ring (ring.c) --------------------------------------------------- */
 
@@ -402,13 +495,7 @@ static inline void hostsig_faults_inject(void)
 }
 #endif
 
-/* ---- hypercalls and the hook ---------------------------------------------- */
-
-u32 hostsig_features(void);
-bool hostsig_hypercall_is_ours(unsigned long nr);
-unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,
-				unsigned long a0, unsigned long a1,
-				unsigned long a2, unsigned long a3);
+/* ---- the hook (hook.c) ----------------------------------------------------- */
 
 int hostsig_hook_init(void);
 void hostsig_hook_exit(void);

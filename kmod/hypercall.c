@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hostsig hypercalls. The hook (hook.c) sends a call here only when it
- * came from CPL 0 in 64-bit mode and its number is ours; everything else
- * stays with KVM. The ABI is documented in include/uapi/linux/hostsig.h.
+ * came from CPL 0 in 64-bit mode, outside a nested guest, and its number is
+ * ours; everything else stays with KVM. The ABI is documented in
+ * include/uapi/linux/hostsig.h.
+ *
+ * They run in the calling vCPU's thread: the VM is alive, the VMM's mm is
+ * current, KVM's SRCU is held (so nothing here may wait for it).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_para.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "hostsig.h"
 
@@ -22,6 +28,245 @@ u32 hostsig_features(void)
 bool hostsig_hypercall_is_ours(unsigned long nr)
 {
 	return nr >= HOSTSIG_HC_PROBE && nr <= HOSTSIG_HC_LAST;
+}
+
+/* ---- quotas --------------------------------------------------------------- */
+
+/*
+ * Check the VM's quotas for a component of @size bytes and charge it to
+ * them, before anything is allocated or walked for it: a live component,
+ * its bytes waiting for a verdict, and the rate of REGISTERs. 0 or
+ * -HOSTSIG_EQUOTA.
+ */
+static long hostsig_charge(struct hostsig_vm *vm, u64 size)
+{
+	u32 rate = READ_ONCE(hostsig_vm_register_rate);
+	u64 now = ktime_get_boottime_ns();
+	long ret = -HOSTSIG_EQUOTA;
+
+	spin_lock(&vm->lock);
+	if (vm->nr_live >= READ_ONCE(hostsig_vm_max_components))
+		goto out;
+	if (vm->pending_bytes + size >
+	    (u64)READ_ONCE(hostsig_vm_max_pending_mib) << 20)
+		goto out;
+	if (rate) {
+		/* Generic cell rate algorithm: one REGISTER costs 1/rate s. */
+		u64 cost = NSEC_PER_SEC / rate;
+		u64 burst = max(READ_ONCE(hostsig_vm_register_burst), 1U);
+		u64 tat = max(vm->rate_tat_ns, now);
+
+		if (tat - now > (burst - 1) * cost)
+			goto out;
+		vm->rate_tat_ns = tat + cost;
+	}
+	vm->nr_live++;
+	vm->pending_bytes += size;
+	ret = 0;
+out:
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+/* A REGISTER that was charged failed: give back what it took. */
+static void hostsig_uncharge(struct hostsig_vm *vm,
+			     struct hostsig_component *comp, u64 size)
+{
+	spin_lock(&vm->lock);
+	vm->nr_live--;
+	vm->pending_bytes -= size;
+	if (comp) {
+		comp->pending_charged = false;
+		list_del_init(&comp->vm_node);
+	}
+	spin_unlock(&vm->lock);
+}
+
+static void hostsig_count_refusal(struct hostsig_vm *vm, long ret)
+{
+	static const enum hostsig_stats_attr counter[] = {
+		[HOSTSIG_EINVAL - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_INVAL,
+		[HOSTSIG_EFAULT - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_FAULT,
+		[HOSTSIG_E2BIG - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_2BIG,
+		[HOSTSIG_EQUOTA - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_QUOTA,
+		[HOSTSIG_ENOMEM - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_NOMEM,
+		[HOSTSIG_ENOTSUPP - HOSTSIG_EBASE] = HOSTSIG_A_STATS_REFUSED_NOTSUPP,
+	};
+	long code = -ret - HOSTSIG_EBASE;
+
+	/* EAGAIN (ring full) was counted where it happened. */
+	if (code >= 0 && code < ARRAY_SIZE(counter) && counter[code])
+		hostsig_count(counter[code]);
+	if (vm) {
+		spin_lock(&vm->lock);
+		vm->refused++;
+		spin_unlock(&vm->lock);
+	}
+}
+
+/* ---- REGISTER ---------------------------------------------------------------- */
+
+/*
+ * The component's own work: its table of guest pages, its tracked pages in
+ * the VM's index, its id; then tracking, and the first capture.
+ */
+static long hostsig_register_comp(struct kvm_vcpu *vcpu, struct hostsig_vm *vm,
+				  struct hostsig_component *comp)
+{
+	long ret;
+
+	ret = hostsig_translate(vcpu, comp);
+	if (!ret)
+		ret = hostsig_track_prepare(comp);
+	if (!ret)
+		ret = hostsig_track_attach(vm);
+	if (!ret)
+		ret = hostsig_track_index(comp);
+	if (ret)
+		return ret;
+	comp->id = hostsig_comp_next_id();
+	if (hostsig_comp_reserve_id(comp))
+		return -HOSTSIG_ENOMEM;
+	spin_lock(&vm->lock);
+	comp->pending_charged = true;
+	/* On the VM's list from now on, for the sweeper and the VM's end. */
+	list_add_tail(&comp->vm_node, &vm->live);
+	spin_unlock(&vm->lock);
+	/* Tracked before it is read: nothing changes unseen after the copy. */
+	ret = hostsig_track_start(comp);
+	if (!ret)
+		ret = hostsig_capture(vcpu->kvm, vcpu, comp, true);
+	if (ret) {
+		hostsig_track_stop(comp);
+		hostsig_comp_unreserve_id(comp);
+	}
+	return ret;
+}
+
+static long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva,
+			     u64 argblock_len)
+{
+	struct hostsig_component *comp = NULL;
+	struct hostsig_vm *vm;
+	struct hostsig_args *args;
+	long ret;
+
+	/* First, so that the VM's refusals are counted from the first. */
+	vm = hostsig_vm_of(vcpu);
+	args = kmalloc(sizeof(*args), GFP_KERNEL_ACCOUNT);
+	if (!vm || !args) {
+		ret = -HOSTSIG_ENOMEM;
+		goto refused;
+	}
+	ret = hostsig_fetch_args(vcpu, argblock_gva, argblock_len, args);
+	if (ret)
+		goto refused;
+	/* The quotas, before anything is allocated or walked for it. */
+	ret = hostsig_charge(vm, args->total);
+	if (ret)
+		goto refused;
+	comp = hostsig_comp_new(args, vcpu);
+	if (comp) {
+		hostsig_vm_hold(vm);
+		comp->vm = vm;
+		ret = hostsig_register_comp(vcpu, vm, comp);
+	} else {
+		ret = -HOSTSIG_ENOMEM;
+	}
+	if (ret) {
+		hostsig_uncharge(vm, comp, args->total);
+		goto refused;
+	}
+	kfree(args);
+	hostsig_count(HOSTSIG_A_STATS_REGISTERED);
+	return comp->id;
+
+refused:
+	if (comp)
+		hostsig_comp_put(comp);
+	kfree(args);
+	hostsig_count_refusal(vm, ret);
+	return ret;
+}
+
+/* ---- QUERY, UNREGISTER, INIT_DONE ---------------------------------------------- */
+
+static long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
+{
+	struct hostsig_component *comp;
+	struct hostsig_policy policy;
+	enum hostsig_decision decision;
+	bool expired;
+	long ret;
+
+	hostsig_count(HOSTSIG_A_STATS_QUERIES);
+	comp = hostsig_comp_of_vm(hostsig_vm_lookup(vcpu->kvm), id);
+	if (!comp) {
+		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
+		return -HOSTSIG_ENOENT;
+	}
+	spin_lock(&comp->vm->lock);
+	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns());
+	hostsig_vm_policy_locked(comp->vm, &policy);
+	decision = hostsig_decide(&policy, comp->state, comp->history);
+	ret = ((long)comp->state << 8) | decision;
+	spin_unlock(&comp->vm->lock);
+	if (expired)
+		hostsig_comp_notify(comp, HOSTSIG_EVENT_TIMEOUT);
+	hostsig_comp_put(comp);
+	return ret;
+}
+
+static long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
+{
+	struct hostsig_component *comp;
+	struct hostsig_vm *vm;
+	LIST_HEAD(victims);
+	u64 record = 0;
+	bool done = false;
+
+	vm = hostsig_vm_lookup(vcpu->kvm);
+	comp = hostsig_comp_of_vm(vm, id);
+	if (comp) {
+		spin_lock(&hostsig_table_lock);
+		spin_lock(&vm->lock);
+		/* A second UNREGISTER may have been quicker. */
+		if (comp->state != HOSTSIG_STATE_UNLOADED) {
+			record = hostsig_unload_locked(comp, &victims);
+			done = true;
+		}
+		spin_unlock(&vm->lock);
+		spin_unlock(&hostsig_table_lock);
+	}
+	if (!done) {
+		if (comp)
+			hostsig_comp_put(comp);
+		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
+		return -HOSTSIG_ENOENT;
+	}
+	if (record)
+		hostsig_ring_discard(record);
+	hostsig_track_stop(comp);
+	hostsig_put_batch(&victims);
+	hostsig_count(HOSTSIG_A_STATS_UNREGISTERED);
+	hostsig_comp_notify(comp, HOSTSIG_EVENT_UNREGISTERED);
+	hostsig_comp_put(comp);
+	return 0;
+}
+
+static long hostsig_init_done(struct kvm_vcpu *vcpu, u64 id)
+{
+	struct hostsig_component *comp;
+	long ret;
+
+	comp = hostsig_comp_of_vm(hostsig_vm_lookup(vcpu->kvm), id);
+	if (!comp) {
+		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
+		return -HOSTSIG_ENOENT;
+	}
+	ret = hostsig_track_release_init(comp);
+	hostsig_comp_put(comp);
+	return ret;
 }
 
 unsigned long hostsig_hypercall(struct kvm_vcpu *vcpu, unsigned long nr,

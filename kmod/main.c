@@ -157,6 +157,7 @@ static void __exit hostsig_exit(void)
 {
 	hostsig_hook_exit();
 	hostsig_netlink_exit();
+	hostsig_vms_exit();
 	hostsig_components_exit();
 	hostsig_vm_hooks_exit();
 	hostsig_ring_exit();

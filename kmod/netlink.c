@@ -492,7 +492,6 @@ static int hostsig_nl_get_vm_dumpit(struct sk_buff *skb,
 
 static int hostsig_put_stats(struct sk_buff *skb, const void *arg)
 {
-	u64 components, vms;
 	int i;
 
 	for (i = HOSTSIG_A_STATS_REGISTERED; i <= HOSTSIG_A_STATS_MAX; i++) {
@@ -506,12 +505,10 @@ static int hostsig_put_stats(struct sk_buff *skb, const void *arg)
 			val = hostsig_ring_size();
 			break;
 		case HOSTSIG_A_STATS_COMPONENTS:
-			hostsig_gauges(&components, &vms);
-			val = components;
+			val = hostsig_nr_comps();
 			break;
 		case HOSTSIG_A_STATS_VMS:
-			hostsig_gauges(&components, &vms);
-			val = vms;
+			val = hostsig_nr_vms();
 			break;
 		case HOSTSIG_A_STATS_MEMORY:
 			val = atomic64_read(&hostsig_memory);

@@ -62,6 +62,7 @@ static struct hostsig_ring {
 
 	spinlock_t lock;		/* everything below */
 	struct list_head entries;	/* oldest first */
+	struct xarray ids;		/* the same entries, by record id */
 	u64 producer;
 	u64 consumer;
 	u64 seen;			/* the consumer's HOSTSIG_IOC_SEEN */
@@ -87,6 +88,7 @@ static void hostsig_ring_advance_locked(void)
 			break;
 		ring.consumer = e->pos + e->len;
 		list_del(&e->node);
+		xa_erase(&ring.ids, e->id);
 		hostsig_free(e, sizeof(*e));
 	}
 	if (ring.seen < ring.consumer)
@@ -95,14 +97,10 @@ static void hostsig_ring_advance_locked(void)
 	smp_store_release(&ring.ctrl->consumer_pos, ring.consumer);
 }
 
+/* In time that does not grow with the records held (the VM-destroy hook). */
 static struct hostsig_ring_entry *hostsig_ring_find_locked(u64 id)
 {
-	struct hostsig_ring_entry *e;
-
-	list_for_each_entry(e, &ring.entries, node)
-		if (e->id == id)
-			return e;
-	return NULL;
+	return xa_load(&ring.ids, id);
 }
 
 /*
@@ -130,7 +128,13 @@ int hostsig_ring_reserve(u64 len, u64 component_id,
 		hostsig_free(e, sizeof(*e));
 		return -EAGAIN;
 	}
-	e->id = ++ring.last_id;
+	e->id = ring.last_id + 1;
+	if (xa_insert(&ring.ids, e->id, e, GFP_NOWAIT | __GFP_NOWARN)) {
+		spin_unlock(&ring.lock);
+		hostsig_free(e, sizeof(*e));
+		return -ENOMEM;
+	}
+	ring.last_id = e->id;
 	e->pos = ring.producer;
 	e->len = len;
 	e->component_id = component_id;
@@ -442,6 +446,7 @@ int hostsig_ring_init(void)
 	ring.ctrl->version = HOSTSIG_RING_VERSION;
 	spin_lock_init(&ring.lock);
 	INIT_LIST_HEAD(&ring.entries);
+	xa_init(&ring.ids);
 	init_waitqueue_head(&ring.wait);
 
 	err = misc_register(&hostsig_dev);
@@ -463,6 +468,7 @@ void hostsig_ring_exit(void)
 		list_del(&e->node);
 		hostsig_free(e, sizeof(*e));
 	}
+	xa_destroy(&ring.ids);
 	vunmap(ring.area);
 	hostsig_ring_free_pages(1 + ring.nr_data_pages);
 }

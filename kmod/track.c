@@ -7,13 +7,30 @@
  * KVM write-protects the page in its MMU, emulates any guest write to it and
  * tells us (track_write). A write that touches the component outside the
  * writable ranges its verdict named (its writable sections) makes it
- * MODIFIED and raises a tamper event; a work item then quarantines the VM
- * or captures the component again, as the policy says. Pages that lie
- * entirely inside writable ranges stop being tracked once the verdict is in.
+ * MODIFIED and raises a tamper event; a work item then captures it again
+ * (or announces the quarantine that the write decided). Pages that lie
+ * entirely inside writable ranges stop being tracked once the verdict is
+ * in.
  *
- * Only writes that KVM emulates are seen: guest writes through its MMU. A
- * device model in the VMM writing guest memory, or DMA, is not (see
- * Documentation/threat-model.rst).
+ * The page index. Each VM keeps the guest physical pages its components'
+ * tracked pages lie on, in an xarray by gfn: a struct hostsig_page lists
+ * the tracked pages on it (at most HOSTSIG_MAX_PAGE_USERS, and at most
+ * HOSTSIG_MAX_ALIASES of one component) and counts those tracked now. KVM
+ * tracks the page once, for all of them, while that count is not zero: one
+ * KVM reference per page per VM, whatever the guest maps where, so KVM's
+ * 16-bit counter can never overflow because of us. A guest write looks up
+ * its page in the index and looks at its users only: its cost does not
+ * grow with the number of components.
+ *
+ * KVM's tracking only changes under the VM's track_mutex: the changes are
+ * planned under the VM's lock (which bits flip, which pages start or stop
+ * being tracked), then made without it, in the same order for everyone.
+ *
+ * Only writes that KVM emulates are seen: guest writes through its MMU
+ * that fault on a tracked page and go through KVM's emulated-write path.
+ * A device model in the VMM writing guest memory, DMA, and the few
+ * instructions KVM's emulator stores without telling page-track (SGDT,
+ * FXSAVE, ...) are not (see Documentation/threat-model.rst).
  *
  * The page-track interface changed between the kernels we support:
  *   6.1   void register/unregister_notifier(), tracking per memslot under
@@ -48,10 +65,11 @@ static DEFINE_MUTEX(hostsig_attach_mutex);
 
 static void hostsig_react(struct work_struct *work);
 static DECLARE_WORK(hostsig_tamper_work, hostsig_react);
-static LIST_HEAD(hostsig_tampered);	/* hostsig_lock */
+static DEFINE_SPINLOCK(hostsig_reactions_lock);
+static LIST_HEAD(hostsig_tampered);	/* hostsig_reactions_lock */
 static void hostsig_react_patch(struct work_struct *work);
 static DECLARE_DELAYED_WORK(hostsig_patch_work, hostsig_react_patch);
-static LIST_HEAD(hostsig_patched);	/* hostsig_lock */
+static LIST_HEAD(hostsig_patched);	/* hostsig_reactions_lock */
 
 /* ---- KVM's interface, per kernel ------------------------------------------------ */
 
@@ -177,6 +195,25 @@ static int hostsig_kvm_track(struct kvm *kvm, u64 gfn, bool on)
 
 #endif /* HOSTSIG_HAVE_WRITE_TRACK_GFN */
 
+/*
+ * Start hearing about the VM's tracked writes, at its first REGISTER: in
+ * the vCPU thread, the VMM's mm, which 6.12's registration needs.
+ */
+int hostsig_track_attach(struct hostsig_vm *vm)
+{
+	int err = 0;
+
+	if (!hostsig_track_available())
+		return 0;
+	mutex_lock(&hostsig_attach_mutex);
+	if (!vm->tracking) {
+		err = hostsig_kvm_attach(vm);
+		vm->tracking = !err;
+	}
+	mutex_unlock(&hostsig_attach_mutex);
+	return err ? -HOSTSIG_ENOMEM : 0;
+}
+
 /* Module unload, with a reference on the VM held by the caller. */
 void hostsig_track_detach(struct hostsig_vm *vm)
 {
@@ -192,17 +229,38 @@ void hostsig_track_detach(struct hostsig_vm *vm)
  * kvm_destroy_vm() has begun: no vCPU runs and no memslot can change, so
  * nobody walks the notifier list any more. Unlink without waiting (we may
  * not sleep here) and without touching the reference count, which is 0.
+ * KVM's tracking goes with the VM: nothing is KVM's any more.
  */
 void hostsig_track_forget(struct hostsig_vm *vm)
 {
 #if IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)
-	if (!vm->tracking)
-		return;
-	write_lock(&vm->kvm->mmu_lock);
-	hlist_del_rcu(&vm->track_node.node);
-	write_unlock(&vm->kvm->mmu_lock);
-	vm->tracking = false;
+	if (vm->tracking) {
+		write_lock(&vm->kvm->mmu_lock);
+		hlist_del_rcu(&vm->track_node.node);
+		write_unlock(&vm->kvm->mmu_lock);
+		vm->tracking = false;
+	}
 #endif
+	atomic64_sub(vm->pages_in_kvm, &hostsig_tracked_pages);
+	vm->pages_in_kvm = 0;
+}
+
+/*
+ * The VM struct goes (its last component went before): free its page
+ * index. Every component left it when it was freed, so the pages are all
+ * empty; none is KVM's (the VM is dead, or every component stopped
+ * tracking).
+ */
+void hostsig_track_vm_free(struct hostsig_vm *vm)
+{
+	struct hostsig_page *page;
+	unsigned long gfn;
+
+	xa_for_each(&vm->pages, gfn, page) {
+		WARN_ON_ONCE(page->nr_users);
+		hostsig_free(page, sizeof(*page));
+	}
+	xa_destroy(&vm->pages);
 }
 
 /* ---- a component's tracked pages ----------------------------------------------- */
@@ -215,172 +273,305 @@ static int hostsig_track_cmp(const void *a, const void *b)
 		return x->gfn < y->gfn ? -1 : 1;
 	if (x->span != y->span)
 		return x->span < y->span ? -1 : 1;
-	return x->page < y->page ? -1 : x->page > y->page;
+	return x->page_in_span < y->page_in_span ? -1 :
+	       x->page_in_span > y->page_in_span;
 }
 
-/* Build the sorted table of the pages of the component's IMAGE spans. */
+static u32 hostsig_span_pages(const struct hostsig_component *comp, u32 i)
+{
+	return (i + 1 < comp->nr_spans ? comp->spans[i + 1].first_gfn :
+					 comp->nr_gfns) - comp->spans[i].first_gfn;
+}
+
+/* Build the table of the pages of the component's IMAGE spans, by gfn. */
 int hostsig_track_prepare(struct hostsig_component *comp)
 {
 	u32 i, j, n = 0;
 
 	for (i = 0; i < comp->nr_spans; i++)
 		if (comp->spans[i].kind == HOSTSIG_REGION_IMAGE)
-			n += (i + 1 < comp->nr_spans ?
-			      comp->spans[i + 1].first_gfn : comp->nr_gfns) -
-			     comp->spans[i].first_gfn;
-	comp->track = hostsig_alloc_large(n * sizeof(*comp->track));
-	comp->track_on = hostsig_alloc_large(BITS_TO_LONGS(n) * sizeof(long));
+			n += hostsig_span_pages(comp, i);
+	comp->track = hostsig_alloc_large(max(n, 1U) * sizeof(*comp->track));
+	comp->track_on = hostsig_alloc_large(BITS_TO_LONGS(max(n, 1U)) *
+					     sizeof(long));
 	if (!comp->track || !comp->track_on)
 		return -HOSTSIG_ENOMEM;
 	comp->nr_track = n;
 	n = 0;
 	for (i = 0; i < comp->nr_spans; i++) {
 		const struct hostsig_span *span = &comp->spans[i];
-		u32 pages = (i + 1 < comp->nr_spans ?
-			     comp->spans[i + 1].first_gfn : comp->nr_gfns) -
-			    span->first_gfn;
 
 		if (span->kind != HOSTSIG_REGION_IMAGE)
 			continue;
-		for (j = 0; j < pages; j++) {
-			comp->track[n].gfn = comp->gfns[span->first_gfn + j];
-			comp->track[n].span = i;
-			comp->track[n].page = j;
-			n++;
+		for (j = 0; j < hostsig_span_pages(comp, i); j++) {
+			struct hostsig_track_page *tp = &comp->track[n++];
+
+			INIT_LIST_HEAD(&tp->node);
+			tp->comp = comp;
+			tp->gfn = comp->gfns[span->first_gfn + j];
+			tp->span = i;
+			tp->page_in_span = j;
 		}
 	}
 	sort(comp->track, n, sizeof(*comp->track), hostsig_track_cmp, NULL);
 	return 0;
 }
 
-void hostsig_track_release(struct hostsig_component *comp)
+/* The pages that back @gfn more than once in the component: n - 1 aliases. */
+static u32 hostsig_run(const struct hostsig_component *comp, u32 i)
 {
-	hostsig_track_writable_free(comp->writable);
-	hostsig_track_writable_free(comp->patch);
-	hostsig_free_large(comp->track, comp->nr_track * sizeof(*comp->track));
-	hostsig_free_large(comp->track_on,
-			   BITS_TO_LONGS(comp->nr_track) * sizeof(long));
+	u32 j = i;
+
+	while (j < comp->nr_track && comp->track[j].gfn == comp->track[i].gfn)
+		j++;
+	return j - i;
 }
 
-/* Switch the tracked state of the entries whose bits changed (flip[]). */
-static int hostsig_track_flip(struct kvm *kvm, const u64 *flip, u32 nr, bool on)
+/* Take the component's pages out of the index (no page is tracked). */
+static void hostsig_unindex_locked(struct hostsig_component *comp,
+				   struct list_head *empty)
 {
-	int err = 0;
+	struct hostsig_vm *vm = comp->vm;
 	u32 i;
 
-	for (i = 0; i < nr; i++) {
-		if (hostsig_kvm_track(kvm, flip[i], on))
-			err = -HOSTSIG_EFAULT;
+	for (i = 0; i < comp->nr_track; i++) {
+		struct hostsig_track_page *tp = &comp->track[i];
+		struct hostsig_page *page = tp->page;
+
+		if (!page)
+			continue;
+		list_del_init(&tp->node);
+		tp->page = NULL;
+		if (--page->nr_users)
+			continue;
+		xa_erase(&vm->pages, tp->gfn);
+		/* Reuses users as the list of pages to free. */
+		list_add(&page->users, empty);
+	}
+	comp->indexed = false;
+}
+
+static void hostsig_free_pages(struct list_head *empty)
+{
+	struct hostsig_page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, empty, users)
+		hostsig_free(page, sizeof(*page));
+}
+
+/*
+ * Put the component's pages in its VM's page index, creating the entries
+ * of pages that have none. Caller holds vm->track_mutex. 0, or
+ * -HOSTSIG_E2BIG (a page backs too many of its pages, or too many of the
+ * VM's), -HOSTSIG_ENOMEM; nothing changed then.
+ */
+static int hostsig_index_locked_mutex(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	LIST_HEAD(empty);
+	u32 i, run;
+	int ret = 0;
+
+	/* Entries first, empty, outside the lock: a write ignores them. */
+	for (i = 0; i < comp->nr_track; i += run) {
+		struct hostsig_page *page;
+
+		run = hostsig_run(comp, i);
+		if (run > HOSTSIG_MAX_ALIASES)
+			return -HOSTSIG_E2BIG;
+		if (xa_load(&vm->pages, comp->track[i].gfn))
+			continue;
+		page = hostsig_alloc(sizeof(*page));
+		if (!page)
+			return -HOSTSIG_ENOMEM;
+		INIT_LIST_HEAD(&page->users);
+		if (xa_err(xa_store(&vm->pages, comp->track[i].gfn, page,
+				    GFP_KERNEL_ACCOUNT))) {
+			hostsig_free(page, sizeof(*page));
+			return -HOSTSIG_ENOMEM;
+		}
+	}
+
+	spin_lock(&vm->lock);
+	for (i = 0; i < comp->nr_track; i += run) {
+		struct hostsig_page *page = xa_load(&vm->pages, comp->track[i].gfn);
+		u32 j;
+
+		run = hostsig_run(comp, i);
+		if (page->nr_users + run > HOSTSIG_MAX_PAGE_USERS) {
+			ret = -HOSTSIG_E2BIG;
+			break;
+		}
+		for (j = i; j < i + run; j++) {
+			comp->track[j].page = page;
+			list_add_tail(&comp->track[j].node, &page->users);
+		}
+		page->nr_users += run;
+	}
+	comp->indexed = true;
+	if (ret)
+		hostsig_unindex_locked(comp, &empty);
+	spin_unlock(&vm->lock);
+	hostsig_free_pages(&empty);
+	return ret;
+}
+
+/*
+ * Pages the index made for this component and nobody uses: after a
+ * REGISTER that failed before its pages were listed.
+ */
+static void hostsig_index_trim(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	LIST_HEAD(empty);
+	u32 i;
+
+	spin_lock(&vm->lock);
+	for (i = 0; i < comp->nr_track; i++) {
+		struct hostsig_page *page = xa_load(&vm->pages, comp->track[i].gfn);
+
+		if (page && !page->nr_users) {
+			xa_erase(&vm->pages, comp->track[i].gfn);
+			list_add(&page->users, &empty);
+		}
+	}
+	spin_unlock(&vm->lock);
+	hostsig_free_pages(&empty);
+}
+
+int hostsig_track_index(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	int ret;
+
+	mutex_lock(&vm->track_mutex);
+	ret = hostsig_index_locked_mutex(comp);
+	if (ret)
+		hostsig_index_trim(comp);
+	mutex_unlock(&vm->track_mutex);
+	return ret;
+}
+
+/*
+ * The component is freed: out of the index if it is still there (its VM
+ * died, so nothing is tracked any more, or REGISTER failed), then its
+ * tables. Runs from the graveyard, where nothing else touches the index of
+ * a dead VM; a live VM's index changes under its track_mutex.
+ */
+void hostsig_track_release(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	LIST_HEAD(empty);
+
+	if (vm && comp->track) {
+		mutex_lock(&vm->track_mutex);
+		spin_lock(&vm->lock);
+		if (comp->indexed)
+			hostsig_unindex_locked(comp, &empty);
+		spin_unlock(&vm->lock);
+		mutex_unlock(&vm->track_mutex);
+		hostsig_free_pages(&empty);
+	}
+	hostsig_track_writable_free(comp->writable);
+	hostsig_track_writable_free(comp->patch);
+	hostsig_free_large(comp->track, max(comp->nr_track, 1U) *
+			   sizeof(*comp->track));
+	hostsig_free_large(comp->track_on, BITS_TO_LONGS(max(comp->nr_track, 1U)) *
+			   sizeof(long));
+}
+
+/* ---- which pages are tracked ------------------------------------------------------ */
+
+/*
+ * The pages whose KVM tracking changes, planned under the VM's lock and
+ * made after it, in order, under the VM's track_mutex: a page is tracked by
+ * KVM while one of its users is tracked.
+ */
+struct hostsig_flips {
+	u32 nr;
+	u32 room;
+	struct hostsig_flip {
+		struct hostsig_page *page;
+		u64 gfn;
+		bool on;
+		int err;
+	} op[];
+};
+
+struct hostsig_flips *hostsig_flips_new(const struct hostsig_component *comp)
+{
+	struct hostsig_flips *flips;
+	u32 room = max(comp->nr_track, 1U);
+
+	flips = hostsig_alloc_large(struct_size(flips, op, room));
+	if (flips)
+		flips->room = room;
+	return flips;
+}
+
+void hostsig_flips_free(struct hostsig_flips *flips)
+{
+	if (flips)
+		hostsig_free_large(flips, struct_size(flips, op, flips->room));
+}
+
+/* Turn one tracked page of a component on or off; plan KVM's change. */
+static void hostsig_flip_locked(struct hostsig_component *comp, u32 i, bool on,
+				struct hostsig_flips *flips)
+{
+	struct hostsig_page *page = comp->track[i].page;
+
+	if (on == test_bit(i, comp->track_on) || !page)
+		return;
+	if (on) {
+		__set_bit(i, comp->track_on);
+		comp->nr_track_on++;
+		if (page->nr_tracking++)
+			return;
+	} else {
+		__clear_bit(i, comp->track_on);
+		comp->nr_track_on--;
+		if (--page->nr_tracking)
+			return;
+	}
+	/* Only what KVM does not do yet, or does for us. */
+	if (on != page->in_kvm && !WARN_ON_ONCE(flips->nr >= flips->room))
+		flips->op[flips->nr++] = (struct hostsig_flip) {
+			.page = page, .gfn = comp->track[i].gfn, .on = on,
+		};
+}
+
+/*
+ * Make KVM's tracking what was planned, without the VM's lock, then note
+ * which pages KVM tracks for us. A page KVM cannot track (its memslot went
+ * away meanwhile) is simply not KVM's: hostsig_tracked_gone() told the
+ * components. Caller holds vm->track_mutex.
+ */
+void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
+{
+	s64 delta = 0;
+	u32 i;
+
+	for (i = 0; i < flips->nr; i++) {
+		flips->op[i].err = hostsig_kvm_track(vm->kvm, flips->op[i].gfn,
+						     flips->op[i].on);
 		if (!(i % 64))
 			cond_resched();
 	}
-	return err;
-}
+	spin_lock(&vm->lock);
+	for (i = 0; i < flips->nr; i++) {
+		struct hostsig_flip *op = &flips->op[i];
 
-/*
- * REGISTER, before the pages are read: track every page of the IMAGE spans.
- * Runs in the vCPU thread (the VMM's mm, which 6.12's registration needs).
- */
-int hostsig_track_start(struct hostsig_vm *vm, struct hostsig_component *comp)
-{
-	u64 *gfns;
-	int err = 0;
-	u32 i;
-
-	if (!hostsig_track_available())
-		return 0;
-	mutex_lock(&hostsig_attach_mutex);
-	if (!vm->tracking) {
-		err = hostsig_kvm_attach(vm);
-		vm->tracking = !err;
-	}
-	mutex_unlock(&hostsig_attach_mutex);
-	if (err)
-		return -HOSTSIG_ENOMEM;
-
-	gfns = hostsig_alloc_large(comp->nr_track * sizeof(u64));
-	if (!gfns)
-		return -HOSTSIG_ENOMEM;
-	/* Seen as tracked by the write hook before KVM starts reporting. */
-	spin_lock(&hostsig_lock);
-	for (i = 0; i < comp->nr_track; i++)
-		gfns[i] = comp->track[i].gfn;
-	bitmap_fill(comp->track_on, comp->nr_track);
-	comp->nr_track_on = comp->nr_track;
-	spin_unlock(&hostsig_lock);
-	atomic64_add(comp->nr_track, &hostsig_tracked_pages);
-	err = hostsig_track_flip(vm->kvm, gfns, comp->nr_track, true);
-	hostsig_free_large(gfns, comp->nr_track * sizeof(u64));
-	return err;
-}
-
-/* Stop tracking every page of the component (it is going away). */
-void hostsig_track_stop(struct kvm *kvm, struct hostsig_component *comp)
-{
-	u64 *gfns;
-	u32 i, n = 0;
-
-	gfns = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
-	if (!gfns) {
-		/* Leave the pages tracked: a slower guest beats a lost count. */
-		pr_warn_ratelimited("component %llu: pages left write-tracked\n",
-				    comp->id);
-		return;
-	}
-	spin_lock(&hostsig_lock);
-	for (i = 0; i < comp->nr_track; i++)
-		if (__test_and_clear_bit(i, comp->track_on))
-			gfns[n++] = comp->track[i].gfn;
-	comp->nr_track_on = 0;
-	spin_unlock(&hostsig_lock);
-	atomic64_sub(n, &hostsig_tracked_pages);
-	hostsig_track_flip(kvm, gfns, n, false);
-	hostsig_free_large(gfns, max(comp->nr_track, 1U) * sizeof(u64));
-}
-
-/* Its VM is being destroyed: KVM's tracking goes with it, uncounted. */
-void hostsig_track_abandon_locked(struct hostsig_component *comp)
-{
-	atomic64_sub(comp->nr_track_on, &hostsig_tracked_pages);
-	bitmap_zero(comp->track_on, comp->nr_track);
-	comp->nr_track_on = 0;
-}
-
-/* An init allocation the guest released (HOSTSIG_HC_INIT_DONE): untracked. */
-static bool hostsig_span_released(const struct hostsig_component *comp, u32 span)
-{
-	return comp->init_released &&
-	       hostsig_span_is_init(comp, &comp->spans[span]);
-}
-
-/*
- * HOSTSIG_HC_INIT_DONE: stop tracking the pages of the component's init
- * allocations, which the guest frees now. The caller holds track_mutex
- * (and so orders this with the verdicts' changes) and runs where the VM is
- * alive. 0 or -HOSTSIG_ENOMEM (nothing changed then).
- */
-int hostsig_track_release_init(struct kvm *kvm, struct hostsig_component *comp)
-{
-	u64 *gfns;
-	u32 i, n = 0;
-
-	gfns = hostsig_alloc_large(max(comp->nr_track, 1U) * sizeof(u64));
-	if (!gfns)
-		return -HOSTSIG_ENOMEM;
-	spin_lock(&hostsig_lock);
-	comp->init_released = true;
-	for (i = 0; i < comp->nr_track; i++) {
-		if (!hostsig_span_released(comp, comp->track[i].span) ||
-		    !__test_and_clear_bit(i, comp->track_on))
+		/* A removal KVM refused: its memslot is gone, and the count. */
+		if (op->on ? op->err : !op->page->in_kvm)
 			continue;
-		comp->nr_track_on--;
-		gfns[n++] = comp->track[i].gfn;
+		op->page->in_kvm = op->on;
+		delta += op->on ? 1 : -1;
 	}
-	spin_unlock(&hostsig_lock);
-	atomic64_sub(n, &hostsig_tracked_pages);
-	hostsig_track_flip(kvm, gfns, n, false);
-	hostsig_free_large(gfns, max(comp->nr_track, 1U) * sizeof(u64));
-	return 0;
+	vm->pages_in_kvm += delta;
+	spin_unlock(&vm->lock);
+	atomic64_add(delta, &hostsig_tracked_pages);
+	flips->nr = 0;
 }
 
 /* Offsets of a tracked page, within its span: [*start, *end). */
@@ -390,7 +581,7 @@ static void hostsig_page_extent(const struct hostsig_component *comp,
 {
 	const struct hostsig_span *span = &comp->spans[tp->span];
 
-	*start = (s64)tp->page * PAGE_SIZE - (s64)offset_in_page(span->gva);
+	*start = (s64)tp->page_in_span * PAGE_SIZE - (s64)offset_in_page(span->gva);
 	*end = *start + PAGE_SIZE;
 }
 
@@ -418,11 +609,137 @@ static bool hostsig_in_set(const struct hostsig_writable_set *set,
 	return set->r[lo - 1].span == span && end <= (s64)set->r[lo - 1].end;
 }
 
-static bool hostsig_writable_locked(const struct hostsig_component *comp,
-				    u32 span, s64 start, s64 end)
+/* An init allocation the guest released (HOSTSIG_HC_INIT_DONE): untracked. */
+static bool hostsig_span_released(const struct hostsig_component *comp, u32 span)
 {
-	return hostsig_in_set(comp->writable, span, start, end);
+	return comp->init_released &&
+	       hostsig_span_is_init(comp, &comp->spans[span]);
 }
+
+/*
+ * Whether a page of the component must be tracked: unless the guest
+ * released it, or every byte of it that belongs to its region is writable.
+ */
+static bool hostsig_wanted_locked(const struct hostsig_component *comp, u32 i)
+{
+	const struct hostsig_track_page *tp = &comp->track[i];
+	s64 start, end;
+
+	if (hostsig_span_released(comp, tp->span))
+		return false;
+	hostsig_page_extent(comp, tp, &start, &end);
+	start = max_t(s64, start, 0);
+	end = min_t(s64, end, comp->spans[tp->span].len);
+	return !hostsig_in_set(comp->writable, tp->span, start, end);
+}
+
+static void hostsig_plan_wanted_locked(struct hostsig_component *comp,
+				       struct hostsig_flips *flips)
+{
+	u32 i;
+
+	for (i = 0; i < comp->nr_track; i++)
+		hostsig_flip_locked(comp, i, hostsig_wanted_locked(comp, i), flips);
+}
+
+/*
+ * REGISTER, before the pages are read (the component is in the index):
+ * track its pages. The component is seen as tracked by the write hook
+ * before KVM starts reporting. 0 or -HOSTSIG_ENOMEM.
+ */
+int hostsig_track_start(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	struct hostsig_flips *flips;
+
+	if (!hostsig_track_available())
+		return 0;
+	flips = hostsig_flips_new(comp);
+	if (!flips)
+		return -HOSTSIG_ENOMEM;
+	mutex_lock(&vm->track_mutex);
+	spin_lock(&vm->lock);
+	hostsig_plan_wanted_locked(comp, flips);
+	spin_unlock(&vm->lock);
+	hostsig_track_apply(vm, flips);
+	mutex_unlock(&vm->track_mutex);
+	hostsig_flips_free(flips);
+	return 0;
+}
+
+/*
+ * Stop tracking every page of the component and take it out of the index:
+ * it is going away (UNREGISTER, a failed REGISTER, module unload while its
+ * VM lives). The VM is alive.
+ */
+void hostsig_track_stop(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	struct hostsig_flips *flips;
+	LIST_HEAD(empty);
+	u32 i;
+
+	flips = hostsig_flips_new(comp);
+	mutex_lock(&vm->track_mutex);
+	spin_lock(&vm->lock);
+	if (!flips && comp->nr_track_on) {
+		/* Leave the pages tracked: a slower guest beats a lost count. */
+		spin_unlock(&vm->lock);
+		mutex_unlock(&vm->track_mutex);
+		pr_warn_ratelimited("component %llu: pages left write-tracked\n",
+				    comp->id);
+		return;
+	}
+	for (i = 0; i < comp->nr_track; i++)
+		hostsig_flip_locked(comp, i, false, flips);
+	spin_unlock(&vm->lock);
+	if (flips)
+		hostsig_track_apply(vm, flips);
+	spin_lock(&vm->lock);
+	if (comp->indexed)
+		hostsig_unindex_locked(comp, &empty);
+	spin_unlock(&vm->lock);
+	mutex_unlock(&vm->track_mutex);
+	hostsig_free_pages(&empty);
+	hostsig_flips_free(flips);
+}
+
+/*
+ * Its VM is being destroyed: KVM's tracking goes with it (the caller did
+ * hostsig_track_forget()). Nothing is tracked any more; the index goes when
+ * the component and the VM are freed.
+ */
+void hostsig_track_abandon_locked(struct hostsig_component *comp)
+{
+	comp->nr_track_on = 0;
+}
+
+/*
+ * HOSTSIG_HC_INIT_DONE: stop tracking the pages of the component's init
+ * allocations, which the guest frees now, and from now on whatever a
+ * verdict says. 0 or -HOSTSIG_ENOMEM (nothing changed then).
+ */
+int hostsig_track_release_init(struct hostsig_component *comp)
+{
+	struct hostsig_vm *vm = comp->vm;
+	struct hostsig_flips *flips;
+
+	flips = hostsig_flips_new(comp);
+	if (!flips)
+		return -HOSTSIG_ENOMEM;
+	mutex_lock(&vm->track_mutex);
+	spin_lock(&vm->lock);
+	comp->init_released = true;
+	if (comp->state != HOSTSIG_STATE_UNLOADED)
+		hostsig_plan_wanted_locked(comp, flips);
+	spin_unlock(&vm->lock);
+	hostsig_track_apply(vm, flips);
+	mutex_unlock(&vm->track_mutex);
+	hostsig_flips_free(flips);
+	return 0;
+}
+
+/* ---- writable ranges and patch sites ----------------------------------------------- */
 
 struct hostsig_writable_set *hostsig_track_writable_new(u32 nr)
 {
@@ -496,19 +813,17 @@ static int hostsig_writable_fill(const struct hostsig_component *comp,
  * The verdict names the ranges the guest may write and the patch sites of
  * its code. Check them, keep them (swapping *set and *pset with the
  * component's previous sets, which the caller frees after unlocking), and
- * list in *flip the gfns whose tracking must change
- * (those entirely inside writable ranges stop; others start again). *flip
- * has room for nr_track entries; the top bit of an entry says "track".
- * Called with hostsig_lock held.
+ * plan in @flips the tracking that changes (pages entirely inside writable
+ * ranges stop; others start again); the caller applies it with
+ * hostsig_track_apply() under the VM's track_mutex. Called with the VM's
+ * lock held. 0 or -EINVAL.
  */
-int hostsig_track_set_writable(struct hostsig_component *comp,
-			       const struct hostsig_verdict_msg *msg,
-			       struct hostsig_writable_set **set,
-			       struct hostsig_writable_set **pset,
-			       u64 **flip, u32 *nr_flip)
+int hostsig_track_set_ranges_locked(struct hostsig_component *comp,
+				    const struct hostsig_verdict_msg *msg,
+				    struct hostsig_writable_set **set,
+				    struct hostsig_writable_set **pset,
+				    struct hostsig_flips *flips)
 {
-	u32 i, n = 0;
-
 	if (msg->nr_writable > HOSTSIG_MAX_WRITABLE ||
 	    msg->nr_writable > (*set)->room ||
 	    msg->nr_patch > HOSTSIG_MAX_PATCH_SITES ||
@@ -519,49 +834,9 @@ int hostsig_track_set_writable(struct hostsig_component *comp,
 		return -EINVAL;
 	swap(comp->writable, *set);
 	swap(comp->patch, *pset);
-
-	for (i = 0; i < comp->nr_track; i++) {
-		const struct hostsig_track_page *tp = &comp->track[i];
-		s64 start, end;
-		bool want, on;
-
-		hostsig_page_extent(comp, tp, &start, &end);
-		/* Only the bytes of the page that belong to the region count. */
-		start = max_t(s64, start, 0);
-		end = min_t(s64, end, comp->spans[tp->span].len);
-		want = !hostsig_writable_locked(comp, tp->span, start, end) &&
-		       !hostsig_span_released(comp, tp->span);
-		on = test_bit(i, comp->track_on);
-		if (want == on)
-			continue;
-		if (want) {
-			__set_bit(i, comp->track_on);
-			comp->nr_track_on++;
-		} else {
-			__clear_bit(i, comp->track_on);
-			comp->nr_track_on--;
-		}
-		(*flip)[n++] = tp->gfn | (want ? BIT_ULL(63) : 0);
-	}
-	*nr_flip = n;
+	if (hostsig_track_available())
+		hostsig_plan_wanted_locked(comp, flips);
 	return 0;
-}
-
-/* Apply what hostsig_track_set_writable() decided, without locks held. */
-void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
-			 u64 *flip, u32 nr_flip)
-{
-	u32 i;
-
-	for (i = 0; i < nr_flip; i++) {
-		bool on = flip[i] & BIT_ULL(63);
-
-		hostsig_kvm_track(vm->kvm, flip[i] & ~BIT_ULL(63), on);
-		if (on)
-			atomic64_inc(&hostsig_tracked_pages);
-		else
-			atomic64_dec(&hostsig_tracked_pages);
-	}
 }
 
 /* ---- writes ----------------------------------------------------------------------- */
@@ -569,50 +844,28 @@ void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_component *comp,
 enum hostsig_hit { HOSTSIG_HIT_NONE, HOSTSIG_HIT_PATCH, HOSTSIG_HIT_TAMPER };
 
 /*
- * What a write of bytes at gpa does to the component: nothing (outside it,
- * or inside its writable ranges), a patch (every byte it changes outside
- * the writable ranges lies inside one patch site), or a tamper. Every page
- * of the component backed by that guest physical page counts (a page can
- * be mapped twice).
+ * What a write of @bytes at @in_page of a tracked page does to its
+ * component: nothing (outside the region on a shared page, or inside its
+ * writable ranges), a patch (every byte it changes outside the writable
+ * ranges lies inside one patch site), or a tamper.
  */
-static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_component *comp,
-						  u64 gpa, int bytes)
+static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_track_page *tp,
+						  s64 in_page, int bytes)
 {
-	enum hostsig_hit hit = HOSTSIG_HIT_NONE;
-	u64 gfn = gpa >> PAGE_SHIFT;
-	s64 in_page = offset_in_page(gpa);
-	u32 lo = 0, hi = comp->nr_track, i;
+	const struct hostsig_component *comp = tp->comp;
+	const struct hostsig_span *span = &comp->spans[tp->span];
+	s64 start, end, from, to;
 
-	if (!comp->nr_track_on)
+	hostsig_page_extent(comp, tp, &start, &end);
+	from = max_t(s64, start + in_page, 0);
+	to = min_t(s64, start + in_page + bytes, span->len);
+	if (from >= to)
 		return HOSTSIG_HIT_NONE;
-	/* The first entry for this gfn. */
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (comp->track[mid].gfn < gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < comp->nr_track && comp->track[i].gfn == gfn; i++) {
-		const struct hostsig_track_page *tp = &comp->track[i];
-		const struct hostsig_span *span = &comp->spans[tp->span];
-		s64 start, end, from, to;
-
-		if (!test_bit(i, comp->track_on))
-			continue;
-		hostsig_page_extent(comp, tp, &start, &end);
-		from = max_t(s64, start + in_page, 0);
-		to = min_t(s64, start + in_page + bytes, span->len);
-		if (from >= to)
-			continue;	/* outside the region on a shared page */
-		if (hostsig_writable_locked(comp, tp->span, from, to))
-			continue;
-		if (!hostsig_in_set(comp->patch, tp->span, from, to))
-			return HOSTSIG_HIT_TAMPER;
-		hit = HOSTSIG_HIT_PATCH;
-	}
-	return hit;
+	if (hostsig_in_set(comp->writable, tp->span, from, to))
+		return HOSTSIG_HIT_NONE;
+	if (!hostsig_in_set(comp->patch, tp->span, from, to))
+		return HOSTSIG_HIT_TAMPER;
+	return HOSTSIG_HIT_PATCH;
 }
 
 /*
@@ -621,30 +874,30 @@ static enum hostsig_hit hostsig_write_hits_locked(const struct hostsig_component
  * a reaction queued. Whether the reaction is a quarantine is decided now,
  * not when it runs, so that no verdict arriving in between can change it;
  * returns true when the caller must stop the VM (kvm_vm_dead()) as soon
- * as it has dropped the lock. While the component is still being captured
- * for the first time, the capture finishes first (see hostsig_capture()).
+ * as it has dropped the lock. Only for a component a verifier judged
+ * (comp->judged): see hostsig_unjudged_write_locked() for the others.
+ * Called with the VM's lock held.
  */
 bool hostsig_tamper_locked(struct hostsig_component *comp)
 {
 	struct hostsig_vm *vm = comp->vm;
+	struct hostsig_policy policy;
 
 	comp->tamper_seq = comp->write_seq;
 	comp->history |= HOSTSIG_HISTORY_MODIFIED;
-	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
-		comp->dirty = true;
-		return false;
-	}
 	comp->state = HOSTSIG_STATE_MODIFIED;
 	comp->modified_ns = ktime_get_real_ns();
-	if (hostsig_policy_stops_vm(hostsig_vm_policy_locked(vm), comp->state) &&
-	    !vm->quarantined) {
+	hostsig_vm_policy_locked(vm, &policy);
+	if (hostsig_policy_stops_vm(&policy, comp->state) && !vm->quarantined) {
 		vm->quarantined = true;
 		comp->stop_vm = true;
 	}
 	if (!comp->reaction_queued) {
 		comp->reaction_queued = true;
 		hostsig_comp_hold(comp);
+		spin_lock(&hostsig_reactions_lock);
 		list_add_tail(&comp->tamper_node, &hostsig_tampered);
+		spin_unlock(&hostsig_reactions_lock);
 		schedule_work(&hostsig_tamper_work);
 	}
 	return comp->stop_vm;
@@ -656,93 +909,105 @@ bool hostsig_tamper_locked(struct hostsig_component *comp)
  * by itself, but what the site holds now must be one of its forms: the
  * component is captured again HOSTSIG_PATCH_SETTLE_MS later (the kernel
  * patches a site in several writes, int3 first), and the new record's
- * verdict applies. While the first capture is still being made, a patch
- * counts as a tamper (that copy would prove nothing).
+ * verdict applies. Only for a component a verifier judged (see
+ * hostsig_unjudged_write_locked() for the others).
+ *
+ * hostsig_queue_recapture_locked(): have the component captured again
+ * HOSTSIG_PATCH_SETTLE_MS from now, by the patch work. Called with the
+ * VM's lock held.
  */
-static void hostsig_patch_locked(struct hostsig_component *comp)
+void hostsig_queue_recapture_locked(struct hostsig_component *comp)
 {
-	if (comp->state == HOSTSIG_STATE_UNVERIFIED) {
-		comp->dirty = true;
-		return;
-	}
 	if (!comp->patch_queued) {
 		comp->patch_queued = true;
 		hostsig_comp_hold(comp);
+		spin_lock(&hostsig_reactions_lock);
 		list_add_tail(&comp->patch_node, &hostsig_patched);
+		spin_unlock(&hostsig_reactions_lock);
 		queue_delayed_work(system_wq, &hostsig_patch_work,
 				   msecs_to_jiffies(HOSTSIG_PATCH_SETTLE_MS));
 	}
 }
 
 /*
- * A write to a component no verifier has judged yet: its first records
- * wait for a verdict, or it timed out to UNKNOWN. With no verdict the
- * host knows none of its writable ranges, so the guest kernel's own
- * writes to the module's data (it runs once allowed by the unknown
- * policy) cannot be told from a tamper, and nothing the component was
- * ever said to be is at stake: not a tamper (no MODIFIED, no event, no
- * quarantine). The record in flight was copied before this write and
- * proves nothing now: its verdict is refused (tamper_seq). A PENDING
- * component is captured again, and that verdict applies; a timed-out one
- * stays UNKNOWN until REVERIFY captures it afresh. Returns false when the
- * write is the caller's to judge (the component had a verdict).
+ * A tracked write to a component no verifier has judged (comp->judged
+ * false: it is being captured for the first time, waits for its first
+ * verdict, or timed out without one). There are no writable ranges to
+ * check it against yet, and the component's own kernel writes its data
+ * as soon as it runs (under a fail-open policy, before any verdict), so
+ * the write is no evidence of tampering: no MODIFIED, no tamper count,
+ * event or quarantine. What it does make stale is the copy in flight: a
+ * verdict for a record copied before it is refused (tamper_seq), and a
+ * component that waits for a verdict is captured again, by the patch work
+ * (without a PATCHED event); one that is still being captured is captured
+ * again once that copy is committed (dirty, see hostsig_capture()). One
+ * that timed out stays UNKNOWN. Called with the VM's lock held.
  */
-bool hostsig_unjudged_write_locked(struct hostsig_component *comp)
+static void hostsig_unjudged_write_locked(struct hostsig_component *comp)
 {
-	if (comp->judged)
-		return false;
-	switch (comp->state) {
-	case HOSTSIG_STATE_UNVERIFIED:
-		/* The capture under way sees it (hostsig_capture()). */
+	comp->tamper_seq = comp->write_seq;
+	if (comp->state == HOSTSIG_STATE_UNVERIFIED)
 		comp->dirty = true;
-		return true;
-	case HOSTSIG_STATE_PENDING:
-		comp->tamper_seq = comp->write_seq;
-		hostsig_patch_locked(comp);
-		return true;
-	case HOSTSIG_STATE_UNKNOWN:
-		comp->tamper_seq = comp->write_seq;
-		return true;
-	default:
+	else if (comp->state == HOSTSIG_STATE_PENDING)
+		hostsig_queue_recapture_locked(comp);
+}
+
+/* One tracked page hit by a write: what it means for its component. */
+static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
+				     int bytes, u64 serial, bool *allowed)
+{
+	struct hostsig_component *comp = tp->comp;
+	enum hostsig_hit hit;
+
+	if (!test_bit(tp - comp->track, comp->track_on) ||
+	    comp->state == HOSTSIG_STATE_UNLOADED)
+		return false;
+	hit = hostsig_write_hits_locked(tp, offset_in_page(gpa), bytes);
+	if (hit == HOSTSIG_HIT_NONE)
+		return false;
+	/* A page mapped twice in the component counts the write once. */
+	if (comp->last_write_serial == serial && comp->last_hit >= hit)
+		return false;
+	comp->last_write_serial = serial;
+	comp->last_hit = hit;
+	comp->write_seq++;
+	if (!comp->judged) {
+		hostsig_unjudged_write_locked(comp);
 		return false;
 	}
+	*allowed = false;
+	if (hit == HOSTSIG_HIT_PATCH) {
+		comp->patches++;
+		hostsig_count(HOSTSIG_A_STATS_PATCHES);
+		hostsig_queue_recapture_locked(comp);
+		return false;
+	}
+	comp->tampers++;
+	comp->tamper_gpa = gpa;
+	hostsig_count(HOSTSIG_A_STATS_TAMPERS);
+	return hostsig_tamper_locked(comp);
 }
 
 /*
  * A guest write KVM emulated on a tracked page. It runs in the writing
  * vCPU's thread, so the VM is alive, and a quarantine stops it before that
- * vCPU runs another instruction.
+ * vCPU runs another instruction. It looks at the users of one page only.
  */
 static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 {
-	struct hostsig_component *comp;
+	struct hostsig_track_page *tp;
+	struct hostsig_page *page;
 	bool allowed = true, stop = false;
+	u64 serial;
 
-	spin_lock(&hostsig_lock);
-	list_for_each_entry(comp, &vm->live, vm_node) {
-		switch (hostsig_write_hits_locked(comp, gpa, bytes)) {
-		case HOSTSIG_HIT_NONE:
-			continue;
-		case HOSTSIG_HIT_PATCH:
-			allowed = false;
-			comp->write_seq++;
-			comp->patches++;
-			hostsig_count(HOSTSIG_A_STATS_PATCHES);
-			hostsig_patch_locked(comp);
-			continue;
-		case HOSTSIG_HIT_TAMPER:
-			break;
-		}
-		comp->write_seq++;
-		if (hostsig_unjudged_write_locked(comp))
-			continue;
-		allowed = false;
-		comp->tampers++;
-		comp->tamper_gpa = gpa;
-		hostsig_count(HOSTSIG_A_STATS_TAMPERS);
-		stop |= hostsig_tamper_locked(comp);
-	}
-	spin_unlock(&hostsig_lock);
+	spin_lock(&vm->lock);
+	serial = ++vm->write_serial;
+	page = xa_load(&vm->pages, gpa >> PAGE_SHIFT);
+	if (page && page->nr_tracking)
+		list_for_each_entry(tp, &page->users, node)
+			stop |= hostsig_write_one_locked(tp, gpa, bytes, serial,
+							 &allowed);
+	spin_unlock(&vm->lock);
 	if (stop)
 		kvm_vm_dead(vm->kvm);
 	if (allowed)
@@ -752,26 +1017,36 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 /* A memslot went away: its pages are no longer tracked by KVM. */
 static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
 {
-	struct hostsig_component *comp;
+	struct hostsig_track_page *tp;
+	struct hostsig_page *page;
+	unsigned long index;
 	u64 gone = 0;
-	u32 i;
 
-	spin_lock(&hostsig_lock);
-	list_for_each_entry(comp, &vm->live, vm_node) {
-		for (i = 0; i < comp->nr_track; i++) {
-			if (comp->track[i].gfn - gfn >= nr ||
-			    !__test_and_clear_bit(i, comp->track_on))
+	if (!nr)
+		return;
+	mutex_lock(&vm->track_mutex);
+	spin_lock(&vm->lock);
+	xa_for_each_range(&vm->pages, index, page, gfn, gfn + nr - 1) {
+		list_for_each_entry(tp, &page->users, node) {
+			struct hostsig_component *comp = tp->comp;
+
+			if (!__test_and_clear_bit(tp - comp->track, comp->track_on))
 				continue;
 			comp->nr_track_on--;
+			page->nr_tracking--;
 			gone++;
 		}
+		if (page->in_kvm) {
+			page->in_kvm = false;
+			vm->pages_in_kvm--;
+			atomic64_dec(&hostsig_tracked_pages);
+		}
 	}
-	spin_unlock(&hostsig_lock);
-	if (gone) {
-		atomic64_sub(gone, &hostsig_tracked_pages);
+	spin_unlock(&vm->lock);
+	mutex_unlock(&vm->track_mutex);
+	if (gone)
 		pr_info("VM %llu: %llu tracked pages left guest memory\n",
 			vm->id, gone);
-	}
 }
 
 /* ---- reactions ---------------------------------------------------------------------- */
@@ -781,12 +1056,12 @@ static void hostsig_react_one(struct hostsig_component *comp)
 	struct hostsig_comp_info *info;
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
-	bool stop = false;
+	bool stop;
 
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	spin_lock(&hostsig_lock);
+	spin_lock(&vm->lock);
 	if (comp->state == HOSTSIG_STATE_UNLOADED || vm->dead) {
-		spin_unlock(&hostsig_lock);
+		spin_unlock(&vm->lock);
 		kfree(info);
 		return;
 	}
@@ -797,7 +1072,7 @@ static void hostsig_react_one(struct hostsig_component *comp)
 		kvm = vm->kvm;
 	if (info)
 		hostsig_comp_info_locked(comp, info);
-	spin_unlock(&hostsig_lock);
+	spin_unlock(&vm->lock);
 
 	if (info)
 		hostsig_notify_component(HOSTSIG_EVENT_TAMPER, info, GFP_KERNEL);
@@ -819,18 +1094,19 @@ static void hostsig_react(struct work_struct *work)
 	struct hostsig_component *comp;
 
 	for (;;) {
-		spin_lock(&hostsig_lock);
+		spin_lock(&hostsig_reactions_lock);
 		comp = list_first_entry_or_null(&hostsig_tampered,
 						struct hostsig_component,
 						tamper_node);
-		if (comp) {
-			list_del(&comp->tamper_node);
-			/* A write from now on queues it again. */
-			comp->reaction_queued = false;
-		}
-		spin_unlock(&hostsig_lock);
+		if (comp)
+			list_del_init(&comp->tamper_node);
+		spin_unlock(&hostsig_reactions_lock);
 		if (!comp)
 			break;
+		/* A write from now on queues it again. */
+		spin_lock(&comp->vm->lock);
+		comp->reaction_queued = false;
+		spin_unlock(&comp->vm->lock);
 		hostsig_react_one(comp);
 		hostsig_comp_put(comp);
 	}
@@ -839,34 +1115,27 @@ static void hostsig_react(struct work_struct *work)
 /* Verify again, after a burst of writes at patch sites. */
 static void hostsig_react_patch_one(struct hostsig_component *comp)
 {
-	struct hostsig_comp_info *info;
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
-	bool patched;
+	bool judged;
 
-	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	spin_lock(&hostsig_lock);
-	if (comp->state == HOSTSIG_STATE_UNLOADED || vm->dead ||
-	    vm->quarantined || !kvm_get_kvm_safe(vm->kvm)) {
-		spin_unlock(&hostsig_lock);
-		kfree(info);
+	spin_lock(&vm->lock);
+	judged = comp->judged;
+	/* Unjudged and timed out meanwhile: it stays UNKNOWN. */
+	if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead &&
+	    !vm->quarantined &&
+	    (judged || comp->state != HOSTSIG_STATE_UNKNOWN) &&
+	    kvm_get_kvm_safe(vm->kvm))
+		kvm = vm->kvm;
+	spin_unlock(&vm->lock);
+	if (!kvm)
 		return;
-	}
-	kvm = vm->kvm;
-	/* Or written before any verdict (hostsig_unjudged_write_locked()). */
-	patched = comp->judged;
-	if (info)
-		hostsig_comp_info_locked(comp, info);
-	spin_unlock(&hostsig_lock);
 
-	if (patched && info)
-		hostsig_notify_component(HOSTSIG_EVENT_PATCHED, info, GFP_KERNEL);
-	else if (patched)
-		hostsig_count(HOSTSIG_A_STATS_EVENTS_DROPPED);
-	kfree(info);
-	pr_info_ratelimited("component %llu of VM %llu: written %s, verifying again\n",
-			    comp->id, vm->id,
-			    patched ? "at a patch site" : "before its verdict");
+	if (judged) {
+		hostsig_comp_notify(comp, HOSTSIG_EVENT_PATCHED);
+		pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
+				    comp->id, vm->id);
+	}
 	hostsig_recapture(kvm, comp);
 	kvm_put_kvm(kvm);
 }
@@ -876,17 +1145,18 @@ static void hostsig_react_patch(struct work_struct *work)
 	struct hostsig_component *comp;
 
 	for (;;) {
-		spin_lock(&hostsig_lock);
+		spin_lock(&hostsig_reactions_lock);
 		comp = list_first_entry_or_null(&hostsig_patched,
 						struct hostsig_component,
 						patch_node);
-		if (comp) {
-			list_del(&comp->patch_node);
-			comp->patch_queued = false;
-		}
-		spin_unlock(&hostsig_lock);
+		if (comp)
+			list_del_init(&comp->patch_node);
+		spin_unlock(&hostsig_reactions_lock);
 		if (!comp)
 			break;
+		spin_lock(&comp->vm->lock);
+		comp->patch_queued = false;
+		spin_unlock(&comp->vm->lock);
 		hostsig_react_patch_one(comp);
 		hostsig_comp_put(comp);
 	}

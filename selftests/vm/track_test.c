@@ -1212,6 +1212,91 @@ TEST_F_TIMEOUT(track, quarantine_on_tamper, SLOW_TEST_S)
 	hs_guest_abandon(&self->g);
 }
 
+/* Map @npages fresh guest virtual pages, every one onto guest physical @gpa. */
+static uint64_t map_aliases(FIXTURE_DATA(track) *self, uint64_t gpa,
+			    uint64_t npages)
+{
+	uint64_t gva = hs_gva_reserve(&self->g, npages), i;
+
+	for (i = 0; i < npages; i++) {
+		virt_pg_map(self->g.vm, gva + i * 4096, gpa);
+		sparsebit_set(self->g.vm->vpages_mapped, (gva >> 12) + i);
+	}
+	return gva;
+}
+
+/* REGISTER an image of @npages pages at @gva; REGISTER's answer. */
+static int64_t register_image(FIXTURE_DATA(track) *self, struct hs_comp *c,
+			      const char *name, uint64_t gva, uint64_t npages)
+{
+	hs_comp_init(c, name);
+	hs_arg_add(&c->arg, HOSTSIG_REGION_IMAGE, 0, gva, npages * 4096);
+	return hs_comp_register(&self->g, c);
+}
+
+/*
+ * A guest maps one physical page at many virtual addresses and registers
+ * the aliases as images. The host tracks the page once in KVM however many
+ * component pages lie on it (TRACKED_PAGES counts KVM's pages), so KVM's
+ * 16-bit per-page counter cannot be pushed over; a component may alias a
+ * page HOSTSIG_MAX_ALIASES (16) times and a VM may put 64 tracked pages on
+ * one page: beyond that REGISTER says E2BIG and nothing is tracked. A
+ * write through any alias is one tamper for each component on the page.
+ */
+TEST_F_TIMEOUT(track, aliases_of_one_page_tracked_once, SLOW_TEST_S)
+{
+	uint64_t gpa, gva, tracked0, refused0;
+	struct hs_comp c[4], big, over;
+	struct hs_attrs comp;
+	int i;
+
+	gpa = vm_phy_pages_alloc(self->g.vm, 1, HS_GPA_BASE, HS_MEMSLOT);
+	gva = map_aliases(self, gpa, 4096);
+	tracked0 = stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES);
+	refused0 = stat_of(self, HOSTSIG_A_STATS_REFUSED_2BIG);
+
+	/* 16 MiB of one page; then one alias more than a component may have. */
+	EXPECT_EQ(-HOSTSIG_E2BIG, register_image(self, &big, "big", gva, 4096));
+	EXPECT_EQ(-HOSTSIG_E2BIG, register_image(self, &big, "17", gva, 17));
+	EXPECT_EQ(tracked0, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+	EXPECT_EQ(refused0 + 2, stat_of(self, HOSTSIG_A_STATS_REFUSED_2BIG));
+
+	/* Four components of 16 aliases each: 64 users, one KVM page. */
+	for (i = 0; i < 4; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "alias%d", i);
+		ASSERT_LT(0, register_image(self, &c[i], name,
+					    gva + i * 16 * 4096, 16));
+		comp = get_comp(_metadata, self, c[i].id);
+		EXPECT_EQ(16, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+		EXPECT_EQ(tracked0 + 1, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c[i].id,
+						  comp.u[HOSTSIG_A_COMP_RECORD_ID],
+						  HOSTSIG_VERDICT_AUTHENTIC));
+	}
+	/* A 65th user of the page. */
+	EXPECT_EQ(-HOSTSIG_E2BIG, register_image(self, &over, "over",
+						 gva + 64 * 4096, 1));
+	EXPECT_EQ(tracked0 + 1, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+
+	/* One write, through an alias nobody registered. */
+	hs_guest_fill_pattern(&self->g, gva + 1000 * 4096 + 64, 8, 9);
+	for (i = 0; i < 4; i++) {
+		ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER,
+					       c[i].id, WAIT_MS));
+		comp = get_comp(_metadata, self, c[i].id);
+		EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+		EXPECT_EQ(gpa + 64, comp.u[HOSTSIG_A_COMP_TAMPER_GPA]);
+	}
+
+	/* The page stays tracked while one of them is left. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, hs_unregister(&self->g, c[i].id));
+		EXPECT_EQ(tracked0 + (i < 3), stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+	}
+}
+
 /* UNREGISTER ends tracking: the pages are free again, writes are nobody's. */
 TEST_F_TIMEOUT(track, unregister_ends_tracking, SLOW_TEST_S)
 {

@@ -56,7 +56,10 @@
  *      -HOSTSIG_EFAULT   an address is non-canonical, wraps (a region may
  *                        end exactly at 2^64), or is not mapped readable in
  *                        the guest
- *      -HOSTSIG_E2BIG    too many regions, or more bytes in all than the
+ *      -HOSTSIG_E2BIG    one guest physical page backs more than 16 pages
+ *                        of the component's IMAGE regions, or more than 64
+ *                        tracked pages of the VM's components in all; or
+ *                        too many regions, or more bytes in all than the
  *                        host accepts for one component (max_component_mib)
  *      -HOSTSIG_EQUOTA   the VM has too many components, too many bytes
  *                        waiting for a verdict, or registers too fast
