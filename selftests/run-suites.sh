@@ -27,6 +27,7 @@ total_skip=0
 for suite in "$@"; do
 	tap="$results/$suite.tap"
 	echo "=== suite $suite"
+	started=$(date +%s)
 	# Keep the suite's exit status through the pipe into tee.
 	{ "$here/$suite/run.sh"; echo "$?" >"$tap.rc"; } 2>&1 | tee "$tap"
 	rc=$(cat "$tap.rc")
@@ -56,7 +57,7 @@ for suite in "$@"; do
 		echo "not ok - suite $suite exited with status $rc without a failed test"
 		fail=$((fail + 1))
 	fi
-	echo "=== suite $suite: $pass passed, $fail failed, $skip skipped"
+	echo "=== suite $suite: $pass passed, $fail failed, $skip skipped in $(($(date +%s) - started)) s"
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
 	total_skip=$((total_skip + skip))
