@@ -226,17 +226,44 @@ long hostsig_fetch_args(struct kvm_vcpu *vcpu, u64 gva, u64 len,
 }
 
 /*
+ * Whether guest physical page gfn is plain RAM: a memslot userspace made
+ * (not one of KVM's private ones), writable by the guest, not being
+ * deleted or moved, in address space 0. Only there does KVM's write
+ * tracking see the guest's writes, and only there does a memslot change
+ * reach us (hostsig_tracked_gone()). Under the VM's SRCU read lock, which
+ * the vCPU holds while it handles the hypercall.
+ */
+static bool hostsig_gfn_plain_ram(struct kvm *kvm, u64 gfn)
+{
+	struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gfn);
+
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS)
+		return false;
+	if (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID))
+		return false;
+#ifdef KVM_MEM_GUEST_MEMFD
+	if (slot->flags & KVM_MEM_GUEST_MEMFD)
+		return false;
+#endif
+	return true;
+}
+
+/*
  * Find the guest physical page of every page of every region of comp, into
  * comp->gfns (allocated here). Regions are walked by page count, never by
  * end address: a region may end exactly at 2^64, where its end wraps to 0.
  * Returns 0 or -HOSTSIG_EFAULT (an unmapped page, or pages that do not add
- * up to what the argument block's check counted) / -HOSTSIG_ENOMEM.
+ * up to what the argument block's check counted) / -HOSTSIG_ENOTRAM (a
+ * page outside plain RAM, or a call from SMM, whose page tables and
+ * memory are SMM's) / -HOSTSIG_ENOMEM.
  */
 long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
 {
 	u32 i, j, n = 0;
 	long ret;
 
+	if (kvm_arch_vcpu_memslots_id(vcpu))
+		return -HOSTSIG_ENOTRAM;
 	comp->gfns = hostsig_alloc_large(comp->nr_gfns * sizeof(u64));
 	if (!comp->gfns)
 		return -HOSTSIG_ENOMEM;
@@ -255,6 +282,8 @@ long hostsig_translate(struct kvm_vcpu *vcpu, struct hostsig_component *comp)
 						 &gpa);
 			if (ret)
 				return ret;
+			if (!hostsig_gfn_plain_ram(vcpu->kvm, gpa >> PAGE_SHIFT))
+				return -HOSTSIG_ENOTRAM;
 			comp->gfns[n++] = gpa >> PAGE_SHIFT;
 			if (!(n % HOSTSIG_COPY_BATCH))
 				cond_resched();

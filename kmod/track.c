@@ -77,6 +77,7 @@ static void __maybe_unused
 hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes);
 static void __maybe_unused
 hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr);
+static void hostsig_tracked_gone_locked(struct hostsig_vm *vm, u64 gfn, u64 nr);
 
 #if !IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)
 
@@ -543,14 +544,14 @@ static void hostsig_flip_locked(struct hostsig_component *comp, u32 i, bool on,
 
 /*
  * Make KVM's tracking what was planned, without the VM's lock, then note
- * which pages KVM tracks for us. A page KVM cannot track (its memslot went
- * away meanwhile) is simply not KVM's: hostsig_tracked_gone() told the
- * components. Caller holds vm->track_mutex.
+ * which pages KVM tracks for us. A page KVM cannot track has no memslot
+ * any more: its components are told as when a memslot goes away
+ * (hostsig_tracked_gone_locked()). Caller holds vm->track_mutex.
  */
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
 {
 	s64 delta = 0;
-	u32 i;
+	u32 i, nr = flips->nr;
 
 	for (i = 0; i < flips->nr; i++) {
 		flips->op[i].err = hostsig_kvm_track(vm->kvm, flips->op[i].gfn,
@@ -572,6 +573,9 @@ void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
 	spin_unlock(&vm->lock);
 	atomic64_add(delta, &hostsig_tracked_pages);
 	flips->nr = 0;
+	for (i = 0; i < nr; i++)
+		if (flips->op[i].on && flips->op[i].err)
+			hostsig_tracked_gone_locked(vm, flips->op[i].gfn, 1);
 }
 
 /* Offsets of a tracked page, within its span: [*start, *end). */
@@ -1014,24 +1018,40 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 		hostsig_count(HOSTSIG_A_STATS_TRACKED_WRITES);
 }
 
-/* A memslot went away: its pages are no longer tracked by KVM. */
-static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
+/*
+ * A memslot went away (deleted, or moved: KVM drops its tracking either
+ * way), or KVM could not track a page we planned to: what the guest reads
+ * at those pages from now on is memory we never saw and do not track, so
+ * for a judged component it is as if every byte of them had been written:
+ * a tamper (MODIFIED, event, the policy's reaction); for one not yet judged,
+ * its copy in flight is stale (hostsig_unjudged_write_locked()). A guest
+ * that can make its VMM drop and re-add a memslot (a PCI BAR with RAM
+ * behind it) thus cannot write behind our back. The pages stay on the
+ * components' books, untracked; the VM is stopped here if its policy says
+ * so. Caller holds vm->track_mutex.
+ */
+static void hostsig_tracked_gone_locked(struct hostsig_vm *vm, u64 gfn, u64 nr)
 {
 	struct hostsig_track_page *tp;
 	struct hostsig_page *page;
 	unsigned long index;
-	u64 gone = 0;
+	bool allowed = true, stop = false;
+	u64 gone = 0, serial;
 
 	if (!nr)
 		return;
-	mutex_lock(&vm->track_mutex);
 	spin_lock(&vm->lock);
+	serial = ++vm->write_serial;
 	xa_for_each_range(&vm->pages, index, page, gfn, gfn + nr - 1) {
 		list_for_each_entry(tp, &page->users, node) {
 			struct hostsig_component *comp = tp->comp;
 
-			if (!__test_and_clear_bit(tp - comp->track, comp->track_on))
+			if (!test_bit(tp - comp->track, comp->track_on))
 				continue;
+			/* The whole page, as if written, while still ours. */
+			stop |= hostsig_write_one_locked(tp, (u64)index << PAGE_SHIFT,
+							 PAGE_SIZE, serial, &allowed);
+			__clear_bit(tp - comp->track, comp->track_on);
 			comp->nr_track_on--;
 			page->nr_tracking--;
 			gone++;
@@ -1043,10 +1063,18 @@ static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
 		}
 	}
 	spin_unlock(&vm->lock);
-	mutex_unlock(&vm->track_mutex);
+	if (stop)
+		kvm_vm_dead(vm->kvm);
 	if (gone)
 		pr_info("VM %llu: %llu tracked pages left guest memory\n",
 			vm->id, gone);
+}
+
+static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
+{
+	mutex_lock(&vm->track_mutex);
+	hostsig_tracked_gone_locked(vm, gfn, nr);
+	mutex_unlock(&vm->track_mutex);
 }
 
 /* ---- reactions ---------------------------------------------------------------------- */

@@ -54,6 +54,7 @@ static const char *const hsg_error_names[] = {
 	[HOSTSIG_EQUOTA - HOSTSIG_EBASE] = "EQUOTA",
 	[HOSTSIG_ENOMEM - HOSTSIG_EBASE] = "ENOMEM",
 	[HOSTSIG_ENOTSUPP - HOSTSIG_EBASE] = "ENOTSUPP",
+	[HOSTSIG_ENOTRAM - HOSTSIG_EBASE] = "ENOTRAM",
 };
 
 /* A hypercall's negative result, for the log. */

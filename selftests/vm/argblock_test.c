@@ -42,7 +42,7 @@ static const char *answer_name(int64_t ret)
 {
 	static const char *const names[] = {
 		"EINVAL", "EFAULT", "E2BIG", "ENOENT", "EAGAIN", "EQUOTA",
-		"ENOMEM", "ENOTSUPP",
+		"ENOMEM", "ENOTSUPP", "ENOTRAM",
 	};
 	static char buf[32];
 
@@ -393,6 +393,7 @@ static void check_baseline(struct __test_metadata *_metadata,
 		{ HOSTSIG_EAGAIN, HOSTSIG_A_STATS_REFUSED_RING_FULL },
 		{ HOSTSIG_ENOMEM, HOSTSIG_A_STATS_REFUSED_NOMEM },
 		{ HOSTSIG_ENOTSUPP, HOSTSIG_A_STATS_REFUSED_NOTSUPP },
+		{ HOSTSIG_ENOTRAM, HOSTSIG_A_STATS_REFUSED_NOTRAM },
 	};
 	struct hs_attrs now, vm, gone;
 	unsigned long n_refused = 0;

@@ -173,14 +173,6 @@ static inline void hs_guest_create(struct hs_guest *g, uint32_t vcpu_id,
 	g->shuffle = 0x1234 + vcpu_id;
 }
 
-static inline void hs_guest_destroy(struct hs_guest *g)
-{
-	if (g->vm)
-		kvm_vm_free(g->vm);
-	g->vm = NULL;
-	g->vcpu = NULL;
-}
-
 /*
  * Close a VM that KVM declared dead (every ioctl fails with EIO, so the
  * library's kvm_vm_free(), which deletes memslots first, cannot be used):
@@ -196,6 +188,36 @@ static inline void hs_guest_abandon(struct hs_guest *g)
 	kvm_vm_release(g->vm);
 	g->vm = NULL;
 	g->vcpu = NULL;
+}
+
+/*
+ * End the VM as a VMM that exits does: close it, then unmap its memory.
+ * Not the library's kvm_vm_free(): that deletes every memslot while the
+ * VM still lives, which hostsig.ko rightly takes as a change under every
+ * tracked page there (a VMM that goes on running the VM could put
+ * anything behind it), so a test would tear down with tamper events.
+ */
+static inline void hs_guest_destroy(struct hs_guest *g)
+{
+	struct userspace_mem_region *region;
+	struct hlist_node *node;
+	struct kvm_vm *vm = g->vm;
+	int bkt;
+
+	if (!vm)
+		return;
+	hs_guest_abandon(g);
+	hash_for_each_safe(vm->regions.slot_hash, bkt, node, region, slot_node) {
+		hash_del(&region->slot_node);
+		sparsebit_free(&region->unused_phy_pages);
+		munmap(region->mmap_start, region->mmap_size);
+		if (region->mmap_alias)
+			munmap(region->mmap_alias, region->mmap_size);
+		free(region);
+	}
+	sparsebit_free(&vm->vpages_valid);
+	sparsebit_free(&vm->vpages_mapped);
+	free(vm);
 }
 
 /* Have the guest run one command; its result. */

@@ -1316,4 +1316,137 @@ TEST_F_TIMEOUT(track, unregister_ends_tracking, SLOW_TEST_S)
 	EXPECT_EQ(tampers0, stat_of(self, HOSTSIG_A_STATS_TAMPERS));
 }
 
+/* A memslot of its own (@slot at @gpa, @npages), mapped at fresh addresses. */
+static uint64_t map_own_slot(FIXTURE_DATA(track) *self, uint32_t slot,
+			     uint64_t gpa, uint64_t npages, uint32_t flags)
+{
+	uint64_t gva = hs_gva_reserve(&self->g, npages), i;
+
+	vm_userspace_mem_region_add(self->g.vm, VM_MEM_SRC_ANONYMOUS, gpa, slot,
+				    npages, flags);
+	TEST_ASSERT(vm_phy_pages_alloc(self->g.vm, npages, gpa, slot) == gpa,
+		    "memslot %u not at 0x%lx", slot, (unsigned long)gpa);
+	for (i = 0; i < npages; i++) {
+		virt_pg_map(self->g.vm, gva + i * 4096, gpa + i * 4096);
+		sparsebit_set(self->g.vm->vpages_mapped, (gva >> 12) + i);
+	}
+	return gva;
+}
+
+#define OWN_SLOT	2
+#define OWN_GPA		0x80000000ull
+
+/*
+ * The guest has its VMM delete the memslot under a verified component
+ * (a PCI BAR with RAM behind it, say) to write there unseen once it is
+ * back: KVM drops its tracking with the memslot, so hostsig takes the
+ * memslot's going as a write to every page of it that it tracked. The
+ * component is MODIFIED and denied, with one tamper event at its first page.
+ */
+TEST_F_TIMEOUT(track, memslot_removed_is_tamper, SLOW_TEST_S)
+{
+	uint64_t gva, tampers0;
+	struct hs_attrs comp;
+	struct hs_comp c;
+
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, 0,
+				      false));
+	gva = map_own_slot(self, OWN_SLOT, OWN_GPA, IMAGE_PAGES, 0);
+	ASSERT_LT(0, register_image(self, &c, "on-bar", gva, IMAGE_PAGES));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(IMAGE_PAGES, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id,
+					  comp.u[HOSTSIG_A_COMP_RECORD_ID],
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	tampers0 = stat_of(self, HOSTSIG_A_STATS_TAMPERS);
+
+	vm_mem_region_delete(self->g.vm, OWN_SLOT);
+
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(OWN_GPA, comp.u[HOSTSIG_A_COMP_TAMPER_GPA]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	EXPECT_NE(0, comp.u[HOSTSIG_A_COMP_HISTORY] & HOSTSIG_HISTORY_MODIFIED);
+	EXPECT_EQ(tampers0 + 1, stat_of(self, HOSTSIG_A_STATS_TAMPERS));
+	EXPECT_EQ(HOSTSIG_STATE_MODIFIED, HOSTSIG_QUERY_STATE(hs_query(&self->g, c.id)));
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+}
+
+/*
+ * The same before any verdict: no tamper (nothing was judged yet), but
+ * the record copied while the memslot was there is stale, so no verdict
+ * can make what the guest puts there later AUTHENTIC.
+ */
+TEST_F_TIMEOUT(track, memslot_removed_before_verdict_is_stale, SLOW_TEST_S)
+{
+	struct hs_attrs comp;
+	struct hs_comp c;
+	uint64_t gva;
+
+	gva = map_own_slot(self, OWN_SLOT, OWN_GPA, IMAGE_PAGES, 0);
+	ASSERT_LT(0, register_image(self, &c, "early", gva, IMAGE_PAGES));
+	comp = get_comp(_metadata, self, c.id);
+	vm_mem_region_delete(self->g.vm, OWN_SLOT);
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c.id,
+						comp.u[HOSTSIG_A_COMP_RECORD_ID],
+						HOSTSIG_VERDICT_AUTHENTIC));
+	hs_events_pump(self->ev, 200);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	EXPECT_NE(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+}
+
+/* Under quarantine, a memslot going from under a verified component stops the VM. */
+TEST_F_TIMEOUT(track, memslot_removed_quarantines, SLOW_TEST_S)
+{
+	struct hs_attrs comp, vm;
+	struct hs_comp c;
+	uint64_t gva;
+
+	gva = map_own_slot(self, OWN_SLOT, OWN_GPA, IMAGE_PAGES, 0);
+	ASSERT_LT(0, register_image(self, &c, "guarded", gva, IMAGE_PAGES));
+	comp = get_comp(_metadata, self, c.id);
+	self->vm_id = comp.u[HOSTSIG_A_COMP_VM_ID];
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
+				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id,
+					  comp.u[HOSTSIG_A_COMP_RECORD_ID],
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	vm_mem_region_delete(self->g.vm, OWN_SLOT);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_QUARANTINE, 0, WAIT_MS));
+	EXPECT_EQ(-1, __vcpu_run(self->g.vcpu));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
+	EXPECT_EQ(1, vm.u[HOSTSIG_A_VM_QUARANTINED]);
+	hs_guest_abandon(&self->g);
+}
+
+/*
+ * Memory KVM does not write-track the guest's writes to, or that is not
+ * the guest's RAM, is refused at REGISTER: a read-only memslot (ROM, or a
+ * VMM's device memory). Nothing is tracked, the refusal is counted.
+ */
+TEST_F_TIMEOUT(track, register_outside_plain_ram_refused, SLOW_TEST_S)
+{
+	uint64_t gva, tracked0, refused0;
+	struct hs_attrs st;
+	struct hs_comp c;
+
+	gva = map_own_slot(self, OWN_SLOT, OWN_GPA, IMAGE_PAGES, KVM_MEM_READONLY);
+	tracked0 = stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES);
+	refused0 = stat_of(self, HOSTSIG_A_STATS_REFUSED_NOTRAM);
+	EXPECT_EQ(-HOSTSIG_ENOTRAM, register_image(self, &c, "rom", gva, IMAGE_PAGES));
+	/* One page of plain RAM before it does not change that. */
+	hs_map(&self->g, gva - 4096, 1, false, -1);
+	EXPECT_EQ(-HOSTSIG_ENOTRAM, register_image(self, &c, "ram+rom", gva - 4096, 2));
+	EXPECT_EQ(tracked0, stat_of(self, HOSTSIG_A_STATS_TRACKED_PAGES));
+	EXPECT_EQ(refused0 + 2, stat_of(self, HOSTSIG_A_STATS_REFUSED_NOTRAM));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
+	EXPECT_EQ(0, st.u[HOSTSIG_A_STATS_COMPONENTS]);
+}
+
 TEST_HARNESS_MAIN

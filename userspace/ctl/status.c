@@ -62,6 +62,7 @@ static void status_text(const struct hostsig_nl_stats *st,
 	for (i = HOSTSIG_A_STATS_REFUSED_INVAL;
 	     i <= HOSTSIG_A_STATS_REFUSED_NOTSUPP; i++)
 		refused += v[i];
+	refused += v[HOSTSIG_A_STATS_REFUSED_NOTRAM];
 	printf("module:     loaded, ring %s (%s in use)\n",
 	       ctl_size(v[HOSTSIG_A_STATS_RING_SIZE], size, sizeof(size)),
 	       ctl_size(v[HOSTSIG_A_STATS_RING_USED], used, sizeof(used)));

@@ -635,6 +635,7 @@ static const char *const hostsig_stats_names[] = {
 	[HOSTSIG_A_STATS_REFUSED_RING_FULL] = "refused-ring-full",
 	[HOSTSIG_A_STATS_REFUSED_NOMEM] = "refused-nomem",
 	[HOSTSIG_A_STATS_REFUSED_NOTSUPP] = "refused-notsupp",
+	[HOSTSIG_A_STATS_REFUSED_NOTRAM] = "refused-notram",
 	[HOSTSIG_A_STATS_QUERIES] = "queries",
 	[HOSTSIG_A_STATS_QUERY_UNKNOWN_ID] = "query-unknown-id",
 	[HOSTSIG_A_STATS_UNREGISTERED] = "unregistered",

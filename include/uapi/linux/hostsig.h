@@ -56,6 +56,10 @@
  *      -HOSTSIG_EFAULT   an address is non-canonical, wraps (a region may
  *                        end exactly at 2^64), or is not mapped readable in
  *                        the guest
+ *      -HOSTSIG_ENOTRAM  a page of a region is not in the guest's ordinary
+ *                        RAM (a writable memslot the VMM made, in the
+ *                        address space outside SMM), or the call came from
+ *                        System Management Mode
  *      -HOSTSIG_E2BIG    one guest physical page backs more than 16 pages
  *                        of the component's IMAGE regions, or more than 64
  *                        tracked pages of the VM's components in all; or
@@ -387,7 +391,8 @@ typedef int64_t __s64;
 #define HOSTSIG_EQUOTA			4006	/* VM over its quota: retry later */
 #define HOSTSIG_ENOMEM			4007	/* host out of memory: retry later */
 #define HOSTSIG_ENOTSUPP		4008	/* format or feature not supported */
-#define HOSTSIG_ELAST			HOSTSIG_ENOTSUPP
+#define HOSTSIG_ENOTRAM			4009	/* memory outside the guest's plain RAM */
+#define HOSTSIG_ELAST			HOSTSIG_ENOTRAM
 
 /* Whether a PROBE result comes from a hostsig host. */
 static inline int hostsig_probe_valid(__u64 ret)
@@ -752,6 +757,7 @@ enum hostsig_stats_attr {
 	HOSTSIG_A_STATS_TRACKED_WRITES,	/* writes to them allowed (writable) */
 	HOSTSIG_A_STATS_CONSUMER_PID,	/* the ring's consumer (tgid), 0: none */
 	HOSTSIG_A_STATS_PATCHES,	/* tracked writes at patch sites */
+	HOSTSIG_A_STATS_REFUSED_NOTRAM,	/* REGISTERs refused with ENOTRAM */
 
 	__HOSTSIG_A_STATS_MAX
 };
