@@ -154,6 +154,13 @@ static long hostsig_check_regions(struct kvm_vcpu *vcpu,
 
 		if (r->kind < HOSTSIG_REGION_IMAGE || r->kind > HOSTSIG_REGION_FILE)
 			return -HOSTSIG_EINVAL;
+		/*
+		 * The loader's file buffer is kept for the component's life:
+		 * only a format whose verifier needs it may send one.
+		 */
+		if (r->kind == HOSTSIG_REGION_FILE &&
+		    args->block.format != HOSTSIG_FMT_ELF_MODULE)
+			return -HOSTSIG_EINVAL;
 		if (!r->len)
 			return -HOSTSIG_EINVAL;
 		ret = hostsig_check_range(vcpu, r->gva, r->len);
@@ -355,6 +362,19 @@ u64 hostsig_args_kept_size(const struct hostsig_args *args)
 			sum += r->len;
 	}
 	return sum;
+}
+
+/*
+ * Host memory a component of these regions holds for its life, charged to
+ * its VM (vm_max_retained_mib) before anything is allocated: the kept
+ * bytes, and per guest page its entry in the table of guest pages and its
+ * tracked page (an upper bound: only IMAGE pages are tracked).
+ */
+u64 hostsig_args_retained_size(const struct hostsig_args *args)
+{
+	return hostsig_args_kept_size(args) +
+	       (u64)args->nr_pages * (sizeof(u64) +
+				      sizeof(struct hostsig_track_page));
 }
 
 /* Bytes of the kept spans; 0 or -HOSTSIG_EFAULT if they do not add up. */
@@ -594,6 +614,52 @@ static u64 hostsig_commit_locked(struct hostsig_component *comp,
 }
 
 /*
+ * A capture after the first waits for a verdict like a REGISTER: its bytes
+ * count in the VM's pending quota from before the ring is reserved, unless
+ * the component waits for a verdict already (and is charged for it).
+ * 0, or -HOSTSIG_EQUOTA if they do not fit.
+ */
+static long hostsig_charge_recapture(struct hostsig_component *comp,
+				     bool *charged, u64 *record)
+{
+	u64 limit = (u64)READ_ONCE(hostsig_vm_max_pending_mib) << 20;
+	struct hostsig_vm *vm = comp->vm;
+	long ret = 0;
+
+	spin_lock(&vm->lock);
+	*record = comp->record_id;
+	if (!comp->pending_charged) {
+		if (vm->pending_bytes + comp->size > limit) {
+			ret = -HOSTSIG_EQUOTA;
+		} else {
+			vm->pending_bytes += comp->size;
+			comp->pending_charged = true;
+			*charged = true;
+		}
+	}
+	spin_unlock(&vm->lock);
+	if (ret)
+		hostsig_count(HOSTSIG_A_STATS_REFUSED_QUOTA);
+	return ret;
+}
+
+/*
+ * The capture failed: what hostsig_charge_recapture() charged goes back,
+ * unless the component waits for another record meanwhile (a capture that
+ * ran at the same time and committed keeps the charge).
+ */
+static void hostsig_uncharge_recapture(struct hostsig_component *comp,
+				       bool charged, u64 record)
+{
+	if (!charged)
+		return;
+	spin_lock(&comp->vm->lock);
+	if (comp->record_id == record)
+		hostsig_uncharge_locked(comp);
+	spin_unlock(&comp->vm->lock);
+}
+
+/*
  * Capture the component into a new ring record and make it wait for that
  * record's verdict. At REGISTER (first) the component also enters the
  * table, and keeps the bytes of the regions the guest frees after the
@@ -607,14 +673,23 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	struct hostsig_vm *vm = comp->vm;
 	struct hostsig_ring_slot slot;
 	bool released, released_now, gone;
-	u64 old_record, seq;
+	bool charged = false;
+	u64 old_record, seq, record = 0;
 	long ret;
 	int err;
 
+	/* REGISTER charged the first capture (hypercall.c). */
+	if (!first) {
+		ret = hostsig_charge_recapture(comp, &charged, &record);
+		if (ret)
+			return ret;
+	}
 	err = hostsig_ring_reserve(hostsig_record_header_len(comp->nr_spans) +
-				   comp->size, comp->id, &slot);
-	if (err)
+				   comp->size, comp->id, vm->id, &slot);
+	if (err) {
+		hostsig_uncharge_recapture(comp, charged, record);
 		return hostsig_ring_error(err, comp);
+	}
 	hostsig_fill_record(slot.rec, comp);
 	/* Writes from here on are not in this copy. */
 	spin_lock(&vm->lock);
@@ -631,6 +706,7 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		hostsig_copy_kept_init(comp, slot.rec);
 	if (ret) {
 		hostsig_ring_abort(&slot);
+		hostsig_uncharge_recapture(comp, charged, record);
 		return ret;
 	}
 
@@ -644,6 +720,7 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	spin_unlock(&hostsig_table_lock);
 	if (gone) {
 		hostsig_ring_abort(&slot);
+		hostsig_uncharge_recapture(comp, charged, record);
 		return -HOSTSIG_ENOENT;
 	}
 	hostsig_ring_commit(&slot);

@@ -285,11 +285,42 @@ bool hostsig_expire_locked(struct hostsig_component *comp, u64 now)
 	return true;
 }
 
-/* Take a component out of the id table; the caller puts the table's reference. */
+/*
+ * Take a component out of the id table; the caller puts the table's
+ * reference. The host memory it holds leaves its VM's account now: nothing
+ * reaches the component through the VM any more, and it is freed as soon
+ * as its last user lets go.
+ */
 static void hostsig_comp_unlist_locked(struct hostsig_component *comp)
 {
 	xa_erase(&hostsig_comps, comp->id);
 	list_del_init(&comp->vm_node);
+	comp->vm->retained_bytes -= comp->retained;
+	comp->retained = 0;
+}
+
+/* Forget the oldest unloaded component kept for inspection, onto victims. */
+static void hostsig_evict_oldest_locked(struct hostsig_vm *vm,
+					struct list_head *victims)
+{
+	struct hostsig_component *old;
+
+	old = list_first_entry(&vm->unloaded, struct hostsig_component, vm_node);
+	hostsig_comp_unlist_locked(old);
+	vm->nr_unloaded--;
+	list_add_tail(&old->batch, victims);
+}
+
+/*
+ * Forget unloaded components, oldest first, until the VM's components hold
+ * at most room bytes or none is left (the caller puts victims after
+ * unlocking). Called with hostsig_table_lock and the VM's lock held.
+ */
+void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
+				   struct list_head *victims)
+{
+	while (vm->retained_bytes > room && vm->nr_unloaded)
+		hostsig_evict_oldest_locked(vm, victims);
 }
 
 /*
@@ -311,15 +342,8 @@ u64 hostsig_unload_locked(struct hostsig_component *comp,
 	atomic64_dec(&hostsig_live_comps);
 	list_move_tail(&comp->vm_node, &vm->unloaded);
 	vm->nr_unloaded++;
-	while (vm->nr_unloaded > READ_ONCE(hostsig_keep_unloaded)) {
-		struct hostsig_component *old;
-
-		old = list_first_entry(&vm->unloaded, struct hostsig_component,
-				       vm_node);
-		hostsig_comp_unlist_locked(old);
-		vm->nr_unloaded--;
-		list_add_tail(&old->batch, victims);
-	}
+	while (vm->nr_unloaded > READ_ONCE(hostsig_keep_unloaded))
+		hostsig_evict_oldest_locked(vm, victims);
 	return record;
 }
 

@@ -43,6 +43,8 @@ extern unsigned int hostsig_vm_max_pending_mib;
 extern unsigned int hostsig_vm_register_rate;
 extern unsigned int hostsig_vm_register_burst;
 extern unsigned int hostsig_keep_unloaded;
+extern unsigned int hostsig_vm_max_retained_mib;
+extern unsigned int hostsig_vm_ring_share_pct;
 
 /*
  * Guest physical pages and the tracked pages of components: one guest page
@@ -119,6 +121,7 @@ struct hostsig_vm {
 	u32 nr_live;			/* lock */
 	u32 nr_unloaded;		/* lock */
 	u64 pending_bytes;		/* lock: captured, no verdict yet */
+	u64 retained_bytes;		/* lock: held by its components */
 	u64 registered;			/* lock */
 	u64 refused;			/* lock */
 	u64 rate_tat_ns;		/* lock: rate limiter's next arrival */
@@ -142,6 +145,8 @@ struct hostsig_vm_info {
 	pid_t vmm_pid;
 	u32 components;
 	u64 pending_bytes;
+	u64 retained_bytes;
+	u64 ring_bytes;
 	u64 registered;
 	u64 refused;
 	bool quarantined;
@@ -230,6 +235,7 @@ struct hostsig_component {
 	u64 image_base;
 	u64 size;			/* bytes of all regions */
 	u64 kept_size;			/* of the kept regions (capture.c) */
+	u64 retained;			/* lock: in vm->retained_bytes */
 	char name[HOSTSIG_NAME_LEN];
 	u32 nr_spans;
 	struct hostsig_span spans[HOSTSIG_MAX_REGIONS];
@@ -353,6 +359,8 @@ void hostsig_uncharge_locked(struct hostsig_component *comp);
 bool hostsig_expire_locked(struct hostsig_component *comp, u64 now);
 u64 hostsig_unload_locked(struct hostsig_component *comp,
 			  struct list_head *victims);
+void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
+				   struct list_head *victims);
 void hostsig_retire_comps_locked(struct hostsig_vm *vm,
 				 struct list_head *victims);
 void hostsig_put_batch(struct list_head *victims);
@@ -451,6 +459,7 @@ bool hostsig_span_is_init(const struct hostsig_component *comp,
 bool hostsig_span_kept(const struct hostsig_component *comp,
 		       const struct hostsig_span *span);
 u64 hostsig_args_kept_size(const struct hostsig_args *args);
+u64 hostsig_args_retained_size(const struct hostsig_args *args);
 u32 hostsig_record_header_len(u32 nr_regions);
 long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		     struct hostsig_component *comp, bool first);
@@ -466,13 +475,14 @@ struct hostsig_ring_slot {
 
 int hostsig_ring_init(void);
 void hostsig_ring_exit(void);
-int hostsig_ring_reserve(u64 len, u64 component_id,
+int hostsig_ring_reserve(u64 len, u64 component_id, u64 vm_id,
 			 struct hostsig_ring_slot *slot);
 void hostsig_ring_commit(struct hostsig_ring_slot *slot);
 void hostsig_ring_abort(struct hostsig_ring_slot *slot);
 void hostsig_ring_discard(u64 record_id);
 bool hostsig_ring_is_consumer(void);
 u64 hostsig_ring_used(void);
+u64 hostsig_ring_vm_used(u64 vm_id);
 u64 hostsig_ring_consumer_pid(void);
 u64 hostsig_ring_size(void);
 u64 hostsig_ring_max_record(void);

@@ -33,22 +33,33 @@ bool hostsig_hypercall_is_ours(unsigned long nr)
 /* ---- quotas --------------------------------------------------------------- */
 
 /*
- * Check the VM's quotas for a component of @size bytes and charge it to
- * them, before anything is allocated or walked for it: a live component,
- * its bytes waiting for a verdict, and the rate of REGISTERs. 0 or
- * -HOSTSIG_EQUOTA.
+ * Check the VM's quotas for a component of @size bytes that holds
+ * @retained bytes of host memory for its life, and charge it to them,
+ * before anything is allocated or walked for it: a live component, its
+ * bytes waiting for a verdict, the host memory its components hold, and
+ * the rate of REGISTERs. Unloaded components kept for inspection are
+ * forgotten, oldest first, to make room in the last. 0, -HOSTSIG_EQUOTA,
+ * or -HOSTSIG_E2BIG if the component alone holds more than a VM may.
  */
-static long hostsig_charge(struct hostsig_vm *vm, u64 size)
+static long hostsig_charge(struct hostsig_vm *vm, u64 size, u64 retained)
 {
+	u64 max_retained = (u64)READ_ONCE(hostsig_vm_max_retained_mib) << 20;
 	u32 rate = READ_ONCE(hostsig_vm_register_rate);
 	u64 now = ktime_get_boottime_ns();
 	long ret = -HOSTSIG_EQUOTA;
+	LIST_HEAD(victims);
 
+	if (retained > max_retained)
+		return -HOSTSIG_E2BIG;
+	spin_lock(&hostsig_table_lock);
 	spin_lock(&vm->lock);
 	if (vm->nr_live >= READ_ONCE(hostsig_vm_max_components))
 		goto out;
 	if (vm->pending_bytes + size >
 	    (u64)READ_ONCE(hostsig_vm_max_pending_mib) << 20)
+		goto out;
+	hostsig_evict_unloaded_locked(vm, max_retained - retained, &victims);
+	if (vm->retained_bytes + retained > max_retained)
 		goto out;
 	if (rate) {
 		/* Generic cell rate algorithm: one REGISTER costs 1/rate s. */
@@ -62,20 +73,26 @@ static long hostsig_charge(struct hostsig_vm *vm, u64 size)
 	}
 	vm->nr_live++;
 	vm->pending_bytes += size;
+	vm->retained_bytes += retained;
 	ret = 0;
 out:
 	spin_unlock(&vm->lock);
+	spin_unlock(&hostsig_table_lock);
+	hostsig_put_batch(&victims);
 	return ret;
 }
 
 /* A REGISTER that was charged failed: give back what it took. */
 static void hostsig_uncharge(struct hostsig_vm *vm,
-			     struct hostsig_component *comp, u64 size)
+			     struct hostsig_component *comp, u64 size,
+			     u64 retained)
 {
 	spin_lock(&vm->lock);
 	vm->nr_live--;
 	vm->pending_bytes -= size;
+	vm->retained_bytes -= retained;
 	if (comp) {
+		comp->retained = 0;
 		comp->pending_charged = false;
 		list_del_init(&comp->vm_node);
 	}
@@ -150,6 +167,7 @@ static long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva,
 	struct hostsig_component *comp = NULL;
 	struct hostsig_vm *vm;
 	struct hostsig_args *args;
+	u64 retained;
 	long ret;
 
 	/* First, so that the VM's refusals are counted from the first. */
@@ -163,19 +181,21 @@ static long hostsig_register(struct kvm_vcpu *vcpu, u64 argblock_gva,
 	if (ret)
 		goto refused;
 	/* The quotas, before anything is allocated or walked for it. */
-	ret = hostsig_charge(vm, args->total);
+	retained = hostsig_args_retained_size(args);
+	ret = hostsig_charge(vm, args->total, retained);
 	if (ret)
 		goto refused;
 	comp = hostsig_comp_new(args, vcpu);
 	if (comp) {
 		hostsig_vm_hold(vm);
 		comp->vm = vm;
+		comp->retained = retained;
 		ret = hostsig_register_comp(vcpu, vm, comp);
 	} else {
 		ret = -HOSTSIG_ENOMEM;
 	}
 	if (ret) {
-		hostsig_uncharge(vm, comp, args->total);
+		hostsig_uncharge(vm, comp, args->total, retained);
 		goto refused;
 	}
 	kfree(args);

@@ -106,6 +106,30 @@ static struct hostsig_uint_param hostsig_param_vm_register_burst = {
 module_param_cb(vm_register_burst, &hostsig_uint_param_ops, &hostsig_param_vm_register_burst, 0644);
 MODULE_PARM_DESC(vm_register_burst, "REGISTERs a VM may make at once above the rate, 1-1000000 (1024)");
 
+/*
+ * Host memory a VM's components hold for their whole life (and for a while
+ * after, kept unloaded): the bytes kept for later captures and the per-page
+ * tables, counted at REGISTER before anything is allocated (hypercall.c).
+ */
+unsigned int hostsig_vm_max_retained_mib = 256;
+static struct hostsig_uint_param hostsig_param_vm_max_retained_mib = {
+	.value = &hostsig_vm_max_retained_mib, .min = 1, .max = 1048576,
+};
+
+module_param_cb(vm_max_retained_mib, &hostsig_uint_param_ops,
+		&hostsig_param_vm_max_retained_mib, 0644);
+MODULE_PARM_DESC(vm_max_retained_mib, "MiB of host memory a VM's components may hold, 1-1048576 (256)");
+
+/* The part of the ring one VM's records may occupy (ring.c). */
+unsigned int hostsig_vm_ring_share_pct = 25;
+static struct hostsig_uint_param hostsig_param_vm_ring_share_pct = {
+	.value = &hostsig_vm_ring_share_pct, .min = 1, .max = 100,
+};
+
+module_param_cb(vm_ring_share_pct, &hostsig_uint_param_ops,
+		&hostsig_param_vm_ring_share_pct, 0644);
+MODULE_PARM_DESC(vm_ring_share_pct, "Percent of the ring one VM's records may occupy, 1-100 (25)");
+
 unsigned int hostsig_keep_unloaded = 32;
 static struct hostsig_uint_param hostsig_param_keep_unloaded = {
 	.value = &hostsig_keep_unloaded, .min = 0, .max = 4096,

@@ -147,7 +147,10 @@ static int hostsig_put_vm(struct sk_buff *skb, const struct hostsig_vm_info *inf
 	    hostsig_put_u64(skb, HOSTSIG_A_VM_REGISTERED, info->registered, pad) ||
 	    hostsig_put_u64(skb, HOSTSIG_A_VM_REFUSED, info->refused, pad) ||
 	    nla_put_u8(skb, HOSTSIG_A_VM_QUARANTINED, info->quarantined) ||
-	    nla_put_u8(skb, HOSTSIG_A_VM_POLICY_OVERRIDE, info->has_policy))
+	    nla_put_u8(skb, HOSTSIG_A_VM_POLICY_OVERRIDE, info->has_policy) ||
+	    hostsig_put_u64(skb, HOSTSIG_A_VM_RETAINED_BYTES,
+			    info->retained_bytes, pad) ||
+	    hostsig_put_u64(skb, HOSTSIG_A_VM_RING_BYTES, info->ring_bytes, pad))
 		return -EMSGSIZE;
 	return 0;
 }

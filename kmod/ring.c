@@ -27,6 +27,16 @@
  * position and then the flags with acquire loads never sees a record it
  * may read before its bytes. consumer_pos is published the same way after
  * the records it passes were given back.
+ *
+ * Sharing: every record is charged to its VM from its reservation until
+ * consumer_pos passes it, so the bytes charged to all VMs add up to
+ * producer_pos - consumer_pos. A record given back or discarded behind an
+ * older one still occupies the ring, and stays charged: a record that timed
+ * out, or that its VM discarded by unregistering, counts until its space is
+ * really free. One VM may hold at most vm_ring_share_pct percent of the ring
+ * (or one record of any size, so that the largest component always fits an
+ * idle VM's share): a VM that floods the ring, or whose records nobody
+ * consumes, runs out of its own share and leaves the rest to the others.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +58,7 @@ struct hostsig_ring_entry {
 	u64 pos;
 	u64 len;
 	u64 component_id;
+	u64 vm_id;
 	bool committed;			/* the capture finished (or gave up) */
 	bool released;			/* given back, or discarded */
 };
@@ -63,6 +74,7 @@ static struct hostsig_ring {
 	spinlock_t lock;		/* everything below */
 	struct list_head entries;	/* oldest first */
 	struct xarray ids;		/* the same entries, by record id */
+	struct xarray vm_bytes;		/* VM id -> bytes charged (value entries) */
 	u64 producer;
 	u64 consumer;
 	u64 seen;			/* the consumer's HOSTSIG_IOC_SEEN */
@@ -72,6 +84,25 @@ static struct hostsig_ring {
 	wait_queue_head_t wait;
 	atomic_t opened;
 } ring;
+
+static u64 hostsig_ring_vm_bytes_locked(u64 vm_id)
+{
+	void *v = xa_load(&ring.vm_bytes, vm_id);
+
+	return v ? xa_to_value(v) : 0;
+}
+
+/* Set what a VM has charged; only lowering it or storing 0 cannot fail. */
+static int hostsig_ring_vm_set_locked(u64 vm_id, u64 bytes)
+{
+	if (!bytes) {
+		xa_erase(&ring.vm_bytes, vm_id);
+		return 0;
+	}
+	/* A record is at most U32_MAX bytes, the ring at most 1 GiB. */
+	return xa_err(xa_store(&ring.vm_bytes, vm_id, xa_mk_value(bytes),
+			       GFP_NOWAIT | __GFP_NOWARN));
+}
 
 static struct hostsig_record *hostsig_ring_at(u64 pos)
 {
@@ -87,6 +118,10 @@ static void hostsig_ring_advance_locked(void)
 		if (!e->released)
 			break;
 		ring.consumer = e->pos + e->len;
+		/* Lowering a stored value replaces it in place. */
+		hostsig_ring_vm_set_locked(e->vm_id,
+					   hostsig_ring_vm_bytes_locked(e->vm_id) -
+					   e->len);
 		list_del(&e->node);
 		xa_erase(&ring.ids, e->id);
 		hostsig_free(e, sizeof(*e));
@@ -107,13 +142,16 @@ static struct hostsig_ring_entry *hostsig_ring_find_locked(u64 id)
  * Reserve room for a record of len bytes (rounded up to
  * HOSTSIG_RECORD_ALIGN). The record is visible to the consumer as BUSY
  * until hostsig_ring_commit() or hostsig_ring_abort().
- * Returns -E2BIG if it can never fit, -EAGAIN if it does not fit now.
+ * Returns -E2BIG if it can never fit, -EAGAIN if it does not fit now (in
+ * the ring, or in the VM's share of it).
  */
-int hostsig_ring_reserve(u64 len, u64 component_id,
+int hostsig_ring_reserve(u64 len, u64 component_id, u64 vm_id,
 			 struct hostsig_ring_slot *slot)
 {
+	u64 share = div_u64(ring.size * READ_ONCE(hostsig_vm_ring_share_pct), 100);
 	struct hostsig_ring_entry *e;
 	struct hostsig_record *rec;
+	u64 vm_bytes;
 
 	len = ALIGN(len, HOSTSIG_RECORD_ALIGN);
 	if (len > ring.size || len > U32_MAX)
@@ -123,7 +161,9 @@ int hostsig_ring_reserve(u64 len, u64 component_id,
 		return -ENOMEM;
 
 	spin_lock(&ring.lock);
-	if (ring.producer - ring.consumer + len > ring.size) {
+	vm_bytes = hostsig_ring_vm_bytes_locked(vm_id);
+	if (ring.producer - ring.consumer + len > ring.size ||
+	    (vm_bytes && vm_bytes + len > share)) {
 		spin_unlock(&ring.lock);
 		hostsig_free(e, sizeof(*e));
 		return -EAGAIN;
@@ -134,7 +174,14 @@ int hostsig_ring_reserve(u64 len, u64 component_id,
 		hostsig_free(e, sizeof(*e));
 		return -ENOMEM;
 	}
+	if (hostsig_ring_vm_set_locked(vm_id, vm_bytes + len)) {
+		xa_erase(&ring.ids, e->id);
+		spin_unlock(&ring.lock);
+		hostsig_free(e, sizeof(*e));
+		return -ENOMEM;
+	}
 	ring.last_id = e->id;
+	e->vm_id = vm_id;
 	e->pos = ring.producer;
 	e->len = len;
 	e->component_id = component_id;
@@ -279,6 +326,17 @@ u64 hostsig_ring_used(void)
 
 	spin_lock(&ring.lock);
 	used = ring.producer - ring.consumer;
+	spin_unlock(&ring.lock);
+	return used;
+}
+
+/* Bytes of the ring charged to a VM now. */
+u64 hostsig_ring_vm_used(u64 vm_id)
+{
+	u64 used;
+
+	spin_lock(&ring.lock);
+	used = hostsig_ring_vm_bytes_locked(vm_id);
 	spin_unlock(&ring.lock);
 	return used;
 }
@@ -447,6 +505,7 @@ int hostsig_ring_init(void)
 	spin_lock_init(&ring.lock);
 	INIT_LIST_HEAD(&ring.entries);
 	xa_init(&ring.ids);
+	xa_init(&ring.vm_bytes);
 	init_waitqueue_head(&ring.wait);
 
 	err = misc_register(&hostsig_dev);
@@ -469,6 +528,7 @@ void hostsig_ring_exit(void)
 		hostsig_free(e, sizeof(*e));
 	}
 	xa_destroy(&ring.ids);
+	xa_destroy(&ring.vm_bytes);
 	vunmap(ring.area);
 	hostsig_ring_free_pages(1 + ring.nr_data_pages);
 }

@@ -195,6 +195,8 @@ static int hostsig_errno_of(long code)
 		return -E2BIG;
 	case HOSTSIG_ENOMEM:
 		return -ENOMEM;
+	case HOSTSIG_EQUOTA:
+		return -EDQUOT;
 	case HOSTSIG_ENOENT:
 		return -ENOENT;
 	default:

@@ -174,6 +174,9 @@ static void hostsig_vm_info_locked(const struct hostsig_vm *vm,
 	info->vmm_pid = vm->vmm_pid;
 	info->components = vm->nr_live;
 	info->pending_bytes = vm->pending_bytes;
+	info->retained_bytes = vm->retained_bytes;
+	/* The ring's lock nests inside the VM's. */
+	info->ring_bytes = hostsig_ring_vm_used(vm->id);
 	info->registered = vm->registered;
 	info->refused = vm->refused;
 	info->quarantined = vm->quarantined;

@@ -174,6 +174,10 @@ static unsigned int expected_codes(FIXTURE_DATA(hostile) *self,
 
 		if (r->kind < HOSTSIG_REGION_IMAGE || r->kind > HOSTSIG_REGION_FILE)
 			e |= EUNKNOWN_;
+		/* The loader's file buffer: kernel modules only. */
+		if (r->kind == HOSTSIG_REGION_FILE &&
+		    ab->format != HOSTSIG_FMT_ELF_MODULE)
+			e |= EINVAL_;
 		if (r->kind == HOSTSIG_REGION_IMAGE)
 			image = true;
 		if (!r->len) {

@@ -445,6 +445,12 @@ TEST_F_TIMEOUT(ctl, status_stats_vms_policy, SLOW_TEST_S)
 		EXPECT_EQ(vms[i].u[HOSTSIG_A_VM_REFUSED], e2e_json_u64(e, "refused", NULL));
 		EXPECT_EQ(vms[i].u[HOSTSIG_A_VM_PENDING_BYTES],
 			  e2e_json_u64(e, "pending_bytes", NULL));
+		EXPECT_LT(0, vms[i].u[HOSTSIG_A_VM_RETAINED_BYTES]);
+		EXPECT_EQ(vms[i].u[HOSTSIG_A_VM_RETAINED_BYTES],
+			  e2e_json_u64(e, "retained_bytes", NULL));
+		ok = false;
+		e2e_json_u64(e, "ring_bytes", &ok);
+		EXPECT_TRUE(ok);
 		m = e2e_json_get(e, "quarantined");
 		EXPECT_TRUE(m && m->type == E2E_JSON_BOOL && !m->boolean);
 	}

@@ -229,6 +229,8 @@ static const uint8_t hs_vm_kinds[HOSTSIG_A_VM_MAX + 1] = {
 	[HOSTSIG_A_VM_REFUSED] = HS_U64,
 	[HOSTSIG_A_VM_QUARANTINED] = HS_U8,
 	[HOSTSIG_A_VM_POLICY_OVERRIDE] = HS_U8,
+	[HOSTSIG_A_VM_RETAINED_BYTES] = HS_U64,
+	[HOSTSIG_A_VM_RING_BYTES] = HS_U64,
 };
 
 static const uint8_t hs_policy_kinds[HOSTSIG_A_POLICY_MAX + 1] = {

@@ -19,6 +19,8 @@ static const struct {
 	{ "vm_register_rate", 0, 1000000 },
 	{ "vm_register_burst", 1, 1000000 },
 	{ "keep_unloaded", 0, 4096 },
+	{ "vm_max_retained_mib", 1, 1048576 },
+	{ "vm_ring_share_pct", 1, 100 },
 };
 
 static bool refused(int ret)
@@ -62,7 +64,8 @@ TEST(load_parameters_have_ranges)
 	static const char *const bad[] = {
 		"ring_size_mib=0", "ring_size_mib=3", "ring_size_mib=2048",
 		"max_component_mib=4294967295", "max_component_mib=0",
-		"vm_register_burst=0", "keep_unloaded=100000",
+		"vm_register_burst=0", "keep_unloaded=100000", "vm_ring_share_pct=101",
+		"vm_max_retained_mib=0",
 	};
 	unsigned int i;
 	int ret;

@@ -189,7 +189,8 @@ TEST_F_TIMEOUT(ring, full_until_released, SLOW_TEST_S)
 	int64_t ret;
 
 	ASSERT_NE(NULL, ev);
-	ASSERT_EQ(0, reload(self, "ring_size_mib=1"));
+	/* The whole ring for one VM (ring_share_test.c shares it). */
+	ASSERT_EQ(0, reload(self, "ring_size_mib=1 vm_ring_share_pct=100"));
 	ASSERT_EQ(0, hs_events_open(ev));
 	hs_guest_create(&self->g, 0, 4);
 	ASSERT_EQ(0, hs_ring_open(&self->ring));

@@ -306,6 +306,8 @@ static int hostsig_nl_vm_parse(struct nlattr **tb, void *arg)
 		.refused = get_u64(tb, HOSTSIG_A_VM_REFUSED),
 		.quarantined = get_u8(tb, HOSTSIG_A_VM_QUARANTINED),
 		.policy_override = get_u8(tb, HOSTSIG_A_VM_POLICY_OVERRIDE),
+		.retained_bytes = get_u64(tb, HOSTSIG_A_VM_RETAINED_BYTES),
+		.ring_bytes = get_u64(tb, HOSTSIG_A_VM_RING_BYTES),
 	};
 
 	return walk->cb(&vm, walk->arg);

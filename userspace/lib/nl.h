@@ -63,6 +63,8 @@ struct hostsig_nl_vm {
 	uint64_t refused;
 	bool quarantined;
 	bool policy_override;
+	uint64_t retained_bytes;	/* host memory its components hold */
+	uint64_t ring_bytes;		/* ring space its records occupy */
 };
 
 struct hostsig_nl_stats {

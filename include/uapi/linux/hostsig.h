@@ -66,8 +66,16 @@
  *                        too many regions, or more bytes in all than the
  *                        host accepts for one component (max_component_mib)
  *      -HOSTSIG_EQUOTA   the VM has too many components, too many bytes
- *                        waiting for a verdict, or registers too fast
- *      -HOSTSIG_EAGAIN   the host's ring buffer is full for now
+ *                        waiting for a verdict, or registers too fast;
+ *                        or its components hold as much host memory as
+ *                        a VM may (vm_max_retained_mib: the kept FILE,
+ *                        SIGNATURE and init bytes and the page tables,
+ *                        unloaded components kept for inspection
+ *                        included; unregistering makes room). A
+ *                        component that alone holds more is E2BIG.
+ *      -HOSTSIG_EAGAIN   the host's ring buffer is full for now, or the
+ *                        VM's records occupy its share of it
+ *                        (vm_ring_share_pct)
  *      -HOSTSIG_ENOMEM   the host is short of memory
  *    On any error nothing was registered and nothing changed.
  *
@@ -121,7 +129,8 @@
  *                              after the last section, without the
  *                              certificate table)
  *    HOSTSIG_REGION_FILE       the original file buffer, for formats whose
- *                              loader keeps it (Linux kernel modules)
+ *                              loader keeps it: only
+ *                              HOSTSIG_FMT_ELF_MODULE (EINVAL otherwise)
  *
  * HOSTSIG_FMT_ELF_MODULE (a Linux kernel module): one IMAGE region per
  * allocation of the module, its tag the kernel's enum mod_mem_type + 1
@@ -205,7 +214,10 @@
  * unreleased record again, from consumer_pos.
  * A component that does not fit the free space is refused to the guest
  * with -HOSTSIG_EAGAIN (and counted, and announced as a ring-full event);
- * a record is never truncated.
+ * a record is never truncated. The same happens when the VM's records
+ * would occupy more than vm_ring_share_pct of the ring: each record counts
+ * against its VM until consumer_pos passes it (a VM with no record in the
+ * ring may place one of any size).
  *
  * Generic netlink
  * ---------------
@@ -271,7 +283,10 @@
  * HOSTSIG_CMD_REVERIFY
  *    Request: HOSTSIG_A_COMP_ID. The host captures the component again
  *    from guest memory into a new record; the component is PENDING until
- *    that record is answered.
+ *    that record is answered. The new record counts like a REGISTER's:
+ *    EDQUOT if the VM's bytes waiting for verdicts would pass
+ *    vm_max_pending_mib, EAGAIN if the ring (or the VM's share of it) is
+ *    full, ENOENT if the component is gone.
  *
  * HOSTSIG_CMD_EVENT (multicast only, group "events")
  *    HOSTSIG_A_COMP_EVENT (HOSTSIG_EVENT_*) and the HOSTSIG_A_COMP_*
@@ -716,6 +731,9 @@ enum hostsig_vm_attr {
 	HOSTSIG_A_VM_REFUSED,		/* u64: REGISTERs that failed */
 	HOSTSIG_A_VM_QUARANTINED,	/* u8: 1 once the VM was stopped */
 	HOSTSIG_A_VM_POLICY_OVERRIDE,	/* u8: 1 if it has its own policy */
+	/* Host memory bounds (vm_max_retained_mib, vm_ring_share_pct). */
+	HOSTSIG_A_VM_RETAINED_BYTES,	/* u64: host memory its components hold */
+	HOSTSIG_A_VM_RING_BYTES,	/* u64: ring space its records occupy */
 
 	__HOSTSIG_A_VM_MAX
 };
