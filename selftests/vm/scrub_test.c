@@ -155,7 +155,12 @@ static bool wait_passes(FIXTURE_DATA(scrub) *self, uint64_t n)
 	return true;
 }
 
-enum how { BY_SCRUB, BY_REVERIFY };
+/*
+ * BY_SCRUB_LATE_VERDICT: the store comes between the capture and its
+ * verdict, so the verdict is taken on the bytes before it; a baseline
+ * made from guest memory at verdict time would hide it.
+ */
+enum how { BY_SCRUB, BY_REVERIFY, BY_SCRUB_LATE_VERDICT };
 enum store { STORE_SGDT, STORE_SIDT };
 
 /*
@@ -180,9 +185,12 @@ static void untracked_store(struct __test_metadata *_metadata,
 
 	rec = make_component(_metadata, self, &c);
 	ASSERT_NE(0, rec);
-	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
-					  HOSTSIG_VERDICT_AUTHENTIC));
-	ASSERT_EQ(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	if (how != BY_SCRUB_LATE_VERDICT) {
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+						  HOSTSIG_VERDICT_AUTHENTIC));
+		ASSERT_EQ(HOSTSIG_DECISION_ALLOW,
+			  HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	}
 
 	target = hs_arg_region(&c.arg, 0)->gva + 4096 + 256;
 	gpa = addr_gva2gpa(self->g.vm, target);
@@ -199,6 +207,13 @@ static void untracked_store(struct __test_metadata *_metadata,
 		       after[5], after[6], after[7], after[8], after[9]);
 	}
 	ASSERT_NE(0, memcmp(before, after, len));
+	if (how == BY_SCRUB_LATE_VERDICT) {
+		/* Unseen, so the verdict on the old bytes is still taken. */
+		ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c.id, rec,
+						  HOSTSIG_VERDICT_AUTHENTIC));
+		ASSERT_EQ(HOSTSIG_DECISION_ALLOW,
+			  HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+	}
 	/* ... and tracking did not see it: the gap the scrub closes. */
 	EXPECT_EQ(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id,
 				       QUIET_MS));
@@ -208,7 +223,7 @@ static void untracked_store(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, stat_of(self, HOSTSIG_A_STATS_TAMPERS));
 
 	passes = stat_of(self, HOSTSIG_A_STATS_SCRUB_PASSES);
-	if (how == BY_SCRUB) {
+	if (how != BY_REVERIFY) {
 		ASSERT_EQ(0, hostsig_param_set("scrub_interval_s", TEST_INTERVAL_S));
 		tamper = hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id,
 					WAIT_MS);
@@ -242,6 +257,11 @@ TEST_F_TIMEOUT(scrub, sgdt_found_by_scrub, SLOW_TEST_S)
 TEST_F_TIMEOUT(scrub, sgdt_found_by_reverify, SLOW_TEST_S)
 {
 	untracked_store(_metadata, self, STORE_SGDT, BY_REVERIFY);
+}
+
+TEST_F_TIMEOUT(scrub, sgdt_before_verdict_found_by_scrub, SLOW_TEST_S)
+{
+	untracked_store(_metadata, self, STORE_SGDT, BY_SCRUB_LATE_VERDICT);
 }
 
 TEST_F_TIMEOUT(scrub, sidt_found_by_scrub, SLOW_TEST_S)
