@@ -32,6 +32,9 @@
  * tick, components in id order, and spreads a pass over about half the
  * interval, so that many VMs and components make more short ticks rather
  * than one long one. A pass starts every scrub_interval_s seconds.
+ *
+ * Tests: selftests/vm/scrub_test.c; what it costs:
+ * selftests/vm/scrub_cost_helper.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
