@@ -572,10 +572,15 @@ static void hostsig_fill_record(struct hostsig_record *rec,
  */
 static u64 hostsig_commit_locked(struct hostsig_component *comp,
 				 const struct hostsig_ring_slot *slot, u64 seq,
-				 bool first)
+				 bool first, u8 **image)
 {
 	struct hostsig_vm *vm = comp->vm;
 	u64 old_record = 0;
+
+	/* What the verdict on this record will have been taken on (scrub.c). */
+	swap(comp->scrub_image, *image);
+	comp->scrub_record = slot->record_id;
+	comp->scrub_image_seq = seq;
 
 	if (first) {
 		hostsig_comp_publish_locked(comp);
@@ -675,6 +680,7 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	bool released, released_now, gone;
 	bool charged = false;
 	u64 old_record, seq, record = 0;
+	u8 *image = NULL;
 	long ret;
 	int err;
 
@@ -704,6 +710,11 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	spin_unlock(&vm->lock);
 	if (!ret && released_now != released)
 		hostsig_copy_kept_init(comp, slot.rec);
+	if (!ret) {
+		image = hostsig_scrub_image_new(comp, slot.rec);
+		if (!image)
+			ret = -HOSTSIG_ENOMEM;
+	}
 	if (ret) {
 		hostsig_ring_abort(&slot);
 		hostsig_uncharge_recapture(comp, charged, record);
@@ -715,9 +726,12 @@ long hostsig_capture(struct kvm *kvm, struct kvm_vcpu *vcpu,
 	/* Unregistered, or its VM left, while we copied. */
 	gone = !first && comp->state == HOSTSIG_STATE_UNLOADED;
 	if (!gone)
-		old_record = hostsig_commit_locked(comp, &slot, seq, first);
+		old_record = hostsig_commit_locked(comp, &slot, seq, first,
+						   &image);
 	spin_unlock(&vm->lock);
 	spin_unlock(&hostsig_table_lock);
+	/* The previous capture's copy, or this one's if it is not needed. */
+	hostsig_scrub_image_free(comp, image);
 	if (gone) {
 		hostsig_ring_abort(&slot);
 		hostsig_uncharge_recapture(comp, charged, record);

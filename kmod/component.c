@@ -74,6 +74,7 @@ struct hostsig_component *hostsig_comp_new(const struct hostsig_args *args,
 		comp->spans[i].len = args->regions[i].len;
 	}
 	comp->nr_gfns = args->nr_pages;
+	comp->scrub_image_len = hostsig_scrub_image_len(comp);
 	return comp;
 }
 
@@ -94,6 +95,8 @@ void hostsig_comp_put(struct hostsig_component *comp)
 
 static void hostsig_comp_free(struct hostsig_component *comp)
 {
+	hostsig_scrub_image_free(comp, comp->scrub_image);
+	hostsig_scrub_digests_free(comp, comp->scrub_digest);
 	hostsig_track_release(comp);
 	hostsig_free_large(comp->kept, comp->kept_len);
 	hostsig_free_large(comp->gfns, comp->nr_gfns * sizeof(u64));
@@ -168,6 +171,26 @@ struct hostsig_component *hostsig_comp_lookup(u64 id)
 	comp = xa_load(&hostsig_comps, id);
 	if (comp)
 		hostsig_comp_hold(comp);
+	spin_unlock(&hostsig_table_lock);
+	return comp;
+}
+
+/*
+ * The visible component with the lowest id at or above *id, with a
+ * reference, its id in *id; NULL if there is none. For walks that sleep
+ * between components (the integrity scrub).
+ */
+struct hostsig_component *hostsig_comp_next_ref(u64 *id)
+{
+	struct hostsig_component *comp;
+	unsigned long index = *id;
+
+	spin_lock(&hostsig_table_lock);
+	comp = xa_find(&hostsig_comps, &index, ULONG_MAX, XA_PRESENT);
+	if (comp) {
+		hostsig_comp_hold(comp);
+		*id = index;
+	}
 	spin_unlock(&hostsig_table_lock);
 	return comp;
 }

@@ -29,6 +29,7 @@
 #include <linux/refcount.h>
 #include <linux/xarray.h>
 #include <asm/kvm_page_track.h>
+#include <crypto/sha2.h>
 #include <linux/types.h>
 #include <uapi/linux/hostsig.h>
 
@@ -45,6 +46,7 @@ extern unsigned int hostsig_vm_register_burst;
 extern unsigned int hostsig_keep_unloaded;
 extern unsigned int hostsig_vm_max_retained_mib;
 extern unsigned int hostsig_vm_ring_share_pct;
+extern unsigned int hostsig_scrub_interval_s;
 
 /*
  * Guest physical pages and the tracked pages of components: one guest page
@@ -221,6 +223,11 @@ struct hostsig_span {
 	u32 first_gfn;			/* index in hostsig_component.gfns */
 };
 
+/* The integrity scrub's baseline of one tracked page (scrub.c). */
+struct hostsig_page_digest {
+	u8 sha256[SHA256_DIGEST_SIZE];
+};
+
 struct hostsig_component {
 	u64 id;
 	struct hostsig_vm *vm;		/* holds a reference */
@@ -305,6 +312,24 @@ struct hostsig_component {
 	char digest_alg[HOSTSIG_DIGEST_ALG_LEN];
 	struct list_head batch;		/* lock: on a caller's list of work */
 	struct list_head gone;		/* on the graveyard once unreferenced */
+
+	/*
+	 * The integrity scrub (scrub.c). scrub_image holds the bytes of the
+	 * IMAGE regions as they were copied into record scrub_record, whose
+	 * copy began at write_seq scrub_image_seq. The verdict for that record
+	 * turns them into scrub_digest: per tracked page, the SHA-256 of its
+	 * bytes outside the writable ranges, which the scrub compares with
+	 * guest memory. scrub_digest, scrub_seq (scrub_image_seq of the
+	 * record it came from) and scrub_gen (one per new digest table)
+	 * change under track_mutex and lock: either is enough to read them.
+	 */
+	u8 *scrub_image;		/* lock */
+	u64 scrub_image_len;		/* constant */
+	u64 scrub_record;		/* lock */
+	u64 scrub_image_seq;		/* lock */
+	struct hostsig_page_digest *scrub_digest;
+	u64 scrub_seq;
+	u64 scrub_gen;
 };
 
 /* A consistent copy of what netlink reports about a component. */
@@ -364,6 +389,7 @@ void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
 void hostsig_retire_comps_locked(struct hostsig_vm *vm,
 				 struct list_head *victims);
 void hostsig_put_batch(struct list_head *victims);
+struct hostsig_component *hostsig_comp_next_ref(u64 *id);
 int hostsig_comp_get(u64 id, struct hostsig_comp_info *info);
 /* The first visible component with id >= *id (matching vm_id if not 0). */
 int hostsig_comp_next(u64 *id, u64 vm_id, struct hostsig_comp_info *info);
@@ -439,6 +465,28 @@ int hostsig_track_set_ranges_locked(struct hostsig_component *comp,
 				    struct hostsig_flips *flips);
 bool hostsig_tamper_locked(struct hostsig_component *comp);
 void hostsig_queue_recapture_locked(struct hostsig_component *comp);
+void hostsig_page_extent(const struct hostsig_component *comp,
+			 const struct hostsig_track_page *tp,
+			 s64 *start, s64 *end);
+bool hostsig_track_wanted(const struct hostsig_component *comp, u32 i);
+bool hostsig_scrub_differs_locked(struct hostsig_component *comp, u64 gpa);
+
+/* ---- the integrity scrub (scrub.c) ----------------------------------------- */
+
+int hostsig_scrub_init(void);
+void hostsig_scrub_exit(void);
+void hostsig_scrub_kick(void);
+u64 hostsig_scrub_image_len(const struct hostsig_component *comp);
+u8 *hostsig_scrub_image_new(const struct hostsig_component *comp,
+			    const struct hostsig_record *rec);
+void hostsig_scrub_image_free(const struct hostsig_component *comp, u8 *image);
+struct hostsig_page_digest *hostsig_scrub_digests_new(const struct hostsig_component *comp);
+void hostsig_scrub_digests_free(const struct hostsig_component *comp,
+				struct hostsig_page_digest *digests);
+void hostsig_scrub_baseline(const struct hostsig_component *comp,
+			    const u8 *image,
+			    struct hostsig_page_digest *digests);
+void hostsig_scrub_now(struct kvm *kvm, struct hostsig_component *comp);
 
 /* ---- guest memory (capture.c) -------------------------------------------- */
 

@@ -138,6 +138,32 @@ static struct hostsig_uint_param hostsig_param_keep_unloaded = {
 module_param_cb(keep_unloaded, &hostsig_uint_param_ops, &hostsig_param_keep_unloaded, 0644);
 MODULE_PARM_DESC(keep_unloaded, "Unloaded components kept per VM for inspection, 0-4096 (32)");
 
+/*
+ * The integrity scrub (scrub.c): seconds between passes over every judged
+ * component's tracked pages, 0 for none. A change starts a pass at once.
+ */
+unsigned int hostsig_scrub_interval_s = 60;
+static struct hostsig_uint_param hostsig_param_scrub_interval_s = {
+	.value = &hostsig_scrub_interval_s, .min = 0, .max = 86400,
+};
+
+static int hostsig_scrub_param_set(const char *val, const struct kernel_param *kp)
+{
+	int err = hostsig_uint_param_set(val, kp);
+
+	if (!err)
+		hostsig_scrub_kick();
+	return err;
+}
+
+static const struct kernel_param_ops hostsig_scrub_param_ops = {
+	.set = hostsig_scrub_param_set,
+	.get = hostsig_uint_param_get,
+};
+
+module_param_cb(scrub_interval_s, &hostsig_scrub_param_ops, &hostsig_param_scrub_interval_s, 0644);
+MODULE_PARM_DESC(scrub_interval_s, "Seconds between integrity scrubs of tracked pages, 0 for none, 0-86400 (60)");
+
 static int __init hostsig_init(void)
 {
 	int err;
@@ -154,6 +180,9 @@ static int __init hostsig_init(void)
 	err = hostsig_netlink_init();
 	if (err)
 		goto err_netlink;
+	err = hostsig_scrub_init();
+	if (err)
+		goto err_scrub;
 	err = hostsig_hook_init();
 	if (err)
 		goto err_hook;
@@ -166,6 +195,8 @@ static int __init hostsig_init(void)
 	return 0;
 
 err_hook:
+	hostsig_scrub_exit();
+err_scrub:
 	hostsig_netlink_exit();
 err_netlink:
 	hostsig_vm_hooks_exit();
@@ -181,6 +212,7 @@ static void __exit hostsig_exit(void)
 {
 	hostsig_hook_exit();
 	hostsig_netlink_exit();
+	hostsig_scrub_exit();
 	hostsig_vms_exit();
 	hostsig_components_exit();
 	hostsig_vm_hooks_exit();

@@ -30,7 +30,8 @@
  * that fault on a tracked page and go through KVM's emulated-write path.
  * A device model in the VMM writing guest memory, DMA, and the few
  * instructions KVM's emulator stores without telling page-track (SGDT,
- * FXSAVE, ...) are not (see Documentation/threat-model.rst).
+ * FXSAVE, ...) are not: the integrity scrub (scrub.c) finds those later
+ * (see Documentation/threat-model.rst).
  *
  * The page-track interface changed between the kernels we support:
  *   6.1   void register/unregister_notifier(), tracking per memslot under
@@ -579,9 +580,9 @@ void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
 }
 
 /* Offsets of a tracked page, within its span: [*start, *end). */
-static void hostsig_page_extent(const struct hostsig_component *comp,
-				const struct hostsig_track_page *tp,
-				s64 *start, s64 *end)
+void hostsig_page_extent(const struct hostsig_component *comp,
+			 const struct hostsig_track_page *tp,
+			 s64 *start, s64 *end)
 {
 	const struct hostsig_span *span = &comp->spans[tp->span];
 
@@ -635,6 +636,15 @@ static bool hostsig_wanted_locked(const struct hostsig_component *comp, u32 i)
 	start = max_t(s64, start, 0);
 	end = min_t(s64, end, comp->spans[tp->span].len);
 	return !hostsig_in_set(comp->writable, tp->span, start, end);
+}
+
+/*
+ * The same, for the scrub (scrub.c), which holds the VM's track_mutex:
+ * what it reads changes only under that mutex and the lock together.
+ */
+bool hostsig_track_wanted(const struct hostsig_component *comp, u32 i)
+{
+	return hostsig_wanted_locked(comp, i);
 }
 
 static void hostsig_plan_wanted_locked(struct hostsig_component *comp,
@@ -989,6 +999,36 @@ static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
 	comp->tampers++;
 	comp->tamper_gpa = gpa;
 	hostsig_count(HOSTSIG_A_STATS_TAMPERS);
+	return hostsig_tamper_locked(comp);
+}
+
+/*
+ * The integrity scrub found bytes of the component on the tracked page at
+ * @gpa, outside its writable ranges, that differ from those its verdict
+ * was taken on, and no tracked write was in flight (scrub.c): a write
+ * tracking did not see. The same as a tracked write outside the writable
+ * ranges and patch sites (hostsig_write_one_locked()), unless a tracked
+ * write has been seen since the copy the scrub's baseline comes from:
+ * that write's own reaction (a tamper, or a new capture after a patch)
+ * takes the bytes as they are now to a verifier, and its verdict makes a
+ * new baseline. Returns true when the caller must stop the VM. Called with
+ * the VM's lock held.
+ */
+bool hostsig_scrub_differs_locked(struct hostsig_component *comp, u64 gpa)
+{
+	if (comp->state == HOSTSIG_STATE_UNLOADED || !comp->scrub_digest ||
+	    comp->write_seq != comp->scrub_seq)
+		return false;
+	comp->write_seq++;
+	if (!comp->judged) {
+		/* No baseline is made without a verdict: for the rule's sake. */
+		hostsig_unjudged_write_locked(comp);
+		return false;
+	}
+	comp->tampers++;
+	comp->tamper_gpa = gpa;
+	hostsig_count(HOSTSIG_A_STATS_TAMPERS);
+	hostsig_count(HOSTSIG_A_STATS_SCRUB_TAMPERS);
 	return hostsig_tamper_locked(comp);
 }
 

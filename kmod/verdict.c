@@ -77,6 +77,8 @@ struct hostsig_verdict_work {
 	struct hostsig_writable_set *set;
 	struct hostsig_writable_set *pset;
 	struct hostsig_flips *flips;
+	struct hostsig_page_digest *digests;	/* the scrub's new baseline */
+	u8 *image;			/* ... made from these bytes */
 };
 
 static int hostsig_verdict_prepare(struct hostsig_verdict_work *w,
@@ -87,11 +89,41 @@ static int hostsig_verdict_prepare(struct hostsig_verdict_work *w,
 	w->set = hostsig_track_writable_new(msg->nr_writable);
 	w->pset = hostsig_track_writable_new(msg->nr_patch);
 	w->flips = hostsig_flips_new(comp);
-	return w->info && w->set && w->pset && w->flips ? 0 : -ENOMEM;
+	w->digests = hostsig_scrub_digests_new(comp);
+	return w->info && w->set && w->pset && w->flips && w->digests ?
+	       0 : -ENOMEM;
 }
 
-static void hostsig_verdict_cleanup(struct hostsig_verdict_work *w)
+/*
+ * The scrub's baseline for the record the verdict was taken on, from the
+ * bytes that record holds (the copy its capture kept), with the writable
+ * ranges the verdict named; none if that copy is missing. The old one
+ * goes in the same change of the ranges: the caller holds the VM's
+ * track_mutex, which the scrub holds while it compares.
+ */
+static void hostsig_verdict_baseline(struct hostsig_component *comp,
+				     struct hostsig_verdict_work *w, u64 seq)
 {
+	struct hostsig_vm *vm = comp->vm;
+
+	if (w->image) {
+		hostsig_scrub_baseline(comp, w->image, w->digests);
+	} else {
+		hostsig_scrub_digests_free(comp, w->digests);
+		w->digests = NULL;
+	}
+	spin_lock(&vm->lock);
+	swap(comp->scrub_digest, w->digests);
+	comp->scrub_seq = seq;
+	comp->scrub_gen++;
+	spin_unlock(&vm->lock);
+}
+
+static void hostsig_verdict_cleanup(struct hostsig_component *comp,
+				    struct hostsig_verdict_work *w)
+{
+	hostsig_scrub_digests_free(comp, w->digests);
+	hostsig_scrub_image_free(comp, w->image);
 	/* The component's previous ranges, or the new ones if refused. */
 	hostsig_track_writable_free(w->set);
 	hostsig_track_writable_free(w->pset);
@@ -107,6 +139,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	struct hostsig_vm *vm;
 	struct kvm *kvm = NULL;
 	bool stop = false;
+	u64 seq = 0;
 	int ret;
 
 	comp = hostsig_comp_lookup(msg->component_id);
@@ -136,6 +169,10 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 		goto out;
 	}
 	hostsig_apply_verdict_locked(comp, msg);
+	if (comp->scrub_record == msg->record_id) {
+		swap(comp->scrub_image, w.image);
+		seq = comp->scrub_image_seq;
+	}
 	hostsig_vm_policy_locked(vm, &policy);
 	if (hostsig_policy_stops_vm(&policy, comp->state) && !vm->quarantined) {
 		vm->quarantined = true;
@@ -146,6 +183,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	if (!vm->dead && kvm_get_kvm_safe(vm->kvm))
 		kvm = vm->kvm;
 	spin_unlock(&vm->lock);
+	hostsig_verdict_baseline(comp, &w, seq);
 	if (kvm) {
 		hostsig_track_apply(vm, w.flips);
 		kvm_put_kvm(kvm);
@@ -157,7 +195,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	if (stop)
 		hostsig_quarantine(vm, w.info);
 out:
-	hostsig_verdict_cleanup(&w);
+	hostsig_verdict_cleanup(comp, &w);
 	hostsig_comp_put(comp);
 rejected:
 	if (ret)
@@ -180,6 +218,8 @@ static void hostsig_reverify_fn(struct work_struct *work)
 	struct hostsig_reverify_work *rw =
 		container_of(work, struct hostsig_reverify_work, work);
 
+	/* What tracking may have missed first (scrub.c), then a new capture. */
+	hostsig_scrub_now(rw->kvm, rw->comp);
 	rw->ret = hostsig_recapture(rw->kvm, rw->comp);
 	complete(&rw->done);
 }

@@ -82,6 +82,9 @@ static const char *const stats_words[] = {
 	[HOSTSIG_A_STATS_TRACKED_WRITES] = "tracked-writes",
 	[HOSTSIG_A_STATS_CONSUMER_PID] = "consumer-pid",
 	[HOSTSIG_A_STATS_PATCHES] = "patches",
+	[HOSTSIG_A_STATS_SCRUB_PAGES] = "scrub-pages",
+	[HOSTSIG_A_STATS_SCRUB_PASSES] = "scrub-passes",
+	[HOSTSIG_A_STATS_SCRUB_TAMPERS] = "scrub-tampers",
 };
 
 FIXTURE(ctl) {

@@ -29,6 +29,8 @@ enum hs_guest_op {
 	HS_OP_FILL,		/* write hs_pattern(seed) to [gva, gva + len) */
 	HS_OP_DONE,		/* GUEST_DONE */
 	HS_OP_COPY,		/* copy [arg[1], + arg[2]) to arg[0] */
+	HS_OP_SGDT,		/* GDTR := {arg[1], arg[2]}, SGDT to arg[0], GDTR back */
+	HS_OP_SIDT,		/* IDTR := {arg[1], arg[2]}, SIDT to arg[0], IDTR back */
 };
 
 struct hs_guest_cmd {
@@ -93,6 +95,38 @@ static void hs_guest_copy_words(uint64_t dst, uint64_t src, uint64_t len)
 		*(volatile uint8_t *)(dst + i) = *(volatile uint8_t *)(src + i);
 }
 
+/*
+ * Stores that KVM's emulator makes without telling page-track: on a
+ * tracked page each faults, and KVM emulates it with a write that only
+ * the integrity scrub sees. SGDT (SIDT) stores what a crafted GDTR (IDTR)
+ * holds, so its 10 bytes are the attacker's choice; nothing loads a
+ * segment or takes an interrupt meanwhile.
+ */
+struct hs_desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static void hs_guest_sgdt(uint64_t dst, uint64_t limit, uint64_t base)
+{
+	struct hs_desc_ptr saved, crafted = { .limit = limit, .base = base };
+
+	asm volatile("sgdt %0" : "=m"(saved));
+	asm volatile("lgdt %0" : : "m"(crafted));
+	asm volatile("sgdt (%0)" : : "r"(dst) : "memory");
+	asm volatile("lgdt %0" : : "m"(saved));
+}
+
+static void hs_guest_sidt(uint64_t dst, uint64_t limit, uint64_t base)
+{
+	struct hs_desc_ptr saved, crafted = { .limit = limit, .base = base };
+
+	asm volatile("sidt %0" : "=m"(saved));
+	asm volatile("lidt %0" : : "m"(crafted));
+	asm volatile("sidt (%0)" : : "r"(dst) : "memory");
+	asm volatile("lidt %0" : : "m"(saved));
+}
+
 static void hs_guest_agent(void)
 {
 	for (;;) {
@@ -113,6 +147,12 @@ static void hs_guest_agent(void)
 			break;
 		case HS_OP_COPY:
 			hs_guest_copy_words(cmd->arg[0], cmd->arg[1], cmd->arg[2]);
+			break;
+		case HS_OP_SGDT:
+			hs_guest_sgdt(cmd->arg[0], cmd->arg[1], cmd->arg[2]);
+			break;
+		case HS_OP_SIDT:
+			hs_guest_sidt(cmd->arg[0], cmd->arg[1], cmd->arg[2]);
 			break;
 		default:
 			GUEST_ASSERT_2(0, cmd->op, 0);

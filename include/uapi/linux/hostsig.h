@@ -776,6 +776,10 @@ enum hostsig_stats_attr {
 	HOSTSIG_A_STATS_CONSUMER_PID,	/* the ring's consumer (tgid), 0: none */
 	HOSTSIG_A_STATS_PATCHES,	/* tracked writes at patch sites */
 	HOSTSIG_A_STATS_REFUSED_NOTRAM,	/* REGISTERs refused with ENOTRAM */
+	/* The integrity scrub (scrub_interval_s, REVERIFY). */
+	HOSTSIG_A_STATS_SCRUB_PAGES,	/* tracked pages read and compared */
+	HOSTSIG_A_STATS_SCRUB_PASSES,	/* scheduled passes completed */
+	HOSTSIG_A_STATS_SCRUB_TAMPERS,	/* differences found (also in TAMPERS) */
 
 	__HOSTSIG_A_STATS_MAX
 };
