@@ -94,7 +94,16 @@ static int switch_module(struct reload_state *st, bool load)
 	return ret;
 }
 
-TEST(reload_under_running_vcpu)
+/*
+ * The harness's own limit, only to report a hang: a phase may wait up to
+ * STUCK_SECONDS, and a loaded host makes each module load and unload slow
+ * (the default 30 s was hit under a full make check beside other VMs).
+ */
+FIXTURE(reload) {};
+FIXTURE_SETUP(reload) {}
+FIXTURE_TEARDOWN(reload) {}
+
+TEST_F_TIMEOUT(reload, reload_under_running_vcpu, 2 * STUCK_SECONDS)
 {
 	struct reload_state st = { 0 };
 	struct kvm_vm *vm;
