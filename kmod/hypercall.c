@@ -243,6 +243,7 @@ static long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 	struct hostsig_component *comp;
 	struct hostsig_vm *vm;
 	LIST_HEAD(victims);
+	u8 *image = NULL;
 	u64 record = 0;
 	bool done = false;
 
@@ -254,6 +255,8 @@ static long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 		/* A second UNREGISTER may have been quicker. */
 		if (comp->state != HOSTSIG_STATE_UNLOADED) {
 			record = hostsig_unload_locked(comp, &victims);
+			/* No verdict is taken any more: the scrub's copy goes. */
+			swap(image, comp->scrub_image);
 			done = true;
 		}
 		spin_unlock(&vm->lock);
@@ -265,6 +268,7 @@ static long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
 		return -HOSTSIG_ENOENT;
 	}
+	hostsig_scrub_image_free(comp, image);
 	if (record)
 		hostsig_ring_discard(record);
 	hostsig_track_stop(comp);

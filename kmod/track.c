@@ -179,7 +179,8 @@ static int hostsig_kvm_track(struct kvm *kvm, u64 gfn, bool on)
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slot = gfn_to_memslot(kvm, gfn);
-	if (slot) {
+	/* One being deleted or moved is gone with its tracking. */
+	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID)) {
 		write_lock(&kvm->mmu_lock);
 		if (on)
 			kvm_slot_page_track_add_page(kvm, slot, gfn,
@@ -545,9 +546,11 @@ static void hostsig_flip_locked(struct hostsig_component *comp, u32 i, bool on,
 
 /*
  * Make KVM's tracking what was planned, without the VM's lock, then note
- * which pages KVM tracks for us. A page KVM cannot track has no memslot
- * any more: its components are told as when a memslot goes away
- * (hostsig_tracked_gone_locked()). Caller holds vm->track_mutex.
+ * which pages KVM tracks for us. A page KVM cannot track because it has no
+ * memslot any more (-EINVAL): its components are told as when a memslot
+ * goes away (hostsig_tracked_gone_locked()). A KVM without external write
+ * tracking (-EOPNOTSUPP) tracks nothing, and that is no tamper. Caller
+ * holds vm->track_mutex.
  */
 void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
 {
@@ -575,7 +578,7 @@ void hostsig_track_apply(struct hostsig_vm *vm, struct hostsig_flips *flips)
 	atomic64_add(delta, &hostsig_tracked_pages);
 	flips->nr = 0;
 	for (i = 0; i < nr; i++)
-		if (flips->op[i].on && flips->op[i].err)
+		if (flips->op[i].on && flips->op[i].err == -EINVAL)
 			hostsig_tracked_gone_locked(vm, flips->op[i].gfn, 1);
 }
 
@@ -966,9 +969,15 @@ static void hostsig_unjudged_write_locked(struct hostsig_component *comp)
 		hostsig_queue_recapture_locked(comp);
 }
 
-/* One tracked page hit by a write: what it means for its component. */
+/*
+ * One tracked page hit by a write: what it means for its component. A
+ * page that left guest memory (gone) was not patched: whatever it holds
+ * when it comes back is not the kernel's patching, so it is a tamper even
+ * where only a patch site lies on it.
+ */
 static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
-				     int bytes, u64 serial, bool *allowed)
+				     int bytes, u64 serial, bool gone,
+				     bool *allowed)
 {
 	struct hostsig_component *comp = tp->comp;
 	enum hostsig_hit hit;
@@ -979,6 +988,8 @@ static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
 	hit = hostsig_write_hits_locked(tp, offset_in_page(gpa), bytes);
 	if (hit == HOSTSIG_HIT_NONE)
 		return false;
+	if (gone)
+		hit = HOSTSIG_HIT_TAMPER;
 	/* A page mapped twice in the component counts the write once. */
 	if (comp->last_write_serial == serial && comp->last_hit >= hit)
 		return false;
@@ -1050,12 +1061,31 @@ static void hostsig_tracked_write(struct hostsig_vm *vm, u64 gpa, int bytes)
 	if (page && page->nr_tracking)
 		list_for_each_entry(tp, &page->users, node)
 			stop |= hostsig_write_one_locked(tp, gpa, bytes, serial,
-							 &allowed);
+							 false, &allowed);
 	spin_unlock(&vm->lock);
 	if (stop)
 		kvm_vm_dead(vm->kvm);
 	if (allowed)
 		hostsig_count(HOSTSIG_A_STATS_TRACKED_WRITES);
+}
+
+/*
+ * Whether address space 0 (where KVM's write tracking lives, whatever the
+ * vCPU's mode) still has a memslot, not being deleted or moved, at gfn.
+ * KVM tells us of every memslot's going, SMM's address space included
+ * (6.12 does not even say which): only a change of ours is one.
+ */
+static bool hostsig_gfn_in_ram(struct kvm *kvm, u64 gfn)
+{
+	struct kvm_memory_slot *slot;
+	bool there;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	there = slot && !(slot->flags & KVM_MEMSLOT_INVALID);
+	srcu_read_unlock(&kvm->srcu, idx);
+	return there;
 }
 
 /*
@@ -1083,6 +1113,9 @@ static void hostsig_tracked_gone_locked(struct hostsig_vm *vm, u64 gfn, u64 nr)
 	spin_lock(&vm->lock);
 	serial = ++vm->write_serial;
 	xa_for_each_range(&vm->pages, index, page, gfn, gfn + nr - 1) {
+		/* Another address space's memslot (SMM's): ours is still there. */
+		if (hostsig_gfn_in_ram(vm->kvm, index))
+			continue;
 		list_for_each_entry(tp, &page->users, node) {
 			struct hostsig_component *comp = tp->comp;
 
@@ -1090,7 +1123,8 @@ static void hostsig_tracked_gone_locked(struct hostsig_vm *vm, u64 gfn, u64 nr)
 				continue;
 			/* The whole page, as if written, while still ours. */
 			stop |= hostsig_write_one_locked(tp, (u64)index << PAGE_SHIFT,
-							 PAGE_SIZE, serial, &allowed);
+							 PAGE_SIZE, serial, true,
+							 &allowed);
 			__clear_bit(tp - comp->track, comp->track_on);
 			comp->nr_track_on--;
 			page->nr_tracking--;
@@ -1106,8 +1140,8 @@ static void hostsig_tracked_gone_locked(struct hostsig_vm *vm, u64 gfn, u64 nr)
 	if (stop)
 		kvm_vm_dead(vm->kvm);
 	if (gone)
-		pr_info("VM %llu: %llu tracked pages left guest memory\n",
-			vm->id, gone);
+		pr_info_ratelimited("VM %llu: %llu tracked pages left guest memory\n",
+				    vm->id, gone);
 }
 
 static void hostsig_tracked_gone(struct hostsig_vm *vm, u64 gfn, u64 nr)
@@ -1186,6 +1220,7 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
 	bool judged;
+	long ret;
 
 	spin_lock(&vm->lock);
 	judged = comp->judged;
@@ -1204,8 +1239,21 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 		pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
 				    comp->id, vm->id);
 	}
-	hostsig_recapture(kvm, comp);
+	ret = hostsig_recapture(kvm, comp);
 	kvm_put_kvm(kvm);
+	/*
+	 * No room for now (the VM's ring share or pending quota, which the
+	 * guest itself can fill, or host memory): the site's new bytes are
+	 * not verified yet, so try again a settle time later rather than
+	 * leave the component judged on its old bytes.
+	 */
+	if (ret == -HOSTSIG_EAGAIN || ret == -HOSTSIG_EQUOTA ||
+	    ret == -HOSTSIG_ENOMEM) {
+		spin_lock(&vm->lock);
+		if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead)
+			hostsig_queue_recapture_locked(comp);
+		spin_unlock(&vm->lock);
+	}
 }
 
 static void hostsig_react_patch(struct work_struct *work)

@@ -527,6 +527,49 @@ static inline int hs_nl_verdict_simple(struct hs_nl *nl, uint64_t comp_id,
 			     NULL, 0, NULL);
 }
 
+/* Put @nr ranges [offset, offset + len) of the first region as attributes @type. */
+static inline void hs_nl_put_ranges(struct nl_msg *msg, int type,
+				    const uint64_t (*ranges)[2], int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		struct nlattr *nest = nla_nest_start(msg, type);
+
+		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, 0);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, ranges[i][0]);
+		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN, ranges[i][1]);
+		nla_nest_end(msg, nest);
+	}
+}
+
+/* A VERDICT naming writable ranges and patch sites of the first region. */
+static inline int hs_nl_verdict_ranges(struct hs_nl *nl, uint64_t id,
+				       uint64_t record, uint32_t verdict,
+				       const uint64_t (*writable)[2], int nr_w,
+				       const uint64_t (*patch)[2], int nr_p)
+{
+	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
+
+	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
+	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
+	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
+	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
+	hs_nl_put_ranges(msg, HOSTSIG_A_COMP_WRITABLE, writable, nr_w);
+	hs_nl_put_ranges(msg, HOSTSIG_A_COMP_PATCH_SITE, patch, nr_p);
+	return hs_nl_exec(nl, msg, NULL, NULL);
+}
+
+/* One GET_STATS counter; ~0 when the request fails. */
+static inline uint64_t hs_nl_stat(struct hs_nl *nl, int which)
+{
+	struct hs_attrs st;
+
+	if (hs_nl_get_stats(nl, &st))
+		return ~0ull;
+	return st.u[which];
+}
+
 static inline int hs_nl_reverify(struct hs_nl *nl, uint64_t comp_id)
 {
 	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_REVERIFY, false);

@@ -8,7 +8,9 @@
  * unreclaimable slab growing. The harness fails the run on any oops,
  * warning or lockdep report in the kernel log.
  */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "hostsig_nl.h"
 #include "hostsig_ring.h"
@@ -295,6 +297,98 @@ TEST_F_TIMEOUT(life, unload_with_vms_alive, SLOW_TEST_S)
 		EXPECT_GT(noise, vgrowth);
 	}
 	ASSERT_EQ(0, hostsig_module_load());
+}
+
+struct hammer {
+	struct hs_guest *g;
+	uint64_t patch_gva, code_gva;
+	atomic_bool stop;
+	atomic_ulong rounds;
+};
+
+/* The guest writes a patch site and a tracked code byte, round after round. */
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	uint64_t n = 1;
+
+	while (!atomic_load(&h->stop)) {
+		hs_guest_fill_pattern(h->g, h->patch_gva, 5, n);
+		hs_guest_fill_pattern(h->g, h->code_gva, 8, n);
+		atomic_fetch_add(&h->rounds, 1);
+		n++;
+	}
+	return NULL;
+}
+
+static bool wait_rounds(struct hammer *h, unsigned long more)
+{
+	unsigned long goal = atomic_load(&h->rounds) + more;
+	time_t deadline = time(NULL) + 240;
+
+	while (atomic_load(&h->rounds) < goal)
+		if (time(NULL) > deadline)
+			return false;
+		else
+			usleep(1000);
+	return true;
+}
+
+/*
+ * Unload while a guest hammers a verified component: every write at its
+ * patch site queues a new capture 100 ms later, every write to its code a
+ * tamper reaction. The module must finish or drop that work before its
+ * code goes; the guest goes on writing, unwatched, and the module loads
+ * again. Run on the debug kernel too, where KASAN sees a use after free
+ * and kmemleak a leak.
+ */
+TEST_F_TIMEOUT(life, unload_while_guest_writes, SLOW_TEST_S)
+{
+	const uint64_t sites[][2] = { { 100, 5 } };
+	struct hammer h = { 0 };
+	struct hs_attrs comp, st;
+	pthread_t thread;
+	struct hs_comp c;
+	uint64_t base;
+	int cycle;
+
+	for (cycle = 0; cycle < 3; cycle++) {
+		if (cycle) {
+			ASSERT_EQ(0, hostsig_module_load());
+			ASSERT_EQ(0, hs_nl_open(&self->nl));
+		}
+		ASSERT_EQ(0, hs_ring_open(&self->ring));
+		hs_guest_create(&self->g, 0, 2);
+		hs_comp_make(&self->g, &c, "hammered", 2 * 4096, 100);
+		ASSERT_LT(0, hs_comp_register(&self->g, &c));
+		ASSERT_EQ(0, hs_nl_get_comp(&self->nl, c.id, &comp));
+		ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE,
+					      -1, 0, false));
+		ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id,
+						  comp.u[HOSTSIG_A_COMP_RECORD_ID],
+						  HOSTSIG_VERDICT_AUTHENTIC, NULL, 0,
+						  sites, 1));
+		base = hs_arg_region(&c.arg, 0)->gva;
+		h = (struct hammer){ .g = &self->g, .patch_gva = base + 100,
+				     .code_gva = base + 4096 + 64 };
+		ASSERT_EQ(0, pthread_create(&thread, NULL, hammer_thread, &h));
+		ASSERT_TRUE(wait_rounds(&h, 20));
+		ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
+		EXPECT_LT(0, st.u[HOSTSIG_A_STATS_TAMPERS] + st.u[HOSTSIG_A_STATS_PATCHES]);
+		hs_ring_close(&self->ring);
+		hs_nl_close(&self->nl);
+		/* Work is queued or running now. */
+		ASSERT_EQ(0, hostsig_module_unload());
+		ASSERT_TRUE(wait_rounds(&h, 20));
+		atomic_store(&h.stop, true);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		hs_guest_destroy(&self->g);
+		TH_LOG("cycle %d: %lu rounds of writes", cycle, atomic_load(&h.rounds));
+	}
+	ASSERT_EQ(0, hostsig_module_load());
+	ASSERT_EQ(0, hs_nl_open(&self->nl));
+	ASSERT_EQ(0, hs_nl_get_stats(&self->nl, &st));
+	EXPECT_EQ(0, st.u[HOSTSIG_A_STATS_COMPONENTS]);
 }
 
 /* Write a short string to a file; 0 or -errno. */

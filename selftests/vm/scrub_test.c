@@ -61,11 +61,7 @@ FIXTURE_TEARDOWN(scrub)
 
 static uint64_t stat_of(FIXTURE_DATA(scrub) *self, int which)
 {
-	struct hs_attrs st;
-
-	if (hs_nl_get_stats(&self->nl, &st))
-		return ~0ull;
-	return st.u[which];
+	return hs_nl_stat(&self->nl, which);
 }
 
 static struct hs_attrs get_comp(struct __test_metadata *_metadata,
@@ -91,37 +87,6 @@ static uint64_t make_component(struct __test_metadata *_metadata,
 	}
 	comp = get_comp(_metadata, self, c->id);
 	return comp.u[HOSTSIG_A_COMP_RECORD_ID];
-}
-
-static void put_ranges(struct nl_msg *msg, int type, const uint64_t (*ranges)[2],
-		       int nr)
-{
-	int i;
-
-	for (i = 0; i < nr; i++) {
-		struct nlattr *nest = nla_nest_start(msg, type);
-
-		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, 0);
-		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, ranges[i][0]);
-		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN, ranges[i][1]);
-		nla_nest_end(msg, nest);
-	}
-}
-
-/* AUTHENTIC, naming writable ranges and patch sites of the image. */
-static int verdict_ranges(struct hs_nl *nl, uint64_t id, uint64_t record,
-			  const uint64_t (*writable)[2], int nr_w,
-			  const uint64_t (*patch)[2], int nr_p)
-{
-	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
-
-	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
-	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
-	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, HOSTSIG_VERDICT_AUTHENTIC);
-	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
-	put_ranges(msg, HOSTSIG_A_COMP_WRITABLE, writable, nr_w);
-	put_ranges(msg, HOSTSIG_A_COMP_PATCH_SITE, patch, nr_p);
-	return hs_nl_exec(nl, msg, NULL, NULL);
 }
 
 /* The record, other than @old, that the component waits for now; 0 if none. */
@@ -295,7 +260,9 @@ TEST_F_TIMEOUT(scrub, healthy_writes_not_reported, SLOW_TEST_S)
 	ASSERT_EQ(0, hostsig_param_set("scrub_interval_s", 1));
 	rec = make_component(_metadata, self, &c);
 	ASSERT_NE(0, rec);
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, writable, 2, patch, 1));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec,
+					  HOSTSIG_VERDICT_AUTHENTIC, writable, 2,
+					  patch, 1));
 	gva = hs_arg_region(&c.arg, 0)->gva;
 
 	/* Writable bytes, on a tracked page and on an untracked one. */
@@ -310,7 +277,9 @@ TEST_F_TIMEOUT(scrub, healthy_writes_not_reported, SLOW_TEST_S)
 	rec2 = wait_new_record(self, c.id, rec);
 	ASSERT_NE(0, rec2);
 	ASSERT_TRUE(wait_passes(self, 2));
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec2, writable, 2, patch, 1));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec2,
+					  HOSTSIG_VERDICT_AUTHENTIC, writable, 2,
+					  patch, 1));
 	hs_guest_fill_pattern(&self->g, gva + 4096 + 256, 512, 0x4444);
 	hs_guest_fill_pattern(&self->g, gva + 2 * 4096, 4096, 0x5555);
 	ASSERT_TRUE(wait_passes(self, 2));

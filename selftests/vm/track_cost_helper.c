@@ -48,11 +48,7 @@ FIXTURE_TEARDOWN(cost)
 
 static uint64_t stat_of(FIXTURE_DATA(cost) *self, int which)
 {
-	struct hs_attrs st;
-
-	if (hs_nl_get_stats(&self->nl, &st))
-		return ~0ull;
-	return st.u[which];
+	return hs_nl_stat(&self->nl, which);
 }
 
 /* Guest time per 8-byte store of @calls copies of @len bytes to @dst. */

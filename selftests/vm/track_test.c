@@ -75,43 +75,11 @@ static uint64_t image_gva(struct hs_comp *c)
 	return hs_arg_region(&c->arg, 0)->gva;
 }
 
-/* Put nr ranges of the first IMAGE region as attributes @type. */
-static void put_ranges(struct nl_msg *msg, int type, const uint64_t (*ranges)[2],
-		       int nr)
-{
-	int i;
-
-	for (i = 0; i < nr; i++) {
-		struct nlattr *nest = nla_nest_start(msg, type);
-
-		nla_put_u32(msg, HOSTSIG_A_RANGE_REGION, 0);
-		nla_put_u64(msg, HOSTSIG_A_RANGE_OFFSET, ranges[i][0]);
-		nla_put_u64(msg, HOSTSIG_A_RANGE_LEN, ranges[i][1]);
-		nla_nest_end(msg, nest);
-	}
-}
-
-/* A VERDICT naming writable ranges and patch sites of the first region. */
-static int verdict_ranges(struct hs_nl *nl, uint64_t id, uint64_t record,
-			  uint32_t verdict, const uint64_t (*writable)[2], int nr_w,
-			  const uint64_t (*patch)[2], int nr_p)
-{
-	struct nl_msg *msg = hs_nl_msg(nl, HOSTSIG_CMD_VERDICT, false);
-
-	nla_put_u64(msg, HOSTSIG_A_COMP_ID, id);
-	nla_put_u64(msg, HOSTSIG_A_COMP_RECORD_ID, record);
-	nla_put_u32(msg, HOSTSIG_A_COMP_VERDICT, verdict);
-	nla_put_string(msg, HOSTSIG_A_COMP_REASON, "test");
-	put_ranges(msg, HOSTSIG_A_COMP_WRITABLE, writable, nr_w);
-	put_ranges(msg, HOSTSIG_A_COMP_PATCH_SITE, patch, nr_p);
-	return hs_nl_exec(nl, msg, NULL, NULL);
-}
-
 static int verdict_writable(struct hs_nl *nl, uint64_t id, uint64_t record,
 			    uint32_t verdict, const uint64_t (*ranges)[2],
 			    int nr)
 {
-	return verdict_ranges(nl, id, record, verdict, ranges, nr, NULL, 0);
+	return hs_nl_verdict_ranges(nl, id, record, verdict, ranges, nr, NULL, 0);
 }
 
 /* The record, other than @old, that the component waits for now. */
@@ -146,11 +114,7 @@ static struct hs_attrs get_comp(struct __test_metadata *_metadata,
 
 static uint64_t stat_of(FIXTURE_DATA(track) *self, int which)
 {
-	struct hs_attrs st;
-
-	if (hs_nl_get_stats(&self->nl, &st))
-		return ~0ull;
-	return st.u[which];
+	return hs_nl_stat(&self->nl, which);
 }
 
 /*
@@ -468,8 +432,8 @@ TEST_F_TIMEOUT(track, patch_site_writes, SLOW_TEST_S)
 	rec = make_component(_metadata, self, &c, "patched");
 	ASSERT_NE(0, rec);
 	base = image_gva(&c);
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
-				    NULL, 0, sites, 2));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, sites, 2));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(IMAGE_PAGES, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
 	tampers0 = stat_of(self, HOSTSIG_A_STATS_TAMPERS);
@@ -488,8 +452,8 @@ TEST_F_TIMEOUT(track, patch_site_writes, SLOW_TEST_S)
 	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
 	/* Not MODIFIED: waiting for the new record's verdict. */
 	EXPECT_EQ(HOSTSIG_STATE_PENDING, comp.u[HOSTSIG_A_COMP_STATE]);
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec2, HOSTSIG_VERDICT_AUTHENTIC,
-				    NULL, 0, sites, 2));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec2, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, sites, 2));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
 	EXPECT_EQ(HOSTSIG_DECISION_ALLOW, comp.u[HOSTSIG_A_COMP_DECISION]);
@@ -518,8 +482,8 @@ TEST_F_TIMEOUT(track, patch_site_judged_by_new_verdict, SLOW_TEST_S)
 	ASSERT_NE(0, rec);
 	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &self->vm_id,
 				      HOSTSIG_MODE_QUARANTINE, -1, -1, false));
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
-				    NULL, 0, sites, 1));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, sites, 1));
 	hs_guest_fill_pattern(&self->g, image_gva(&c) + 300, 5, 6);
 	rec2 = wait_new_record(_metadata, self, c.id, rec);
 	ASSERT_NE(0, rec2);
@@ -527,8 +491,8 @@ TEST_F_TIMEOUT(track, patch_site_judged_by_new_verdict, SLOW_TEST_S)
 	ASSERT_EQ(0, hs_nl_get_vm(&self->nl, self->vm_id, &vm));
 	EXPECT_EQ(0, vm.u[HOSTSIG_A_VM_QUARANTINED]);
 	/* ...a verdict that it made the code not authentic is. */
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec2,
-				    HOSTSIG_VERDICT_NOT_AUTHENTIC, NULL, 0, sites, 1));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec2,
+				          HOSTSIG_VERDICT_NOT_AUTHENTIC, NULL, 0, sites, 1));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
 	EXPECT_EQ(HOSTSIG_DECISION_DENY, comp.u[HOSTSIG_A_COMP_DECISION]);
@@ -558,14 +522,14 @@ TEST_F_TIMEOUT(track, too_many_patch_sites, SLOW_TEST_S)
 	}
 	rec = make_component(_metadata, self, &c, "crowded");
 	ASSERT_NE(0, rec);
-	EXPECT_EQ(-E2BIG, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
-					 NULL, 0, (const uint64_t (*)[2])sites,
-					 HOSTSIG_MAX_PATCH_SITES + 1));
+	EXPECT_EQ(-E2BIG, hs_nl_verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+					       NULL, 0, (const uint64_t (*)[2])sites,
+					       HOSTSIG_MAX_PATCH_SITES + 1));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(HOSTSIG_STATE_PENDING, comp.u[HOSTSIG_A_COMP_STATE]);
-	ASSERT_EQ(0, verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
-				    NULL, 0, (const uint64_t (*)[2])sites,
-				    HOSTSIG_MAX_PATCH_SITES));
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, (const uint64_t (*)[2])sites,
+				          HOSTSIG_MAX_PATCH_SITES));
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
 }
