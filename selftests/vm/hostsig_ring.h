@@ -243,6 +243,24 @@ hs_ring_find(struct hs_ring *r, uint64_t component_id, bool discard)
 	return c.found;
 }
 
+/*
+ * hs_ring_find(), for up to @ms: a capture still being written ahead of
+ * the record (a reaction's, from a work item) stops the walk until it is
+ * done.
+ */
+static inline const struct hostsig_record *
+hs_ring_find_wait(struct hs_ring *r, uint64_t component_id, bool discard,
+		  int ms)
+{
+	const struct hostsig_record *rec;
+
+	while (!(rec = hs_ring_find(r, component_id, discard)) && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+	}
+	return rec;
+}
+
 /* The unreleased record with this id, whatever its flags, or NULL. */
 static inline const struct hostsig_record *
 hs_ring_find_record(struct hs_ring *r, uint64_t record_id)
