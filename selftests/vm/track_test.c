@@ -1378,6 +1378,39 @@ TEST_F_TIMEOUT(track, memslot_removed_before_verdict_is_stale, SLOW_TEST_S)
 	EXPECT_NE(HOSTSIG_DECISION_ALLOW, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
 }
 
+/*
+ * The same where all the component has on the page is one patch site: the
+ * memslot's going is still a tamper, not a patch (a patch only sets off a
+ * new capture, which cannot read the page, and the component would stay
+ * AUTHENTIC while the guest puts anything back there).
+ */
+TEST_F_TIMEOUT(track, memslot_removed_under_patch_site_is_tamper, SLOW_TEST_S)
+{
+	const uint64_t site[][2] = { { 0, 5 } };
+	struct hs_attrs comp;
+	struct hs_comp c;
+	uint64_t gva;
+
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, NULL, HOSTSIG_MODE_ENFORCE, -1, 0,
+				      false));
+	gva = map_own_slot(self, OWN_SLOT, OWN_GPA, 1, 0);
+	hs_comp_init(&c, "site-only");
+	hs_arg_add(&c.arg, HOSTSIG_REGION_IMAGE, 0, gva, 5);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TRACKED_PAGES]);
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id,
+					  comp.u[HOSTSIG_A_COMP_RECORD_ID],
+					  HOSTSIG_VERDICT_AUTHENTIC, NULL, 0, site, 1));
+
+	vm_mem_region_delete(self->g.vm, OWN_SLOT);
+
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_TAMPER, c.id, WAIT_MS));
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(1, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(HOSTSIG_DECISION_DENY, HOSTSIG_QUERY_DECISION(hs_query(&self->g, c.id)));
+}
+
 /* Under quarantine, a memslot going from under a verified component stops the VM. */
 TEST_F_TIMEOUT(track, memslot_removed_quarantines, SLOW_TEST_S)
 {
