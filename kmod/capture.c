@@ -374,7 +374,8 @@ u64 hostsig_args_retained_size(const struct hostsig_args *args)
 {
 	return hostsig_args_kept_size(args) +
 	       (u64)args->nr_pages * (sizeof(u64) +
-				      sizeof(struct hostsig_track_page));
+				      sizeof(struct hostsig_track_page) +
+				      sizeof(struct hostsig_page_digest));
 }
 
 /* Bytes of the kept spans; 0 or -HOSTSIG_EFAULT if they do not add up. */
@@ -576,9 +577,12 @@ static u64 hostsig_commit_locked(struct hostsig_component *comp,
 {
 	struct hostsig_vm *vm = comp->vm;
 	u64 old_record = 0;
+	u8 *old_image;
 
 	/* What the verdict on this record will have been taken on (scrub.c). */
-	swap(comp->scrub_image, *image);
+	old_image = hostsig_scrub_image_take_locked(comp);
+	comp->scrub_image = *image;
+	*image = old_image;
 	comp->scrub_record = slot->record_id;
 	comp->scrub_image_seq = seq;
 

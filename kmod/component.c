@@ -196,6 +196,23 @@ struct hostsig_component *hostsig_comp_next_ref(u64 *id)
 }
 
 /*
+ * Tracked pages of all visible components, aliases of one guest page
+ * counted as often as they are tracked: what a scrub pass reads at most.
+ */
+u64 hostsig_comps_track_total(void)
+{
+	struct hostsig_component *comp;
+	unsigned long index;
+	u64 total = 0;
+
+	spin_lock(&hostsig_table_lock);
+	xa_for_each(&hostsig_comps, index, comp)
+		total += comp->nr_track;
+	spin_unlock(&hostsig_table_lock);
+	return total;
+}
+
+/*
  * A component of this VM that it has not unloaded, with a reference; NULL
  * if there is none (another VM's ids answer the same as unknown ones).
  */
@@ -282,12 +299,55 @@ void hostsig_uncharge_locked(struct hostsig_component *comp)
 }
 
 /*
+ * The scrub's copy of the IMAGE bytes leaves the component (scrub.c), and
+ * the VM's account if it was charged there. Called with the VM's lock held.
+ */
+u8 *hostsig_scrub_image_take_locked(struct hostsig_component *comp)
+{
+	u8 *image = comp->scrub_image;
+
+	comp->scrub_image = NULL;
+	if (comp->scrub_image_charged) {
+		comp->retained -= comp->scrub_image_len;
+		comp->vm->retained_bytes -= comp->scrub_image_len;
+		comp->scrub_image_charged = false;
+	}
+	return image;
+}
+
+/*
+ * The copy of a record whose verdict is overdue stays for a late verdict
+ * only if the VM's memory cap has room for it, charged there: the pending
+ * quota no longer counts it, and a daemon that answers nothing must not
+ * let a VM keep a copy per component. Without the copy a late verdict is
+ * refused (hostsig_verdict_check_locked()): a component with a verdict is
+ * always one the scrub can check.
+ */
+static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **drop)
+{
+	u64 max_retained = (u64)READ_ONCE(hostsig_vm_max_retained_mib) << 20;
+	struct hostsig_vm *vm = comp->vm;
+
+	if (!comp->scrub_image || comp->scrub_image_charged)
+		return;
+	if (vm->retained_bytes + comp->scrub_image_len <= max_retained) {
+		comp->retained += comp->scrub_image_len;
+		vm->retained_bytes += comp->scrub_image_len;
+		comp->scrub_image_charged = true;
+		return;
+	}
+	*drop = hostsig_scrub_image_take_locked(comp);
+}
+
+/*
  * A PENDING component whose verdict is overdue becomes UNKNOWN. A verdict
  * that comes later for the same record is still taken, unless the guest
- * wrote to the component since (hostsig_unjudged_write_locked()). Called
- * with the VM's lock held.
+ * wrote to the component since (hostsig_unjudged_write_locked()) or its
+ * copy could not be kept: then *@drop is that copy, for the caller to free
+ * (hostsig_scrub_image_free()) once the lock is dropped. Called with the
+ * VM's lock held.
  */
-bool hostsig_expire_locked(struct hostsig_component *comp, u64 now)
+bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop)
 {
 	struct hostsig_policy policy;
 
@@ -304,6 +364,7 @@ bool hostsig_expire_locked(struct hostsig_component *comp, u64 now)
 	comp->digest_len = 0;
 	comp->digest_alg[0] = '\0';
 	hostsig_uncharge_locked(comp);
+	hostsig_expire_image_locked(comp, drop);
 	hostsig_count(HOSTSIG_A_STATS_TIMEOUTS);
 	return true;
 }
@@ -320,6 +381,7 @@ static void hostsig_comp_unlist_locked(struct hostsig_component *comp)
 	list_del_init(&comp->vm_node);
 	comp->vm->retained_bytes -= comp->retained;
 	comp->retained = 0;
+	comp->scrub_image_charged = false;
 }
 
 /* Forget the oldest unloaded component kept for inspection, onto victims. */
@@ -457,10 +519,14 @@ static void hostsig_sweep(struct work_struct *work)
 
 	spin_lock(&hostsig_table_lock);
 	xa_for_each(&hostsig_comps, index, comp) {
+		u8 *drop = NULL;
+
 		spin_lock(&comp->vm->lock);
-		if (hostsig_expire_locked(comp, now)) {
+		if (hostsig_expire_locked(comp, now, &drop)) {
 			hostsig_comp_hold(comp);
 			list_add_tail(&comp->batch, &expired);
+			/* Freed below, out of the locks. */
+			comp->scrub_drop = drop;
 		}
 		spin_unlock(&comp->vm->lock);
 	}
@@ -468,6 +534,8 @@ static void hostsig_sweep(struct work_struct *work)
 
 	list_for_each_entry_safe(comp, tmp, &expired, batch) {
 		list_del_init(&comp->batch);
+		hostsig_scrub_image_free(comp, comp->scrub_drop);
+		comp->scrub_drop = NULL;
 		hostsig_comp_notify(comp, HOSTSIG_EVENT_TIMEOUT);
 		hostsig_comp_put(comp);
 	}

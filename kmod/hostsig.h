@@ -325,6 +325,8 @@ struct hostsig_component {
 	 */
 	u8 *scrub_image;		/* lock */
 	u64 scrub_image_len;		/* constant */
+	bool scrub_image_charged;	/* lock: its length is in retained */
+	u8 *scrub_drop;			/* the verdict sweep's, to free */
 	u64 scrub_record;		/* lock */
 	u64 scrub_image_seq;		/* lock */
 	struct hostsig_page_digest *scrub_digest;
@@ -381,7 +383,8 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 void hostsig_comp_notify(struct hostsig_component *comp,
 			 enum hostsig_event event);
 void hostsig_uncharge_locked(struct hostsig_component *comp);
-bool hostsig_expire_locked(struct hostsig_component *comp, u64 now);
+bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop);
+u8 *hostsig_scrub_image_take_locked(struct hostsig_component *comp);
 u64 hostsig_unload_locked(struct hostsig_component *comp,
 			  struct list_head *victims);
 void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
@@ -390,6 +393,7 @@ void hostsig_retire_comps_locked(struct hostsig_vm *vm,
 				 struct list_head *victims);
 void hostsig_put_batch(struct list_head *victims);
 struct hostsig_component *hostsig_comp_next_ref(u64 *id);
+u64 hostsig_comps_track_total(void);
 int hostsig_comp_get(u64 id, struct hostsig_comp_info *info);
 /* The first visible component with id >= *id (matching vm_id if not 0). */
 int hostsig_comp_next(u64 *id, u64 vm_id, struct hostsig_comp_info *info);

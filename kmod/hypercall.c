@@ -47,6 +47,7 @@ static long hostsig_charge(struct hostsig_vm *vm, u64 size, u64 retained)
 	u32 rate = READ_ONCE(hostsig_vm_register_rate);
 	u64 now = ktime_get_boottime_ns();
 	long ret = -HOSTSIG_EQUOTA;
+	u64 cost = 0, tat = 0;
 	LIST_HEAD(victims);
 
 	if (retained > max_retained)
@@ -58,19 +59,21 @@ static long hostsig_charge(struct hostsig_vm *vm, u64 size, u64 retained)
 	if (vm->pending_bytes + size >
 	    (u64)READ_ONCE(hostsig_vm_max_pending_mib) << 20)
 		goto out;
+	if (rate) {
+		/* Generic cell rate algorithm: one REGISTER costs 1/rate s. */
+		u64 burst = max(READ_ONCE(hostsig_vm_register_burst), 1U);
+
+		cost = NSEC_PER_SEC / rate;
+		tat = max(vm->rate_tat_ns, now);
+		if (tat - now > (burst - 1) * cost)
+			goto out;
+	}
+	/* Only a REGISTER that no other quota refuses may forget anything. */
 	hostsig_evict_unloaded_locked(vm, max_retained - retained, &victims);
 	if (vm->retained_bytes + retained > max_retained)
 		goto out;
-	if (rate) {
-		/* Generic cell rate algorithm: one REGISTER costs 1/rate s. */
-		u64 cost = NSEC_PER_SEC / rate;
-		u64 burst = max(READ_ONCE(hostsig_vm_register_burst), 1U);
-		u64 tat = max(vm->rate_tat_ns, now);
-
-		if (tat - now > (burst - 1) * cost)
-			goto out;
+	if (rate)
 		vm->rate_tat_ns = tat + cost;
-	}
 	vm->nr_live++;
 	vm->pending_bytes += size;
 	vm->retained_bytes += retained;
@@ -217,6 +220,7 @@ static long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
 	struct hostsig_component *comp;
 	struct hostsig_policy policy;
 	enum hostsig_decision decision;
+	u8 *drop = NULL;
 	bool expired;
 	long ret;
 
@@ -227,11 +231,12 @@ static long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
 		return -HOSTSIG_ENOENT;
 	}
 	spin_lock(&comp->vm->lock);
-	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns());
+	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns(), &drop);
 	hostsig_vm_policy_locked(comp->vm, &policy);
 	decision = hostsig_decide(&policy, comp->state, comp->history);
 	ret = ((long)comp->state << 8) | decision;
 	spin_unlock(&comp->vm->lock);
+	hostsig_scrub_image_free(comp, drop);
 	if (expired)
 		hostsig_comp_notify(comp, HOSTSIG_EVENT_TIMEOUT);
 	hostsig_comp_put(comp);
@@ -256,7 +261,7 @@ static long hostsig_unregister(struct kvm_vcpu *vcpu, u64 id)
 		if (comp->state != HOSTSIG_STATE_UNLOADED) {
 			record = hostsig_unload_locked(comp, &victims);
 			/* No verdict is taken any more: the scrub's copy goes. */
-			swap(image, comp->scrub_image);
+			image = hostsig_scrub_image_take_locked(comp);
 			done = true;
 		}
 		spin_unlock(&vm->lock);

@@ -25,13 +25,18 @@
  * such a write is left to the new capture it sets off.
  *
  * Memory: 32 bytes per tracked page for as long as the component has a
- * verdict, plus the copy of its IMAGE bytes between a capture and its
- * verdict (one per component at most: a newer capture replaces it).
+ * verdict (charged to the VM's cap at REGISTER), plus the copy of its
+ * IMAGE bytes between a capture and its verdict (one per component at
+ * most: a newer capture replaces it). That copy counts in the VM's pending
+ * quota until the verdict timeout, and in its memory cap after it, or is
+ * dropped (hostsig_expire_locked()).
  *
  * Pacing: one delayed work scrubs at most HOSTSIG_SCRUB_SLICE pages per
  * tick, components in id order, and spreads a pass over about half the
- * interval, so that many VMs and components make more short ticks rather
- * than one long one. A pass starts every scrub_interval_s seconds.
+ * interval (the pages it expects: every component's tracked pages, aliases
+ * of one guest page counted each time, as the pass reads them), so that
+ * many VMs and components make more short ticks rather than one long one.
+ * A pass starts every scrub_interval_s seconds.
  *
  * Tests: selftests/vm/scrub_test.c; what it costs:
  * selftests/vm/scrub_cost_helper.c.
@@ -328,17 +333,21 @@ static void hostsig_scrub_tick(struct work_struct *work)
 		hostsig_scrub_pos.in_pass = true;
 		hostsig_scrub_pos.started = true;
 		hostsig_scrub_pos.pass_start = now;
-		hostsig_scrub_pos.expect = max_t(s64, 1,
-						 atomic64_read(&hostsig_tracked_pages));
+		hostsig_scrub_pos.expect = max_t(u64, 1, hostsig_comps_track_total());
 		hostsig_scrub_pos.comp_id = 0;
 		hostsig_scrub_pos.page = 0;
 	}
 
 	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	while (buf && budget) {
+		u64 want = hostsig_scrub_pos.comp_id;
+
 		comp = hostsig_comp_next_ref(&hostsig_scrub_pos.comp_id);
 		if (!comp)
 			break;
+		/* The component a slice stopped in went away: the next starts at 0. */
+		if (comp->id != want)
+			hostsig_scrub_pos.page = 0;
 		/* Each component costs a little, even with nothing to read. */
 		budget -= min(budget, 1 + hostsig_scrub_comp(comp, &hostsig_scrub_pos.page,
 							     budget, buf));

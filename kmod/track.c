@@ -734,20 +734,29 @@ void hostsig_track_abandon_locked(struct hostsig_component *comp)
 /*
  * HOSTSIG_HC_INIT_DONE: stop tracking the pages of the component's init
  * allocations, which the guest frees now, and from now on whatever a
- * verdict says. 0 or -HOSTSIG_ENOMEM (nothing changed then).
+ * verdict says. 0 or -HOSTSIG_ENOMEM (nothing changed then); a repeat is
+ * 0 at once.
  */
 int hostsig_track_release_init(struct hostsig_component *comp)
 {
 	struct hostsig_vm *vm = comp->vm;
 	struct hostsig_flips *flips;
+	bool again;
 
+	/* Once is enough: a repeat changes nothing, and costs nothing either. */
+	spin_lock(&vm->lock);
+	again = comp->init_released;
+	spin_unlock(&vm->lock);
+	if (again)
+		return 0;
 	flips = hostsig_flips_new(comp);
 	if (!flips)
 		return -HOSTSIG_ENOMEM;
 	mutex_lock(&vm->track_mutex);
 	spin_lock(&vm->lock);
+	again = comp->init_released;
 	comp->init_released = true;
-	if (comp->state != HOSTSIG_STATE_UNLOADED)
+	if (comp->state != HOSTSIG_STATE_UNLOADED && !again)
 		hostsig_plan_wanted_locked(comp, flips);
 	spin_unlock(&vm->lock);
 	hostsig_track_apply(vm, flips);

@@ -68,6 +68,13 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 		return -ESTALE;
 	if (comp->answered)
 		return -EALREADY;
+	/*
+	 * Overdue, and its copy did not fit in the VM's memory cap: no
+	 * baseline for the scrub, so no verdict either (REVERIFY makes a new
+	 * record).
+	 */
+	if (comp->scrub_record == msg->record_id && !comp->scrub_image)
+		return -ESTALE;
 	return 0;
 }
 
@@ -170,7 +177,7 @@ int hostsig_verdict(const struct hostsig_verdict_msg *msg)
 	}
 	hostsig_apply_verdict_locked(comp, msg);
 	if (comp->scrub_record == msg->record_id) {
-		swap(comp->scrub_image, w.image);
+		w.image = hostsig_scrub_image_take_locked(comp);
 		seq = comp->scrub_image_seq;
 	}
 	hostsig_vm_policy_locked(vm, &policy);

@@ -8,14 +8,19 @@
  * guest 4 KiB. REGISTER stops at vm_max_retained_mib with EQUOTA (E2BIG
  * for a component that alone holds more), what GET_VM says the VM holds
  * stays under the cap, and so does the module's own count of its memory.
- * Unloaded components kept for inspection make room for new ones. A PE
- * image may not send a FILE region at all.
+ * Unloaded components kept for inspection make room for new ones, but
+ * not for a REGISTER that the rate limit refuses. A PE image may not send
+ * a FILE region at all.
  *
  * The ring: with nobody consuming, a VM that registers until it is refused
  * fills only its share of the ring (vm_ring_share_pct), a second VM's
  * REGISTER still goes through, records that timed out keep counting until
  * their space is free, and a recapture (REVERIFY) is charged like a
  * REGISTER: to the ring share and to the pending quota.
+ *
+ * Overdue verdicts: the copy of a record that a late verdict would take
+ * its scrub baseline from counts in the memory cap once the pending quota
+ * lets go of it, or is dropped, and then the late verdict is refused.
  */
 #include "hostsig_nl.h"
 #include "hostsig_ring.h"
@@ -164,9 +169,18 @@ TEST_F_TIMEOUT(quota, retained_bytes_bounded, SLOW_TEST_S)
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, hs_unregister(&self->g, c[i].id));
 	EXPECT_EQ(held, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
+	ASSERT_EQ(0, hostsig_param_set("vm_register_rate", 1));
+	ASSERT_EQ(0, hostsig_param_set("vm_register_burst", 1));
+	usleep(1100 * 1000);
 	ASSERT_LT(0, register_module(&self->g, &extra, file_gva, file_len));
 	EXPECT_GE(cap, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
 	EXPECT_EQ(-ENOENT, hs_nl_get_comp(&self->nl, c[0].id, &(struct hs_attrs){ }));
+
+	/* A REGISTER the rate limit refuses forgets nothing. */
+	held = vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES);
+	EXPECT_EQ(-HOSTSIG_EQUOTA, register_module(&self->g, &extra, file_gva, file_len));
+	EXPECT_EQ(0, hs_nl_get_comp(&self->nl, c[1].id, &(struct hs_attrs){ }));
+	EXPECT_EQ(held, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
 }
 
 /* Register @len-byte images until refused; how many went through. */
@@ -278,6 +292,102 @@ TEST_F_TIMEOUT(quota, recapture_charged_to_pending_quota, SLOW_TEST_S)
 	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, c2.id, rec, HOSTSIG_VERDICT_AUTHENTIC));
 	EXPECT_EQ(0, hs_nl_reverify(&self->nl, c1.id));
 	EXPECT_EQ(len, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_PENDING_BYTES));
+}
+
+/* Let the component's verdict be overdue: a QUERY after its timeout. */
+static void expire(struct __test_metadata *_metadata, FIXTURE_DATA(quota) *self,
+		   struct hs_comp *c)
+{
+	usleep(100 * 1000);
+	ASSERT_LT(0, hs_query(&self->g, c->id));
+	ASSERT_EQ(HOSTSIG_STATE_UNKNOWN, comp_attr(_metadata, self, c->id,
+						   HOSTSIG_A_COMP_STATE));
+}
+
+/*
+ * A daemon that answers nothing: every verdict is overdue, the pending
+ * quota lets go of each record, and the copy of its IMAGE bytes that a
+ * late verdict would baseline the scrub from is kept only inside the
+ * VM's memory cap. A late verdict on a record whose copy did not fit is
+ * refused; REVERIFY makes a new record that can be answered.
+ */
+TEST_F_TIMEOUT(quota, overdue_copies_held_within_the_cap, SLOW_TEST_S)
+{
+	const uint64_t cap = 1 << 20, len = 600 << 10;
+	uint64_t vm_id, held0, held1, held2, rec1, rec2;
+	struct hs_comp c1, c2;
+
+	ASSERT_EQ(0, reload(self, "vm_max_retained_mib=1"));
+	ASSERT_EQ(0, hs_ring_open(&self->ring));
+	hs_guest_create(&self->g, 0, 4);
+	hs_comp_make(&self->g, &c1, "late", len, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c1));
+	vm_id = comp_attr(_metadata, self, c1.id, HOSTSIG_A_COMP_VM_ID);
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &vm_id, -1, -1, 20, false));
+	rec1 = comp_attr(_metadata, self, c1.id, HOSTSIG_A_COMP_RECORD_ID);
+	held0 = vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES);
+
+	/* Overdue: its copy now counts in the cap, not in the pending quota. */
+	expire(_metadata, self, &c1);
+	EXPECT_EQ(0, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_PENDING_BYTES));
+	held1 = vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES);
+	TH_LOG("held %lu bytes before the timeout, %lu after", held0, held1);
+	EXPECT_EQ(held0 + len, held1);
+
+	/* A second one's copy does not fit beside it: dropped, not held. */
+	hs_comp_make(&self->g, &c2, "later", len, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c2));
+	rec2 = comp_attr(_metadata, self, c2.id, HOSTSIG_A_COMP_RECORD_ID);
+	held2 = vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES);
+	expire(_metadata, self, &c2);
+	EXPECT_EQ(held2, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
+	EXPECT_GE(cap, held2);
+
+	/* Late verdicts: the kept copy's is taken, the dropped one's refused. */
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c2.id, rec2,
+						HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_UNKNOWN, comp_attr(_metadata, self, c2.id,
+						   HOSTSIG_A_COMP_STATE));
+	EXPECT_EQ(0, hs_nl_verdict_simple(&self->nl, c1.id, rec1,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp_attr(_metadata, self, c1.id,
+						     HOSTSIG_A_COMP_STATE));
+	EXPECT_EQ(held2 - len, vm_attr(_metadata, self, vm_id,
+				       HOSTSIG_A_VM_RETAINED_BYTES));
+
+	/* The refused one can be captured again and answered. */
+	ASSERT_EQ(0, hs_nl_set_policy(&self->nl, &vm_id, -1, -1, 30000, false));
+	ASSERT_EQ(0, hs_nl_reverify(&self->nl, c2.id));
+	rec2 = comp_attr(_metadata, self, c2.id, HOSTSIG_A_COMP_RECORD_ID);
+	EXPECT_EQ(0, hs_nl_verdict_simple(&self->nl, c2.id, rec2,
+					  HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp_attr(_metadata, self, c2.id,
+						     HOSTSIG_A_COMP_STATE));
+}
+
+/*
+ * A component unloaded before its verdict is kept for inspection, but no
+ * verdict is taken for it any more: the copy of its IMAGE bytes kept for
+ * the scrub's baseline goes at once, not when the component is forgotten.
+ */
+TEST_F_TIMEOUT(quota, unloaded_before_verdict_frees_its_copy, SLOW_TEST_S)
+{
+	const uint64_t len = 1 << 20;
+	uint64_t mem0, mem1, mem2;
+	struct hs_comp c;
+
+	hs_guest_create(&self->g, 0, 2);
+	mem0 = stat_of(_metadata, self, HOSTSIG_A_STATS_MEMORY);
+	hs_comp_make(&self->g, &c, "unloaded early", len, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c));
+	mem1 = stat_of(_metadata, self, HOSTSIG_A_STATS_MEMORY);
+	ASSERT_EQ(0, hs_unregister(&self->g, c.id));
+	EXPECT_EQ(HOSTSIG_STATE_UNLOADED, comp_attr(_metadata, self, c.id,
+						    HOSTSIG_A_COMP_STATE));
+	mem2 = stat_of(_metadata, self, HOSTSIG_A_STATS_MEMORY);
+	TH_LOG("module memory: %lu, registered %lu, unloaded %lu", mem0, mem1, mem2);
+	EXPECT_LE(mem0 + len, mem1);
+	EXPECT_GE(mem1 - len, mem2);
 }
 
 TEST_HARNESS_MAIN
