@@ -503,6 +503,48 @@ TEST_F_TIMEOUT(track, patch_site_judged_by_new_verdict, SLOW_TEST_S)
 	hs_guest_abandon(&self->g);
 }
 
+/*
+ * The capture a patch-site write sets off finds no room: the guest filled
+ * its pending quota with a component nobody answers. It is tried again
+ * until there is room, not dropped (which would leave the component judged
+ * on the bytes it had before the write); meanwhile its state stays.
+ */
+TEST_F_TIMEOUT(track, patch_capture_retried_until_room, SLOW_TEST_S)
+{
+	static const uint64_t sites[][2] = { { 300, 5 } };
+	uint64_t rec, rec2, brec;
+	struct hs_attrs comp;
+	struct hs_comp c, b;
+
+	ASSERT_EQ(0, hostsig_param_set("vm_max_pending_mib", 1));
+	rec = make_component(_metadata, self, &c, "patched later");
+	ASSERT_NE(0, rec);
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, sites, 1));
+	/* Leaves less of the quota than a copy of c needs. */
+	hs_comp_make(&self->g, &b, "blocker", (1 << 20) - 8192, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &b));
+	brec = get_comp(_metadata, self, b.id).u[HOSTSIG_A_COMP_RECORD_ID];
+
+	hs_guest_fill_pattern(&self->g, image_gva(&c) + 300, 5, 7);
+	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_PATCHED, c.id, WAIT_MS));
+	/* Several settle times: every try refused, the state as it was. */
+	usleep(1000 * 1000);
+	comp = get_comp(_metadata, self, c.id);
+	EXPECT_EQ(rec, comp.u[HOSTSIG_A_COMP_RECORD_ID]);
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+
+	/* The blocker answered: the next try goes through. */
+	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, b.id, brec, HOSTSIG_VERDICT_AUTHENTIC));
+	rec2 = wait_new_record(_metadata, self, c.id, rec);
+	ASSERT_NE(0, rec2);
+	ASSERT_EQ(0, hs_nl_verdict_ranges(&self->nl, c.id, rec2, HOSTSIG_VERDICT_AUTHENTIC,
+				          NULL, 0, sites, 1));
+	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, get_comp(_metadata, self, c.id).u[HOSTSIG_A_COMP_STATE]);
+	EXPECT_EQ(0, hs_events_count(self->ev, HOSTSIG_EVENT_TAMPER, c.id));
+}
+
 /* More patch sites than HOSTSIG_MAX_PATCH_SITES are refused, changing nothing. */
 TEST_F_TIMEOUT(track, too_many_patch_sites, SLOW_TEST_S)
 {
