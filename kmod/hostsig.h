@@ -47,6 +47,7 @@ extern unsigned int hostsig_keep_unloaded;
 extern unsigned int hostsig_vm_max_retained_mib;
 extern unsigned int hostsig_vm_ring_share_pct;
 extern unsigned int hostsig_scrub_interval_s;
+extern unsigned int hostsig_patch_settle_ms;
 
 /*
  * Guest physical pages and the tracked pages of components: one guest page

@@ -139,6 +139,18 @@ module_param_cb(keep_unloaded, &hostsig_uint_param_ops, &hostsig_param_keep_unlo
 MODULE_PARM_DESC(keep_unloaded, "Unloaded components kept per VM for inspection, 0-4096 (32)");
 
 /*
+ * How long after the first write at a patch site the component is captured
+ * again (track.c): the guest's kernel patches a site in several writes.
+ */
+unsigned int hostsig_patch_settle_ms = HOSTSIG_PATCH_SETTLE_MS;
+static struct hostsig_uint_param hostsig_param_patch_settle_ms = {
+	.value = &hostsig_patch_settle_ms, .min = 1, .max = 60000,
+};
+
+module_param_cb(patch_settle_ms, &hostsig_uint_param_ops, &hostsig_param_patch_settle_ms, 0644);
+MODULE_PARM_DESC(patch_settle_ms, "Milliseconds from a patch-site write to the new capture, 1-60000 (100)");
+
+/*
  * The integrity scrub (scrub.c): seconds between passes over every judged
  * component's tracked pages, 0 for none. A change starts a pass at once.
  */

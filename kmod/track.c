@@ -933,13 +933,14 @@ bool hostsig_tamper_locked(struct hostsig_component *comp)
  * A write at a patch site: the guest's kernel flipping a static key,
  * updating a static call, or turning ftrace on or off there. Not a tamper
  * by itself, but what the site holds now must be one of its forms: the
- * component is captured again HOSTSIG_PATCH_SETTLE_MS later (the kernel
+ * component is captured again patch_settle_ms later (the kernel
  * patches a site in several writes, int3 first), and the new record's
  * verdict applies. Only for a component a verifier judged (see
  * hostsig_unjudged_write_locked() for the others).
  *
  * hostsig_queue_recapture_locked(): have the component captured again
- * HOSTSIG_PATCH_SETTLE_MS from now, by the patch work. Called with the
+ * patch_settle_ms (HOSTSIG_PATCH_SETTLE_MS unless the module parameter
+ * says otherwise) from now, by the patch work. Called with the
  * VM's lock held.
  */
 void hostsig_queue_recapture_locked(struct hostsig_component *comp)
@@ -951,7 +952,7 @@ void hostsig_queue_recapture_locked(struct hostsig_component *comp)
 		list_add_tail(&comp->patch_node, &hostsig_patched);
 		spin_unlock(&hostsig_reactions_lock);
 		queue_delayed_work(system_wq, &hostsig_patch_work,
-				   msecs_to_jiffies(HOSTSIG_PATCH_SETTLE_MS));
+				   msecs_to_jiffies(READ_ONCE(hostsig_patch_settle_ms)));
 	}
 }
 

@@ -339,9 +339,11 @@ static bool wait_rounds(struct hammer *h, unsigned long more)
  * patch site queues a new capture 100 ms later, every write to its code a
  * tamper reaction. Unload must work under that load and leave no kernel
  * report (KASAN and kmemleak on the debug kernel); the guest goes on
- * writing, unwatched, and the module loads again. It does not catch work
- * left behind at unload: without the flushes in hostsig_track_exit() it
- * still passed, as the rest of the unload outlasts a capture's 100 ms wait.
+ * writing, unwatched, and the module loads again. The captures wait 2 s
+ * here (patch_settle_ms), far longer than the rest of the unload, and the
+ * test waits that long before the next load: a capture the unload left
+ * queued would run from the freed module, and the kernel's report of it
+ * fails the VM's log check.
  */
 TEST_F_TIMEOUT(life, unload_while_guest_writes, SLOW_TEST_S)
 {
@@ -358,6 +360,7 @@ TEST_F_TIMEOUT(life, unload_while_guest_writes, SLOW_TEST_S)
 			ASSERT_EQ(0, hostsig_module_load());
 			ASSERT_EQ(0, hs_nl_open(&self->nl));
 		}
+		ASSERT_EQ(0, hostsig_param_set("patch_settle_ms", 2000));
 		ASSERT_EQ(0, hs_ring_open(&self->ring));
 		hs_guest_create(&self->g, 0, 2);
 		hs_comp_make(&self->g, &c, "hammered", 2 * 4096, 100);
@@ -381,6 +384,8 @@ TEST_F_TIMEOUT(life, unload_while_guest_writes, SLOW_TEST_S)
 		/* Work is queued or running now. */
 		ASSERT_EQ(0, hostsig_module_unload());
 		ASSERT_TRUE(wait_rounds(&h, 20));
+		/* Past the settle time of any capture left queued. */
+		usleep(3000 * 1000);
 		atomic_store(&h.stop, true);
 		ASSERT_EQ(0, pthread_join(thread, NULL));
 		hs_guest_destroy(&self->g);

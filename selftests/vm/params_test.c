@@ -21,6 +21,7 @@ static const struct {
 	{ "keep_unloaded", 0, 4096 },
 	{ "vm_max_retained_mib", 1, 1048576 },
 	{ "vm_ring_share_pct", 1, 100 },
+	{ "patch_settle_ms", 1, 60000 },
 };
 
 static bool refused(int ret)

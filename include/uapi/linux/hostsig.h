@@ -245,8 +245,8 @@
  *    places the guest's kernel rewrites after the load, such as jump
  *    labels, static calls and ftrace call sites). A tracked write that
  *    falls inside one patch site is not a tamper: it raises
- *    HOSTSIG_EVENT_PATCHED, and HOSTSIG_PATCH_SETTLE_MS after the first
- *    such write (the guest patches in bursts) the component is captured
+ *    HOSTSIG_EVENT_PATCHED, and patch_settle_ms (by default
+ *    HOSTSIG_PATCH_SETTLE_MS) after the first such write (the guest patches in bursts) the component is captured
  *    again; the new record's verdict decides, as for any verdict.
  *    Errors: ENOENT (no such component),
  *    ESTALE (the record is not the one the component waits for: an older
@@ -718,7 +718,10 @@ enum hostsig_range_attr {
 #define HOSTSIG_MAX_WRITABLE		1024
 /* Patch sites a verdict may name; writes at any others are tampers. */
 #define HOSTSIG_MAX_PATCH_SITES		2048
-/* From the first write at a patch site to the capture that follows. */
+/*
+ * From the first write at a patch site to the capture that follows: the
+ * default of the module parameter patch_settle_ms.
+ */
 #define HOSTSIG_PATCH_SETTLE_MS		100
 
 /* VMs (GET_VM). */
