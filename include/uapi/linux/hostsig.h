@@ -246,8 +246,9 @@
  *    labels, static calls and ftrace call sites). A tracked write that
  *    falls inside one patch site is not a tamper: it raises
  *    HOSTSIG_EVENT_PATCHED, and patch_settle_ms (by default
- *    HOSTSIG_PATCH_SETTLE_MS) after the first such write (the guest patches in bursts) the component is captured
- *    again; the new record's verdict decides, as for any verdict.
+ *    HOSTSIG_PATCH_SETTLE_MS) after the first such write (the guest
+ *    patches in bursts) the component is captured again; the new
+ *    record's verdict decides, as for any verdict.
  *    Errors: ENOENT (no such component),
  *    ESTALE (the record is not the one the component waits for: an older
  *    record, another component's, or the component was unloaded; or its
