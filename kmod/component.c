@@ -57,6 +57,7 @@ struct hostsig_component *hostsig_comp_new(const struct hostsig_args *args,
 	INIT_LIST_HEAD(&comp->tamper_node);
 	INIT_LIST_HEAD(&comp->patch_node);
 	INIT_LIST_HEAD(&comp->batch);
+	INIT_LIST_HEAD(&comp->expire_node);
 	comp->state = HOSTSIG_STATE_UNVERIFIED;
 	comp->format = args->block.format;
 	comp->arg_flags = args->block.flags;
@@ -317,20 +318,23 @@ u8 *hostsig_scrub_image_take_locked(struct hostsig_component *comp)
 
 /*
  * The copy of a record whose verdict is overdue stays for a late verdict
- * only if the VM's memory cap has room for it, charged there: the pending
+ * only if the VM's memory cap has room for it (unloaded components kept
+ * for inspection are forgotten to make it), charged there: the pending
  * quota no longer counts it, and a daemon that answers nothing must not
- * let a VM keep a copy per component. Without the copy a late verdict is
- * refused (hostsig_verdict_check_locked()): a component with a verdict is
+ * let a VM keep a copy per component. Without the copy a late AUTHENTIC
+ * is refused (hostsig_verdict_check_locked()): an authentic component is
  * always one the scrub can check.
  */
-static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **drop)
+static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **drop,
+					struct list_head *victims)
 {
 	u64 max_retained = (u64)READ_ONCE(hostsig_vm_max_retained_mib) << 20;
 	struct hostsig_vm *vm = comp->vm;
 
 	if (!comp->scrub_image || comp->scrub_image_charged)
 		return;
-	if (vm->retained_bytes + comp->scrub_image_len <= max_retained) {
+	if (hostsig_make_room_locked(vm, comp->scrub_image_len, max_retained,
+				     victims)) {
 		comp->retained += comp->scrub_image_len;
 		vm->retained_bytes += comp->scrub_image_len;
 		comp->scrub_image_charged = true;
@@ -342,12 +346,14 @@ static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **dro
 /*
  * A PENDING component whose verdict is overdue becomes UNKNOWN. A verdict
  * that comes later for the same record is still taken, unless the guest
- * wrote to the component since (hostsig_unjudged_write_locked()) or its
- * copy could not be kept: then *@drop is that copy, for the caller to free
- * (hostsig_scrub_image_free()) once the lock is dropped. Called with the
- * VM's lock held.
+ * wrote to the component since (hostsig_unjudged_write_locked()), or it
+ * is AUTHENTIC and the copy could not be kept: then *@drop is that copy,
+ * for the caller to free (hostsig_scrub_image_free()) once the locks are
+ * dropped, and to put @victims (unloaded components forgotten to make
+ * room). Called with hostsig_table_lock and the VM's lock held.
  */
-bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop)
+bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop,
+			   struct list_head *victims)
 {
 	struct hostsig_policy policy;
 
@@ -364,7 +370,7 @@ bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop)
 	comp->digest_len = 0;
 	comp->digest_alg[0] = '\0';
 	hostsig_uncharge_locked(comp);
-	hostsig_expire_image_locked(comp, drop);
+	hostsig_expire_image_locked(comp, drop, victims);
 	hostsig_count(HOSTSIG_A_STATS_TIMEOUTS);
 	return true;
 }
@@ -397,15 +403,30 @@ static void hostsig_evict_oldest_locked(struct hostsig_vm *vm,
 }
 
 /*
- * Forget unloaded components, oldest first, until the VM's components hold
- * at most room bytes or none is left (the caller puts victims after
- * unlocking). Called with hostsig_table_lock and the VM's lock held.
+ * Whether the VM's components may hold @need more bytes within @max,
+ * forgetting unloaded components kept for inspection, oldest first, to
+ * make the room, but only when that is enough: a request that is refused
+ * anyway forgets nothing. The caller puts victims after unlocking. Called
+ * with hostsig_table_lock and the VM's lock held; walks the kept unloaded
+ * components (at most keep_unloaded) only when room is short.
  */
-void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
-				   struct list_head *victims)
+bool hostsig_make_room_locked(struct hostsig_vm *vm, u64 need, u64 max,
+			      struct list_head *victims)
 {
-	while (vm->retained_bytes > room && vm->nr_unloaded)
+	struct hostsig_component *comp;
+	u64 unloaded = 0;
+
+	if (need > max)
+		return false;
+	if (vm->retained_bytes + need <= max)
+		return true;
+	list_for_each_entry(comp, &vm->unloaded, vm_node)
+		unloaded += comp->retained;
+	if (vm->retained_bytes - unloaded + need > max)
+		return false;
+	while (vm->retained_bytes + need > max && vm->nr_unloaded)
 		hostsig_evict_oldest_locked(vm, victims);
+	return vm->retained_bytes + need <= max;
 }
 
 /*
@@ -516,24 +537,30 @@ static void hostsig_sweep(struct work_struct *work)
 	u64 now = ktime_get_boottime_ns();
 	unsigned long index;
 	LIST_HEAD(expired);
+	LIST_HEAD(victims);
 
 	spin_lock(&hostsig_table_lock);
 	xa_for_each(&hostsig_comps, index, comp) {
 		u8 *drop = NULL;
 
 		spin_lock(&comp->vm->lock);
-		if (hostsig_expire_locked(comp, now, &drop)) {
+		if (hostsig_expire_locked(comp, now, &drop, &victims)) {
 			hostsig_comp_hold(comp);
-			list_add_tail(&comp->batch, &expired);
+			/*
+			 * Not comp->batch: an eviction or a VM's end may put
+			 * the component on its own list once the locks go.
+			 */
+			list_add_tail(&comp->expire_node, &expired);
 			/* Freed below, out of the locks. */
 			comp->scrub_drop = drop;
 		}
 		spin_unlock(&comp->vm->lock);
 	}
 	spin_unlock(&hostsig_table_lock);
+	hostsig_put_batch(&victims);
 
-	list_for_each_entry_safe(comp, tmp, &expired, batch) {
-		list_del_init(&comp->batch);
+	list_for_each_entry_safe(comp, tmp, &expired, expire_node) {
+		list_del_init(&comp->expire_node);
 		hostsig_scrub_image_free(comp, comp->scrub_drop);
 		comp->scrub_drop = NULL;
 		hostsig_comp_notify(comp, HOSTSIG_EVENT_TIMEOUT);

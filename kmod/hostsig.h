@@ -290,6 +290,7 @@ struct hostsig_component {
 	bool reaction_queued;		/* lock: on the tamper work's list */
 	struct list_head tamper_node;	/* lock: on the tamper work's list */
 	bool patch_queued;		/* lock: on the patch work's list */
+	bool patch_retry;		/* lock: queued again for want of room */
 	struct list_head patch_node;	/* lock: on the patch work's list */
 
 	/* lock: state, and the record that waits for a verdict. */
@@ -312,6 +313,7 @@ struct hostsig_component {
 	u32 digest_len;
 	char digest_alg[HOSTSIG_DIGEST_ALG_LEN];
 	struct list_head batch;		/* lock: on a caller's list of work */
+	struct list_head expire_node;	/* the verdict sweep's own list */
 	struct list_head gone;		/* on the graveyard once unreferenced */
 
 	/*
@@ -327,7 +329,7 @@ struct hostsig_component {
 	u8 *scrub_image;		/* lock */
 	u64 scrub_image_len;		/* constant */
 	bool scrub_image_charged;	/* lock: its length is in retained */
-	u8 *scrub_drop;			/* the verdict sweep's, to free */
+	u8 *scrub_drop;			/* the verdict sweep's: a copy to free */
 	u64 scrub_record;		/* lock */
 	u64 scrub_image_seq;		/* lock */
 	struct hostsig_page_digest *scrub_digest;
@@ -384,12 +386,13 @@ void hostsig_comp_info_locked(const struct hostsig_component *comp,
 void hostsig_comp_notify(struct hostsig_component *comp,
 			 enum hostsig_event event);
 void hostsig_uncharge_locked(struct hostsig_component *comp);
-bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop);
+bool hostsig_expire_locked(struct hostsig_component *comp, u64 now, u8 **drop,
+			   struct list_head *victims);
 u8 *hostsig_scrub_image_take_locked(struct hostsig_component *comp);
 u64 hostsig_unload_locked(struct hostsig_component *comp,
 			  struct list_head *victims);
-void hostsig_evict_unloaded_locked(struct hostsig_vm *vm, u64 room,
-				   struct list_head *victims);
+bool hostsig_make_room_locked(struct hostsig_vm *vm, u64 need, u64 max,
+			      struct list_head *victims);
 void hostsig_retire_comps_locked(struct hostsig_vm *vm,
 				 struct list_head *victims);
 void hostsig_put_batch(struct list_head *victims);

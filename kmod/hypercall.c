@@ -69,8 +69,7 @@ static long hostsig_charge(struct hostsig_vm *vm, u64 size, u64 retained)
 			goto out;
 	}
 	/* Only a REGISTER that no other quota refuses may forget anything. */
-	hostsig_evict_unloaded_locked(vm, max_retained - retained, &victims);
-	if (vm->retained_bytes + retained > max_retained)
+	if (!hostsig_make_room_locked(vm, retained, max_retained, &victims))
 		goto out;
 	if (rate)
 		vm->rate_tat_ns = tat + cost;
@@ -221,6 +220,7 @@ static long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
 	struct hostsig_policy policy;
 	enum hostsig_decision decision;
 	u8 *drop = NULL;
+	LIST_HEAD(victims);
 	bool expired;
 	long ret;
 
@@ -230,12 +230,16 @@ static long hostsig_query(struct kvm_vcpu *vcpu, u64 id)
 		hostsig_count(HOSTSIG_A_STATS_QUERY_UNKNOWN_ID);
 		return -HOSTSIG_ENOENT;
 	}
+	spin_lock(&hostsig_table_lock);
 	spin_lock(&comp->vm->lock);
-	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns(), &drop);
+	expired = hostsig_expire_locked(comp, ktime_get_boottime_ns(), &drop,
+					&victims);
 	hostsig_vm_policy_locked(comp->vm, &policy);
 	decision = hostsig_decide(&policy, comp->state, comp->history);
 	ret = ((long)comp->state << 8) | decision;
 	spin_unlock(&comp->vm->lock);
+	spin_unlock(&hostsig_table_lock);
+	hostsig_put_batch(&victims);
 	hostsig_scrub_image_free(comp, drop);
 	if (expired)
 		hostsig_comp_notify(comp, HOSTSIG_EVENT_TIMEOUT);

@@ -1229,11 +1229,14 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 {
 	struct hostsig_vm *vm = comp->vm;
 	struct kvm *kvm = NULL;
-	bool judged;
+	bool judged, retry;
 	long ret;
 
 	spin_lock(&vm->lock);
 	judged = comp->judged;
+	/* A retry for want of room: the PATCHED event went out already. */
+	retry = comp->patch_retry;
+	comp->patch_retry = false;
 	/* Unjudged and timed out meanwhile: it stays UNKNOWN. */
 	if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead &&
 	    !vm->quarantined &&
@@ -1244,7 +1247,7 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 	if (!kvm)
 		return;
 
-	if (judged) {
+	if (judged && !retry) {
 		hostsig_comp_notify(comp, HOSTSIG_EVENT_PATCHED);
 		pr_info_ratelimited("component %llu of VM %llu: written at a patch site, verifying again\n",
 				    comp->id, vm->id);
@@ -1260,26 +1263,36 @@ static void hostsig_react_patch_one(struct hostsig_component *comp)
 	if (ret == -HOSTSIG_EAGAIN || ret == -HOSTSIG_EQUOTA ||
 	    ret == -HOSTSIG_ENOMEM) {
 		spin_lock(&vm->lock);
-		if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead)
+		if (comp->state != HOSTSIG_STATE_UNLOADED && !vm->dead &&
+		    !comp->patch_queued) {
+			comp->patch_retry = true;
 			hostsig_queue_recapture_locked(comp);
+		}
 		spin_unlock(&vm->lock);
 	}
 }
 
+/*
+ * The components queued when the work began, and only those: one that is
+ * queued again meanwhile (a retry for want of room, a new write) waits for
+ * the next run, patch_settle_ms later, instead of being taken again at
+ * once in a loop.
+ */
 static void hostsig_react_patch(struct work_struct *work)
 {
 	struct hostsig_component *comp;
+	LIST_HEAD(now);
 
+	spin_lock(&hostsig_reactions_lock);
+	list_splice_init(&hostsig_patched, &now);
+	spin_unlock(&hostsig_reactions_lock);
 	for (;;) {
-		spin_lock(&hostsig_reactions_lock);
-		comp = list_first_entry_or_null(&hostsig_patched,
-						struct hostsig_component,
+		/* Ours alone: patch_queued keeps everyone else off these nodes. */
+		comp = list_first_entry_or_null(&now, struct hostsig_component,
 						patch_node);
-		if (comp)
-			list_del_init(&comp->patch_node);
-		spin_unlock(&hostsig_reactions_lock);
 		if (!comp)
 			break;
+		list_del_init(&comp->patch_node);
 		spin_lock(&comp->vm->lock);
 		comp->patch_queued = false;
 		spin_unlock(&comp->vm->lock);

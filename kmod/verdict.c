@@ -70,10 +70,11 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 		return -EALREADY;
 	/*
 	 * Overdue, and its copy did not fit in the VM's memory cap: no
-	 * baseline for the scrub, so no verdict either (REVERIFY makes a new
-	 * record).
+	 * baseline for the scrub, so not AUTHENTIC (REVERIFY makes a new
+	 * record). Any other verdict is taken; the scrub skips it.
 	 */
-	if (comp->scrub_record == msg->record_id && !comp->scrub_image)
+	if (comp->scrub_record == msg->record_id && !comp->scrub_image &&
+	    msg->verdict == HOSTSIG_VERDICT_AUTHENTIC)
 		return -ESTALE;
 	return 0;
 }

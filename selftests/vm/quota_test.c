@@ -20,7 +20,7 @@
  *
  * Overdue verdicts: the copy of a record that a late verdict would take
  * its scrub baseline from counts in the memory cap once the pending quota
- * lets go of it, or is dropped, and then the late verdict is refused.
+ * lets go of it, or is dropped, and then a late AUTHENTIC is refused.
  */
 #include "hostsig_nl.h"
 #include "hostsig_ring.h"
@@ -308,14 +308,15 @@ static void expire(struct __test_metadata *_metadata, FIXTURE_DATA(quota) *self,
  * A daemon that answers nothing: every verdict is overdue, the pending
  * quota lets go of each record, and the copy of its IMAGE bytes that a
  * late verdict would baseline the scrub from is kept only inside the
- * VM's memory cap. A late verdict on a record whose copy did not fit is
- * refused; REVERIFY makes a new record that can be answered.
+ * VM's memory cap. A late AUTHENTIC on a record whose copy did not fit is
+ * refused (a late NOT_AUTHENTIC is not); REVERIFY makes a new record that
+ * can be answered.
  */
 TEST_F_TIMEOUT(quota, overdue_copies_held_within_the_cap, SLOW_TEST_S)
 {
 	const uint64_t cap = 1 << 20, len = 600 << 10;
-	uint64_t vm_id, held0, held1, held2, rec1, rec2;
-	struct hs_comp c1, c2;
+	uint64_t vm_id, held0, held1, held2, held3, rec1, rec2, rec3;
+	struct hs_comp c1, c2, c3;
 
 	ASSERT_EQ(0, reload(self, "vm_max_retained_mib=1"));
 	ASSERT_EQ(0, hs_ring_open(&self->ring));
@@ -343,16 +344,32 @@ TEST_F_TIMEOUT(quota, overdue_copies_held_within_the_cap, SLOW_TEST_S)
 	EXPECT_EQ(held2, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
 	EXPECT_GE(cap, held2);
 
-	/* Late verdicts: the kept copy's is taken, the dropped one's refused. */
+	/* A third, dropped too. */
+	hs_comp_make(&self->g, &c3, "latest", len, 0);
+	ASSERT_LT(0, hs_comp_register(&self->g, &c3));
+	rec3 = comp_attr(_metadata, self, c3.id, HOSTSIG_A_COMP_RECORD_ID);
+	held3 = vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES);
+	expire(_metadata, self, &c3);
+	EXPECT_EQ(held3, vm_attr(_metadata, self, vm_id, HOSTSIG_A_VM_RETAINED_BYTES));
+
+	/*
+	 * Late verdicts: the kept copy's is taken; where the copy was dropped,
+	 * AUTHENTIC is refused (the scrub would have nothing to compare), and
+	 * NOT_AUTHENTIC taken.
+	 */
 	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c2.id, rec2,
 						HOSTSIG_VERDICT_AUTHENTIC));
 	EXPECT_EQ(HOSTSIG_STATE_UNKNOWN, comp_attr(_metadata, self, c2.id,
 						   HOSTSIG_A_COMP_STATE));
+	EXPECT_EQ(0, hs_nl_verdict_simple(&self->nl, c3.id, rec3,
+					  HOSTSIG_VERDICT_NOT_AUTHENTIC));
+	EXPECT_EQ(HOSTSIG_STATE_NOT_AUTHENTIC, comp_attr(_metadata, self, c3.id,
+							 HOSTSIG_A_COMP_STATE));
 	EXPECT_EQ(0, hs_nl_verdict_simple(&self->nl, c1.id, rec1,
 					  HOSTSIG_VERDICT_AUTHENTIC));
 	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp_attr(_metadata, self, c1.id,
 						     HOSTSIG_A_COMP_STATE));
-	EXPECT_EQ(held2 - len, vm_attr(_metadata, self, vm_id,
+	EXPECT_EQ(held3 - len, vm_attr(_metadata, self, vm_id,
 				       HOSTSIG_A_VM_RETAINED_BYTES));
 
 	/* The refused one can be captured again and answered. */

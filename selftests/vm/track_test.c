@@ -507,12 +507,13 @@ TEST_F_TIMEOUT(track, patch_site_judged_by_new_verdict, SLOW_TEST_S)
  * The capture a patch-site write sets off finds no room: the guest filled
  * its pending quota with a component nobody answers. It is tried again
  * until there is room, not dropped (which would leave the component judged
- * on the bytes it had before the write); meanwhile its state stays.
+ * on the bytes it had before the write), once per patch_settle_ms and not
+ * in a loop that holds a worker; meanwhile its state stays.
  */
 TEST_F_TIMEOUT(track, patch_capture_retried_until_room, SLOW_TEST_S)
 {
 	static const uint64_t sites[][2] = { { 300, 5 } };
-	uint64_t rec, rec2, brec;
+	uint64_t rec, rec2, brec, refused0, refused;
 	struct hs_attrs comp;
 	struct hs_comp c, b;
 
@@ -526,14 +527,22 @@ TEST_F_TIMEOUT(track, patch_capture_retried_until_room, SLOW_TEST_S)
 	ASSERT_LT(0, hs_comp_register(&self->g, &b));
 	brec = get_comp(_metadata, self, b.id).u[HOSTSIG_A_COMP_RECORD_ID];
 
+	/* Tries a second apart: a few in the second watched below, not a loop. */
+	ASSERT_EQ(0, hostsig_param_set("patch_settle_ms", 1000));
+	refused0 = stat_of(self, HOSTSIG_A_STATS_REFUSED_QUOTA);
 	hs_guest_fill_pattern(&self->g, image_gva(&c) + 300, 5, 7);
 	ASSERT_NE(NULL, hs_events_wait(self->ev, HOSTSIG_EVENT_PATCHED, c.id, WAIT_MS));
-	/* Several settle times: every try refused, the state as it was. */
 	usleep(1000 * 1000);
+	refused = stat_of(self, HOSTSIG_A_STATS_REFUSED_QUOTA) - refused0;
+	TH_LOG("%lu tries refused", refused);
+	EXPECT_LE(1, refused);
+	EXPECT_GE(4, refused);
+	/* Every try refused, the state as it was; one PATCHED event. */
 	comp = get_comp(_metadata, self, c.id);
 	EXPECT_EQ(rec, comp.u[HOSTSIG_A_COMP_RECORD_ID]);
 	EXPECT_EQ(HOSTSIG_STATE_AUTHENTIC, comp.u[HOSTSIG_A_COMP_STATE]);
 	EXPECT_EQ(0, comp.u[HOSTSIG_A_COMP_TAMPERS]);
+	EXPECT_EQ(1, hs_events_count(self->ev, HOSTSIG_EVENT_PATCHED, c.id));
 
 	/* The blocker answered: the next try goes through. */
 	ASSERT_EQ(0, hs_nl_verdict_simple(&self->nl, b.id, brec, HOSTSIG_VERDICT_AUTHENTIC));
