@@ -321,9 +321,9 @@ u8 *hostsig_scrub_image_take_locked(struct hostsig_component *comp)
  * only if the VM's memory cap has room for it (unloaded components kept
  * for inspection are forgotten to make it), charged there: the pending
  * quota no longer counts it, and a daemon that answers nothing must not
- * let a VM keep a copy per component. Without the copy a late AUTHENTIC
- * is refused (hostsig_verdict_check_locked()): an authentic component is
- * always one the scrub can check.
+ * let a VM keep a copy per component. Without the copy a late verdict
+ * other than NOT_AUTHENTIC is refused (hostsig_verdict_check_locked()):
+ * a component that may be allowed is always one the scrub can check.
  */
 static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **drop,
 					struct list_head *victims)
@@ -347,7 +347,7 @@ static void hostsig_expire_image_locked(struct hostsig_component *comp, u8 **dro
  * A PENDING component whose verdict is overdue becomes UNKNOWN. A verdict
  * that comes later for the same record is still taken, unless the guest
  * wrote to the component since (hostsig_unjudged_write_locked()), or it
- * is AUTHENTIC and the copy could not be kept: then *@drop is that copy,
+ * is not NOT_AUTHENTIC and the copy could not be kept: then *@drop is that copy,
  * for the caller to free (hostsig_scrub_image_free()) once the locks are
  * dropped, and to put @victims (unloaded components forgotten to make
  * room). Called with hostsig_table_lock and the VM's lock held.

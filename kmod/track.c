@@ -1014,6 +1014,8 @@ static bool hostsig_write_one_locked(struct hostsig_track_page *tp, u64 gpa,
 	if (hit == HOSTSIG_HIT_PATCH) {
 		comp->patches++;
 		hostsig_count(HOSTSIG_A_STATS_PATCHES);
+		/* A new write: its PATCHED event goes out, retry or not. */
+		comp->patch_retry = false;
 		hostsig_queue_recapture_locked(comp);
 		return false;
 	}

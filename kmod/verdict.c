@@ -70,11 +70,12 @@ static int hostsig_verdict_check_locked(const struct hostsig_component *comp,
 		return -EALREADY;
 	/*
 	 * Overdue, and its copy did not fit in the VM's memory cap: no
-	 * baseline for the scrub, so not AUTHENTIC (REVERIFY makes a new
-	 * record). Any other verdict is taken; the scrub skips it.
+	 * baseline for the scrub, so nothing that may be allowed (REVERIFY
+	 * makes a new record); NOT_AUTHENTIC is taken, and the scrub skips
+	 * the component.
 	 */
 	if (comp->scrub_record == msg->record_id && !comp->scrub_image &&
-	    msg->verdict == HOSTSIG_VERDICT_AUTHENTIC)
+	    msg->verdict != HOSTSIG_VERDICT_NOT_AUTHENTIC)
 		return -ESTALE;
 	return 0;
 }

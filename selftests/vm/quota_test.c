@@ -20,7 +20,8 @@
  *
  * Overdue verdicts: the copy of a record that a late verdict would take
  * its scrub baseline from counts in the memory cap once the pending quota
- * lets go of it, or is dropped, and then a late AUTHENTIC is refused.
+ * lets go of it, or is dropped, and then a late AUTHENTIC or UNKNOWN is
+ * refused.
  */
 #include "hostsig_nl.h"
 #include "hostsig_ring.h"
@@ -308,8 +309,8 @@ static void expire(struct __test_metadata *_metadata, FIXTURE_DATA(quota) *self,
  * A daemon that answers nothing: every verdict is overdue, the pending
  * quota lets go of each record, and the copy of its IMAGE bytes that a
  * late verdict would baseline the scrub from is kept only inside the
- * VM's memory cap. A late AUTHENTIC on a record whose copy did not fit is
- * refused (a late NOT_AUTHENTIC is not); REVERIFY makes a new record that
+ * VM's memory cap. A late AUTHENTIC or UNKNOWN on a record whose copy did
+ * not fit is refused (a late NOT_AUTHENTIC is not); REVERIFY makes a new record that
  * can be answered.
  */
 TEST_F_TIMEOUT(quota, overdue_copies_held_within_the_cap, SLOW_TEST_S)
@@ -354,11 +355,13 @@ TEST_F_TIMEOUT(quota, overdue_copies_held_within_the_cap, SLOW_TEST_S)
 
 	/*
 	 * Late verdicts: the kept copy's is taken; where the copy was dropped,
-	 * AUTHENTIC is refused (the scrub would have nothing to compare), and
-	 * NOT_AUTHENTIC taken.
+	 * AUTHENTIC and UNKNOWN are refused (either may be allowed, and the
+	 * scrub would have nothing to compare), NOT_AUTHENTIC taken.
 	 */
 	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c2.id, rec2,
 						HOSTSIG_VERDICT_AUTHENTIC));
+	EXPECT_EQ(-ESTALE, hs_nl_verdict_simple(&self->nl, c2.id, rec2,
+						HOSTSIG_VERDICT_UNKNOWN));
 	EXPECT_EQ(HOSTSIG_STATE_UNKNOWN, comp_attr(_metadata, self, c2.id,
 						   HOSTSIG_A_COMP_STATE));
 	EXPECT_EQ(0, hs_nl_verdict_simple(&self->nl, c3.id, rec3,

@@ -253,8 +253,8 @@
  *    ESTALE (the record is not the one the component waits for: an older
  *    record, another component's, or the component was unloaded; or its
  *    copy began before a write that made the component MODIFIED; or
- *    the verdict is a late AUTHENTIC and the VM's memory cap had no
- *    room to keep the record's copy for the scrub),
+ *    the verdict is late, not NOT_AUTHENTIC, and the VM's memory cap
+ *    had no room to keep the record's copy for the scrub),
  *    EALREADY (that record was answered already), EPERM (not the ring's
  *    consumer), EINVAL (missing or malformed attributes), ERANGE (an
  *    attribute outside its bounds: the netlink core's policy checks say
