@@ -31,6 +31,7 @@ echo "$dir/$(cat "$dir/boot-image")" >"$kernel/boot-image"
 cp "$dir"/modules/*.ko "$dir/modules/order" "$kernel/modules/"
 cp "$faults/hostsig.ko" "$kernel/hostsig-faults.ko"
 # Every KASAN report, not only the first of a boot.
-echo "kasan_multi_shot" >"$kernel/cmdline"
+# Tests run two to three times slower: twice the time limit per test.
+echo "kasan_multi_shot hstest.timeout=1200" >"$kernel/cmdline"
 echo "$rel" >"$build/kernels/debug-release"
 echo "$rel"

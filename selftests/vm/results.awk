@@ -54,6 +54,7 @@ BEGIN {
 	next
 }
 /^hostsig-time / { diag(kernel ": " $0); next }
+/^hostsig-note / { diag(kernel ": " $0); next }
 /^hostsig-error / { m = $0; sub(/^hostsig-error /, "", m); verdict("FAIL", m); next }
 /^hostsig-tainted / {
 	taint = $2 + 0; split($0, f, " "); taint = f[2] + 0
